@@ -1,0 +1,44 @@
+"""The JSON API under /api/v1: each capability's router, and the errors every route may give."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from summitry.delegations.routes import router as delegations_router
+from summitry.engagements.routes import router as engagements_router
+from summitry.security.routes import router as security_router
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    field: str | None = None
+
+
+class ErrorBody(BaseModel):
+    """Every error the API returns has this shape."""
+
+    error: ErrorDetail
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in (
+        (400, "The request could not be read (malformed JSON, say)"),
+        (401, "Not signed in"),
+        (403, "Signed in, but the role does not allow this"),
+        (404, "No such thing, or not one you may see"),
+        (409, "Contradicts what is recorded (a duplicate, say)"),
+        (413, "The request body is too large"),
+        (415, "The body is not JSON"),
+        (422, "A value is not acceptable; the message says which and why"),
+    )
+}
+
+router = APIRouter(prefix="/api/v1", responses=_ERRORS)
+router.include_router(security_router)
+router.include_router(delegations_router)
+router.include_router(engagements_router)

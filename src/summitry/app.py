@@ -1,0 +1,171 @@
+"""The ASGI application: API, pages, static files, sessions and error handling."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from summitry import __version__
+from summitry.api import router as api_router
+from summitry.config import Settings
+from summitry.db import create_engine, create_sessionmaker
+from summitry.errors import SummitryError
+from summitry.web.pages import router as pages_router
+from summitry.web.rendering import render_error
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 256 * 1024
+STATIC_DIR = Path(__file__).parent / "web" / "static"
+
+SECURITY_HEADERS = {
+    # Invitation links carry their token in the path: never let it leave in a Referer.
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+}
+
+
+def create_app(
+    settings: Settings, sessionmaker: async_sessionmaker[AsyncSession] | None = None
+) -> FastAPI:
+    """The Summitry web application for ``settings``; tests may pass their own sessions."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if sessionmaker is not None:
+            app.state.sessionmaker = sessionmaker
+            yield
+            return
+        engine = create_engine(settings.effective_database_url)
+        app.state.sessionmaker = create_sessionmaker(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Summitry",
+        version=__version__,
+        summary="Online diplomacy: engagements, delegations and invitations",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    if sessionmaker is not None:
+        app.state.sessionmaker = sessionmaker
+    app.state.settings = settings
+
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.signing_key(),
+        session_cookie="summitry_session",
+        max_age=settings.session_hours * 3600,
+        same_site="lax",
+        https_only=settings.secure_cookies or settings.environment == "production",
+    )
+
+    @app.middleware("http")
+    async def guard_requests(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        if request.method in {"POST", "PUT", "PATCH"}:
+            refusal = _refuse_body(request)
+            if refusal is not None:
+                return refusal
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    @app.exception_handler(SummitryError)
+    async def on_summitry_error(request: Request, err: SummitryError) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"error": err.as_dict()}, status_code=err.status)
+        return render_error(request, err.status, err.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(request: Request, err: RequestValidationError) -> Response:
+        problems = [_describe(e) for e in err.errors()]
+        first = err.errors()[0] if err.errors() else {}
+        field = ".".join(str(p) for p in first.get("loc", ())[1:]) or None
+        message = "; ".join(problems) or "the request could not be read"
+        status = 400 if first.get("type") == "json_invalid" else 422
+        body = {"error": {"code": "invalid", "message": message, "field": field}}
+        if _wants_json(request):
+            return JSONResponse(body, status_code=status)
+        return render_error(request, status, message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, err: StarletteHTTPException) -> Response:
+        message = {404: "there is nothing at this address", 405: "this method is not allowed here"}
+        text_ = message.get(err.status_code, str(err.detail))
+        if _wants_json(request):
+            code = "not_found" if err.status_code == 404 else "http_error"
+            return JSONResponse(
+                {"error": {"code": code, "message": text_}},
+                status_code=err.status_code,
+                headers=getattr(err, "headers", None),
+            )
+        return render_error(request, err.status_code, text_)
+
+    @app.get("/healthz", tags=["operations"])
+    async def healthz(request: Request) -> dict[str, str]:
+        """Whether Summitry and its database answer."""
+        async with request.app.state.sessionmaker() as db:
+            await db.execute(text("SELECT 1"))
+        return {"status": "ok", "version": __version__, "database": "ok"}
+
+    app.include_router(api_router)
+    app.include_router(pages_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith(("/api/", "/healthz"))
+
+
+def _refuse_body(request: Request) -> Response | None:
+    length = request.headers.get("content-length")
+    if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+        return _plain_error(413, "too_large", f"send at most {MAX_BODY_BYTES // 1024} KiB")
+    if request.url.path.startswith("/api/"):
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if length not in (None, "0") and kind != "application/json":
+            return _plain_error(
+                415,
+                "unsupported_media_type",
+                "send the body as JSON with the header Content-Type: application/json",
+            )
+    return None
+
+
+def _plain_error(status: int, code: str, message: str) -> Response:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+def _describe(error: object) -> str:
+    details = error if isinstance(error, dict) else {}
+    location = ".".join(str(p) for p in details.get("loc", ())[1:])
+    message = str(details.get("msg", "is not acceptable"))
+    if details.get("type") == "json_invalid":
+        return "the body is not valid JSON; check quotes, commas and brackets"
+    if details.get("type") == "missing":
+        return f"{location} is required"
+    return f"{location}: {message}" if location else message

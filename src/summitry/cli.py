@@ -1,0 +1,219 @@
+"""The ``summitry`` command: serve, migrate, load the demo, list engagements, make accounts."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from summitry import __version__
+from summitry.config import ConfigurationError, Settings, get_settings
+from summitry.errors import SummitryError
+
+app = typer.Typer(
+    help="Summitry: online diplomacy on your own servers.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
+engagements_app = typer.Typer(help="Look at engagements.", no_args_is_help=True)
+accounts_app = typer.Typer(help="Manage secretariat accounts.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(engagements_app, name="engagements")
+app.add_typer(accounts_app, name="accounts")
+
+console = Console()
+errors = Console(stderr=True)
+T = TypeVar("T")
+
+
+def _fail(message: str) -> typer.Exit:
+    errors.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code=2)
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except ConfigurationError as err:
+        raise _fail(str(err)) from None
+
+
+def _run_with_db(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run ``work`` in one session on the configured database, reporting errors plainly."""
+    from summitry.db import create_engine, create_sessionmaker
+
+    settings = _settings()
+
+    async def main() -> T:
+        engine = create_engine(settings.effective_database_url)
+        try:
+            async with create_sessionmaker(engine)() as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(main())
+    except SummitryError as err:
+        raise _fail(err.message) from None
+    except OSError as err:
+        raise _fail(f"cannot reach the database: {err}") from None
+
+
+def _upgrade(settings: Settings) -> None:
+    from summitry import schema
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        schema.upgrade(settings.effective_database_url)
+    except OSError as err:
+        raise _fail(f"cannot reach the database: {err}") from None
+    except Exception as err:
+        # Alembic wraps driver errors in many types; the message is what the operator needs.
+        raise _fail(f"the database could not be upgraded: {err}") from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"summitry {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """Summitry: online diplomacy on your own servers."""
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Run the web application (upgrading the database first)."""
+    import uvicorn
+
+    from summitry.app import create_app
+    from summitry.logs import configure_logging
+
+    settings = _settings()
+    if host or port:
+        settings = settings.model_copy(
+            update={"host": host or settings.host, "port": port or settings.port}
+        )
+    _upgrade(settings)
+    configure_logging()
+    console.print(
+        f"Summitry {__version__} on [bold]{settings.effective_base_url}[/] "
+        f"({'SQLite' if settings.effective_database_url.startswith('sqlite') else 'PostgreSQL'})"
+    )
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database to the newest schema (creating it if needed)."""
+    _upgrade(_settings())
+    console.print("The database is up to date.")
+
+
+@app.command()
+def demo(
+    password: Annotated[
+        str | None,
+        typer.Option(envvar="SUMMITRY_DEMO_PASSWORD", help="Password of the demo secretariat."),
+    ] = None,
+) -> None:
+    """Load the demo: 34 engagements of online diplomacy in 2020, and a secretariat account."""
+    from summitry.demo.loader import DEMO_EMAIL, load_demo
+
+    settings = _settings()
+    if settings.environment == "production":
+        raise _fail("the demo is for development installations; it is refused in production")
+    _upgrade(settings)
+    report = _run_with_db(lambda db: load_demo(db, password=password))
+    console.print(
+        f"Demo loaded: {report.engagements_added} engagement(s) added, "
+        f"{report.engagements_kept} already there; {report.delegations} delegations, "
+        f"{report.people} people."
+    )
+    if report.account_created:
+        console.print(f"Sign in as [bold]{DEMO_EMAIL}[/] with the demo password.")
+
+
+@engagements_app.command("list")
+def engagements_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    year: Annotated[int | None, typer.Option(help="Only engagements of this year.")] = None,
+) -> None:
+    """List the engagements, soonest first."""
+    from summitry.engagements.operations import list_engagements
+    from summitry.engagements.presentation import engagement_summary
+    from summitry.security.principals import Secretary
+
+    cli = Secretary(account_id=0, name="command line", email="")
+
+    async def work(db: AsyncSession) -> list[dict[str, Any]]:
+        found = await list_engagements(db, cli, year=year)
+        return [engagement_summary(e).model_dump(mode="json") for e in found]
+
+    rows = _run_with_db(work)
+    if as_json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return
+    if not rows:
+        console.print("No engagements yet. Load the demo with [bold]summitry demo[/].")
+        return
+    table = Table("Date", "Start (UTC)", "Kind", "Title", "Delegations", "Status")
+    for row in rows:
+        start = row["starts_at"][11:16] if row["starts_at"] else "—"
+        table.add_row(
+            row["held_on"],
+            start,
+            row["kind"].replace("_", " "),
+            row["title"],
+            str(len(row["delegation_codes"])),
+            row["status"],
+        )
+    console.print(table)
+
+
+@accounts_app.command("create")
+def accounts_create(
+    email: Annotated[str, typer.Option(help="E-mail address to sign in with.")],
+    name: Annotated[str, typer.Option(help="The member's full name.")],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            envvar="SUMMITRY_NEW_PASSWORD",
+            help="At least 12 characters.",
+        ),
+    ],
+) -> None:
+    """Create a secretariat account."""
+    from summitry.security.operations import create_account
+
+    _upgrade(_settings())
+    account = _run_with_db(lambda db: create_account(db, email, name, password))
+    console.print(f"Account created for {account.name} <{account.email}>.")
+
+
+def run() -> None:  # pragma: no cover - the console script
+    logging.basicConfig(level=logging.WARNING)
+    app()

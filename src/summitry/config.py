@@ -1,0 +1,147 @@
+"""The one settings object: environment variables (``SUMMITRY_*``) over an optional TOML file.
+
+Every option is documented in ``docs/settings.md``; a test checks that none is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "summitry"})
+
+
+class ConfigurationError(ValueError):
+    """The settings cannot be used as given; the message says which option to fix."""
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    """Reads the file named by ``SUMMITRY_CONFIG`` (a flat TOML table of option names)."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        path = os.environ.get("SUMMITRY_CONFIG")
+        if not path:
+            return {}
+        try:
+            with Path(path).open("rb") as handle:
+                data = tomllib.load(handle)
+        except FileNotFoundError as err:
+            raise ConfigurationError(f"SUMMITRY_CONFIG names {path}, which does not exist") from err
+        except tomllib.TOMLDecodeError as err:
+            raise ConfigurationError(f"{path} is not valid TOML: {err}") from err
+        table = data.get("summitry", data)
+        return dict(table) if isinstance(table, dict) else {}
+
+
+class Settings(BaseSettings):
+    """How this Summitry installation runs."""
+
+    model_config = SettingsConfigDict(env_prefix="SUMMITRY_", extra="forbid")
+
+    environment: Literal["development", "production"] = "development"
+    """``development`` allows a generated secret; ``production`` demands a real one."""
+
+    data_dir: Path = Field(default_factory=lambda: Path.cwd() / "var")
+    """Where the embedded SQLite database and the generated development secret live."""
+
+    database_url: str = ""
+    """SQLAlchemy URL; empty means SQLite in ``data_dir``. PostgreSQL: ``postgresql+asyncpg://...``."""
+
+    secret_key: str = ""
+    """Signs session cookies and CSRF tokens. At least 32 characters in production."""
+
+    host: str = "127.0.0.1"
+    """Address ``summitry serve`` listens on."""
+
+    port: int = Field(default=8000, ge=1, le=65535)
+    """Port ``summitry serve`` listens on."""
+
+    base_url: str = ""
+    """Public address used in invitation links; empty means ``http://host:port``."""
+
+    invitation_days: int = Field(default=14, ge=1, le=365)
+    """How many days an invitation link stays valid."""
+
+    session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    """How long a signed-in session lasts."""
+
+    secure_cookies: bool = False
+    """Send cookies only over HTTPS; turn on behind TLS (always in production)."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, _TomlSource(settings_cls)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            if value.startswith(("postgresql://", "postgres://")):
+                _scheme, rest = value.split("://", 1)
+                return f"postgresql+asyncpg://{rest}"
+            raise ValueError(
+                "use sqlite+aiosqlite:///path/to/file.db or postgresql+asyncpg://user@host/db"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> Settings:
+        if self.environment == "production":
+            if self.secret_key.strip().lower() in PLACEHOLDER_SECRETS:
+                raise ValueError(
+                    "SUMMITRY_SECRET_KEY is empty or a placeholder; production needs a random "
+                    "secret of at least 32 characters (python -c 'import secrets; "
+                    "print(secrets.token_urlsafe(48))')"
+                )
+            if len(self.secret_key) < 32:
+                raise ValueError("SUMMITRY_SECRET_KEY must be at least 32 characters in production")
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'summitry.db'}"
+
+    @property
+    def effective_base_url(self) -> str:
+        return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    def signing_key(self) -> str:
+        """The secret to sign with; in development an unset one is generated once and kept."""
+        if self.secret_key.strip().lower() not in PLACEHOLDER_SECRETS:
+            return self.secret_key
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process, read once."""
+    try:
+        return Settings()
+    except ValueError as err:
+        raise ConfigurationError(str(err)) from err

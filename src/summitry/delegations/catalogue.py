@@ -1,0 +1,137 @@
+"""Where delegations come from: ISO 3166 (pycountry) for states, a short list of organisations.
+
+Time zones come from the tz database shipped in ``tzdata``; a state's default seat zone is the
+first zone the database lists for it, which the secretariat can override.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from importlib import resources
+from zoneinfo import available_timezones
+
+import pycountry
+from babel import Locale, UnknownLocaleError
+
+from summitry.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """An international organisation or body that can send a delegation."""
+
+    code: str
+    name: str
+    timezone: str | None
+    """The seat's zone; ``None`` for a rotating presidency, which must be given each time."""
+
+
+ORGANISATIONS: tuple[Organisation, ...] = (
+    Organisation("UN", "United Nations", "America/New_York"),
+    Organisation("EU", "European Union", "Europe/Brussels"),
+    Organisation("EUCO", "European Council", "Europe/Brussels"),
+    Organisation("EUCOM", "European Commission", "Europe/Brussels"),
+    Organisation("EUPARL", "European Parliament", "Europe/Brussels"),
+    Organisation("ECB", "European Central Bank", "Europe/Berlin"),
+    Organisation("AUC", "African Union", "Africa/Addis_Ababa"),
+    Organisation("WHO", "World Health Organization", "Europe/Zurich"),
+    Organisation("WTO", "World Trade Organization", "Europe/Zurich"),
+    Organisation("ILO", "International Labour Organization", "Europe/Zurich"),
+    Organisation("FAO", "Food and Agriculture Organization of the United Nations", "Europe/Rome"),
+    Organisation("IMF", "International Monetary Fund", "America/New_York"),
+    Organisation("WBG", "World Bank Group", "America/New_York"),
+    Organisation("FSB", "Financial Stability Board", "Europe/Zurich"),
+    Organisation("OECD", "Organisation for Economic Co-operation and Development", "Europe/Paris"),
+    Organisation("ASEAN", "Association of Southeast Asian Nations", "Asia/Jakarta"),
+    Organisation("APEC", "Asia-Pacific Economic Cooperation", "Asia/Singapore"),
+    Organisation("SCO", "Shanghai Cooperation Organisation", "Asia/Shanghai"),
+    Organisation("NDB", "New Development Bank", "Asia/Shanghai"),
+    Organisation("G20", "G20 Presidency", None),
+    Organisation("BRICS", "BRICS Chairship", None),
+    Organisation("NAM", "Non-Aligned Movement", None),
+)
+
+
+@functools.cache
+def _organisations_by_code() -> dict[str, Organisation]:
+    return {org.code: org for org in ORGANISATIONS}
+
+
+def organisation(code: str) -> Organisation | None:
+    """The known organisation with this code, if any."""
+    return _organisations_by_code().get(code.upper())
+
+
+def country(code: str) -> tuple[str, str] | None:
+    """``(alpha_2, English short name)`` for an ISO 3166 alpha-2 or alpha-3 code."""
+    code = code.strip().upper()
+    found = None
+    if len(code) == 2:
+        found = pycountry.countries.get(alpha_2=code)
+    elif len(code) == 3:
+        found = pycountry.countries.get(alpha_3=code)
+    if found is None:
+        return None
+    return found.alpha_2, getattr(found, "common_name", None) or found.name
+
+
+def all_countries() -> list[tuple[str, str]]:
+    """Every ISO 3166 state as ``(alpha_2, English name)``, sorted by name."""
+    return sorted(
+        ((c.alpha_2, getattr(c, "common_name", None) or c.name) for c in pycountry.countries),
+        key=lambda pair: pair[1],
+    )
+
+
+@functools.cache
+def _zone_table() -> dict[str, list[str]]:
+    text = resources.files("tzdata").joinpath("zoneinfo", "zone.tab").read_text()
+    zones: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        code, _coords, zone, *_ = line.split("\t")
+        zones.setdefault(code, []).append(zone)
+    return zones
+
+
+def country_timezones(alpha_2: str) -> list[str]:
+    """The zones the tz database lists for a state, the most populous first."""
+    return list(_zone_table().get(alpha_2.upper(), []))
+
+
+@functools.cache
+def known_timezones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def check_timezone(zone: str, field: str = "timezone") -> str:
+    """``zone`` if the tz database knows it, else an error that says what a zone looks like."""
+    if zone not in known_timezones():
+        raise InvalidInput(
+            f"'{zone}' is not a time zone of the tz database; use a name such as "
+            "Europe/Berlin or Asia/Shanghai",
+            field=field,
+        )
+    return zone
+
+
+def check_language(code: str, field: str = "languages") -> str:
+    """A normalised language code (``zh``, ``pt-BR``), or an error naming the bad one."""
+    try:
+        locale = Locale.parse(code.strip().replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError) as err:
+        raise InvalidInput(
+            f"'{code}' is not a language code; use ISO 639 codes such as en, fr, zh or ar",
+            field=field,
+        ) from err
+    return locale.language if not locale.territory else f"{locale.language}-{locale.territory}"
+
+
+def language_name(code: str, in_language: str = "en") -> str:
+    """The name of a language, in ``in_language`` (``zh`` → "Chinese" or "中文")."""
+    try:
+        return Locale.parse(code.replace("-", "_")).get_display_name(in_language) or code
+    except (UnknownLocaleError, ValueError):
+        return code

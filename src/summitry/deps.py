@@ -1,0 +1,29 @@
+"""Request-scoped plumbing shared by every capability's routes: the database and the principal."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from summitry.db import session_scope
+from summitry.security.principals import Principal, resolve
+
+
+async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
+    """One database session for the request."""
+    async for session in session_scope(request.app.state.sessionmaker):
+        yield session
+
+
+Db = Annotated[AsyncSession, Depends(get_db)]
+
+
+async def get_principal(request: Request, db: Db) -> Principal | None:
+    """Who the signed session cookie says is asking, checked against the database."""
+    return await resolve(db, request.session)
+
+
+CurrentPrincipal = Annotated[Principal | None, Depends(get_principal)]

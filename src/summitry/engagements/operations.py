@@ -1,0 +1,276 @@
+"""Planning engagements: every check runs before anything is written, then one commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from summitry.delegations import catalogue
+from summitry.delegations.models import Delegation, Person
+from summitry.delegations.operations import find_delegation, get_delegation
+from summitry.engagements.models import (
+    AgendaItem,
+    Attendee,
+    Engagement,
+    EngagementStatus,
+    Participation,
+    Role,
+)
+from summitry.engagements.schemas import EngagementIn, EngagementPatch
+from summitry.errors import Conflict, InvalidInput, NotFound
+from summitry.security.principals import Invitee, Principal
+
+
+def _loaded() -> Select[Engagement]:
+    return select(Engagement).options(
+        selectinload(Engagement.host),
+        selectinload(Engagement.delegations).selectinload(Participation.delegation),
+        selectinload(Engagement.attendees).selectinload(Attendee.person),
+        selectinload(Engagement.agenda),
+    )
+
+
+async def get_engagement(db: AsyncSession, engagement_id: int) -> Engagement:
+    """The engagement with everything shown about it, or a 404."""
+    engagement: Engagement | None = await db.scalar(
+        _loaded().where(Engagement.id == engagement_id).execution_options(populate_existing=True)
+    )
+    if engagement is None:
+        raise NotFound(f"no engagement has the id {engagement_id}")
+    return engagement
+
+
+async def list_engagements(
+    db: AsyncSession,
+    principal: Principal,
+    *,
+    status: EngagementStatus | None = None,
+    year: int | None = None,
+) -> list[Engagement]:
+    """The engagements ``principal`` may see, soonest first."""
+    query = _loaded().order_by(Engagement.held_on, Engagement.starts_at, Engagement.id)
+    if isinstance(principal, Invitee):
+        query = query.where(Engagement.id.in_([g.engagement_id for g in principal.grants]))
+    if status is not None:
+        query = query.where(Engagement.status == status)
+    if year is not None:
+        query = query.where(
+            Engagement.held_on >= dt.date(year, 1, 1), Engagement.held_on <= dt.date(year, 12, 31)
+        )
+    return list(await db.scalars(query))
+
+
+def check_times(
+    starts_at: dt.datetime | None, ends_at: dt.datetime | None, held_on: dt.date | None
+) -> None:
+    """The start, end and day must agree with one another."""
+    if starts_at is None and held_on is None:
+        raise InvalidInput(
+            "give starts_at (e.g. 2020-09-14T14:00:00+02:00), or held_on where the hour is open",
+            field="starts_at",
+        )
+    if ends_at is not None and starts_at is None:
+        raise InvalidInput("an end needs a start: give starts_at too", field="ends_at")
+    if starts_at is not None and ends_at is not None and ends_at <= starts_at:
+        raise InvalidInput(
+            f"the end ({ends_at.isoformat()}) must come after the start ({starts_at.isoformat()})",
+            field="ends_at",
+        )
+    for moment, field in ((starts_at, "starts_at"), (ends_at, "ends_at")):
+        if moment is not None and not 1900 <= moment.year <= 2200:
+            raise InvalidInput("give a year between 1900 and 2200", field=field)
+
+
+def day_in(zone: str | None, starts_at: dt.datetime) -> dt.date:
+    """The calendar day ``starts_at`` falls on in ``zone`` (UTC when no host is known)."""
+    return starts_at.astimezone(ZoneInfo(zone) if zone else dt.UTC).date()
+
+
+def slugify(text: str) -> str:
+    """A lower-case ASCII slug for URLs."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:80] or "engagement"
+
+
+async def _unique_slug(db: AsyncSession, base: str) -> str:
+    taken = set(await db.scalars(select(Engagement.slug).where(Engagement.slug.like(f"{base}%"))))
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+async def _resolve_codes(db: AsyncSession, codes: list[str]) -> list[Delegation]:
+    seen: set[str] = set()
+    delegations = []
+    for code in codes:
+        normal = code.strip().upper()
+        if normal in seen:
+            raise Conflict(f"the delegation {normal} is listed twice", field="delegations")
+        seen.add(normal)
+        delegation = await find_delegation(db, normal)
+        if delegation is None:
+            raise InvalidInput(
+                f"no delegation has the code '{code}'; record it under /api/v1/delegations first",
+                field="delegations",
+            )
+        delegations.append(delegation)
+    return delegations
+
+
+async def create_engagement(
+    db: AsyncSession, data: EngagementIn, *, slug: str | None = None
+) -> Engagement:
+    """Plan an engagement with its delegations and agenda in one transaction."""
+    check_times(data.starts_at, data.ends_at, data.held_on)
+    languages = [catalogue.check_language(code) for code in data.languages]
+    if len(set(languages)) != len(languages):
+        raise InvalidInput("a working language is listed twice", field="languages")
+    host = await get_delegation(db, data.host) if data.host else None
+    delegations = await _resolve_codes(db, data.delegations)
+    if host is not None and host not in delegations:
+        delegations.insert(0, host)
+    agenda = [item.strip() for item in data.agenda]
+    if any(not item or len(item) > 300 for item in agenda):
+        raise InvalidInput("each agenda item needs 1 to 300 characters", field="agenda")
+    held_on = data.held_on or day_in(host.timezone if host else None, data.starts_at)  # type: ignore[arg-type]
+    engagement = Engagement(
+        slug=slug or await _unique_slug(db, slugify(f"{data.title} {held_on.isoformat()}")),
+        kind=data.kind,
+        title=data.title.strip(),
+        held_on=held_on,
+        starts_at=data.starts_at,
+        ends_at=data.ends_at,
+        host=host,
+        confidentiality=data.confidentiality,
+        languages=languages,
+        description=data.description.strip(),
+        delegations=[Participation(delegation=d, position=i) for i, d in enumerate(delegations)],
+        agenda=[AgendaItem(position=i, title=t) for i, t in enumerate(agenda)],
+    )
+    db.add(engagement)
+    await db.commit()
+    return await get_engagement(db, engagement.id)
+
+
+async def update_engagement(
+    db: AsyncSession, engagement: Engagement, data: EngagementPatch
+) -> Engagement:
+    """Change the fields given; the result must still make sense as a whole."""
+    changes = data.model_dump(exclude_unset=True)
+    for field in ("title", "kind", "confidentiality", "status"):
+        if field in changes and changes[field] is None:
+            raise InvalidInput(f"{field} cannot be emptied", field=field)
+    starts_at = changes.get("starts_at", engagement.starts_at)
+    ends_at = changes.get("ends_at", engagement.ends_at)
+    held_on = changes.get("held_on", engagement.held_on)
+    check_times(starts_at, ends_at, held_on)
+    host = engagement.host
+    if "host" in changes:
+        host = await get_delegation(db, changes["host"]) if changes["host"] else None
+    if "languages" in changes:
+        languages = [catalogue.check_language(c) for c in changes["languages"] or []]
+        if len(set(languages)) != len(languages):
+            raise InvalidInput("a working language is listed twice", field="languages")
+        engagement.languages = languages
+    if host is not None and all(p.delegation_id != host.id for p in engagement.delegations):
+        engagement.delegations.append(
+            Participation(delegation=host, position=len(engagement.delegations))
+        )
+    engagement.host = host
+    for field in ("title", "kind", "confidentiality", "status", "description"):
+        if field in changes:
+            value = changes[field]
+            setattr(engagement, field, value.strip() if isinstance(value, str) else value)
+    engagement.starts_at, engagement.ends_at = starts_at, ends_at
+    if "held_on" in changes and changes["held_on"] is not None:
+        engagement.held_on = changes["held_on"]
+    elif "starts_at" in changes and starts_at is not None:
+        engagement.held_on = day_in(host.timezone if host else None, starts_at)
+    await db.commit()
+    return await get_engagement(db, engagement.id)
+
+
+async def add_participant(db: AsyncSession, engagement: Engagement, code: str) -> Engagement:
+    """Add a delegation at the end of the order of precedence."""
+    delegation = await get_delegation(db, code)
+    if any(p.delegation_id == delegation.id for p in engagement.delegations):
+        raise Conflict(f"{delegation.name} already takes part in this engagement", field="code")
+    engagement.delegations.append(
+        Participation(delegation=delegation, position=len(engagement.delegations))
+    )
+    await db.commit()
+    return await get_engagement(db, engagement.id)
+
+
+async def remove_participant(db: AsyncSession, engagement: Engagement, code: str) -> Engagement:
+    """Withdraw a delegation that has nobody invited any more."""
+    participation = next(
+        (p for p in engagement.delegations if p.delegation.code == code.strip().upper()), None
+    )
+    if participation is None:
+        raise NotFound(f"the delegation '{code}' does not take part in this engagement")
+    if engagement.host_id == participation.delegation_id:
+        raise Conflict("the host cannot be withdrawn; choose another host first")
+    people = [
+        a for a in engagement.attendees if a.person.delegation_id == participation.delegation_id
+    ]
+    if people:
+        raise Conflict(
+            f"{len(people)} person(s) of {participation.delegation.name} are invited; "
+            "remove them first"
+        )
+    engagement.delegations.remove(participation)
+    for i, p in enumerate(engagement.delegations):
+        p.position = i
+    await db.commit()
+    return await get_engagement(db, engagement.id)
+
+
+async def add_attendee(
+    db: AsyncSession, engagement: Engagement, person: Person, role: Role
+) -> Attendee:
+    """Invite a person of a participating delegation, in a role."""
+    if all(p.delegation_id != person.delegation_id for p in engagement.delegations):
+        raise InvalidInput(
+            f"{person.display_name}'s delegation does not take part; add the delegation first",
+            field="person_id",
+        )
+    if any(a.person_id == person.id for a in engagement.attendees):
+        raise Conflict(f"{person.display_name} is already invited to this engagement")
+    attendee = Attendee(engagement_id=engagement.id, person_id=person.id, role=role)
+    db.add(attendee)
+    await db.commit()
+    await db.refresh(attendee, ["person"])
+    return attendee
+
+
+async def remove_attendee(db: AsyncSession, engagement: Engagement, attendee_id: int) -> None:
+    """Withdraw a person's invitation to the engagement (their links stop working)."""
+    attendee = next((a for a in engagement.attendees if a.id == attendee_id), None)
+    if attendee is None:
+        raise NotFound(f"no attendee {attendee_id} in this engagement")
+    await db.delete(attendee)
+    await db.commit()
+
+
+async def set_agenda(db: AsyncSession, engagement: Engagement, items: list[str]) -> Engagement:
+    """Replace the agenda with ``items`` in the order given."""
+    cleaned = [item.strip() for item in items]
+    if any(not item or len(item) > 300 for item in cleaned):
+        raise InvalidInput("each agenda item needs 1 to 300 characters", field="items")
+    engagement.agenda.clear()
+    await db.flush()
+    engagement.agenda.extend(AgendaItem(position=i, title=t) for i, t in enumerate(cleaned))
+    await db.commit()
+    return await get_engagement(db, engagement.id)
+
+
+async def count_engagements(db: AsyncSession) -> int:
+    return int(await db.scalar(select(func.count(Engagement.id))) or 0)

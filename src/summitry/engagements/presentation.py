@@ -1,0 +1,110 @@
+"""How an engagement is shown to one reader: times in each capital, details withheld or not."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from summitry.delegations.models import Delegation
+from summitry.delegations.schemas import DelegationOut, PersonOut
+from summitry.engagements.models import Confidentiality, Engagement, Role
+from summitry.engagements.schemas import (
+    AgendaItemOut,
+    AttendeeOut,
+    EngagementOut,
+    EngagementSummary,
+    LocalTime,
+)
+from summitry.security.principals import Invitee, Principal
+
+
+@dataclass(frozen=True)
+class SeatTime:
+    """An engagement's start and end on the clock of one delegation's seat."""
+
+    delegation: Delegation
+    starts: dt.datetime | None
+    ends: dt.datetime | None
+
+
+def seat_times(engagement: Engagement) -> list[SeatTime]:
+    """The engagement's times in each participating delegation's zone, host first."""
+    delegations = [p.delegation for p in engagement.delegations]
+    if engagement.host is not None and engagement.host in delegations:
+        delegations.remove(engagement.host)
+        delegations.insert(0, engagement.host)
+    return [
+        SeatTime(
+            delegation=d,
+            starts=_in_zone(engagement.starts_at, d.timezone),
+            ends=_in_zone(engagement.ends_at, d.timezone),
+        )
+        for d in delegations
+    ]
+
+
+def _in_zone(moment: dt.datetime | None, zone: str) -> dt.datetime | None:
+    return moment.astimezone(ZoneInfo(zone)) if moment is not None else None
+
+
+def may_see_details(principal: Principal, engagement: Engagement) -> bool:
+    """Press see who and what only of public engagements; everyone else invited sees all."""
+    if not isinstance(principal, Invitee):
+        return True
+    grant = principal.grant_for(engagement.id)
+    if grant is None:
+        return False
+    return grant.role is not Role.PRESS or engagement.confidentiality is Confidentiality.PUBLIC
+
+
+def engagement_out(engagement: Engagement, principal: Principal) -> EngagementOut:
+    """The API form of an engagement, as ``principal`` may see it."""
+    details = may_see_details(principal, engagement)
+    return EngagementOut(
+        id=engagement.id,
+        slug=engagement.slug,
+        kind=engagement.kind,
+        title=engagement.title,
+        held_on=engagement.held_on,
+        starts_at=engagement.starts_at,
+        ends_at=engagement.ends_at,
+        host=DelegationOut.model_validate(engagement.host) if engagement.host else None,
+        confidentiality=engagement.confidentiality,
+        status=engagement.status,
+        languages=list(engagement.languages),
+        description=engagement.description if details else "",
+        delegations=[DelegationOut.model_validate(p.delegation) for p in engagement.delegations],
+        local_times=[
+            LocalTime(
+                delegation=s.delegation.code, timezone=s.delegation.timezone, starts_local=s.starts
+            )
+            for s in seat_times(engagement)
+        ],
+        details_withheld=not details,
+        attendees=[
+            AttendeeOut(id=a.id, role=a.role, person=PersonOut.model_validate(a.person))
+            for a in engagement.attendees
+        ]
+        if details
+        else [],
+        agenda=[AgendaItemOut.model_validate(i) for i in engagement.agenda] if details else [],
+        sources=list(engagement.sources),
+    )
+
+
+def engagement_summary(engagement: Engagement) -> EngagementSummary:
+    """One line of a list of engagements."""
+    return EngagementSummary(
+        id=engagement.id,
+        slug=engagement.slug,
+        kind=engagement.kind,
+        title=engagement.title,
+        held_on=engagement.held_on,
+        starts_at=engagement.starts_at,
+        ends_at=engagement.ends_at,
+        confidentiality=engagement.confidentiality,
+        status=engagement.status,
+        host_code=engagement.host.code if engagement.host else None,
+        delegation_codes=[p.delegation.code for p in engagement.delegations],
+    )

@@ -1,0 +1,122 @@
+"""HTTP API for engagements: planning is the secretariat's, reading is for those invited."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from summitry.delegations.operations import get_person
+from summitry.delegations.schemas import PersonOut
+from summitry.deps import CurrentPrincipal, Db
+from summitry.engagements import operations
+from summitry.engagements.models import EngagementStatus
+from summitry.engagements.presentation import engagement_out, engagement_summary
+from summitry.engagements.schemas import (
+    AgendaIn,
+    AttendeeIn,
+    AttendeeOut,
+    EngagementIn,
+    EngagementOut,
+    EngagementPatch,
+    EngagementSummary,
+    ParticipationIn,
+)
+from summitry.security.principals import (
+    require_engagement_access,
+    require_secretariat,
+    require_signed_in,
+)
+
+router = APIRouter(prefix="/engagements", tags=["engagements"])
+
+
+@router.get("")
+async def list_engagements(
+    db: Db,
+    principal: CurrentPrincipal,
+    status_: Annotated[EngagementStatus | None, Query(alias="status")] = None,
+    year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
+) -> list[EngagementSummary]:
+    """The engagements you may see, soonest first."""
+    who = require_signed_in(principal)
+    found = await operations.list_engagements(db, who, status=status_, year=year)
+    return [engagement_summary(e) for e in found]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_engagement(
+    data: EngagementIn, db: Db, principal: CurrentPrincipal
+) -> EngagementOut:
+    """Plan an engagement with its delegations, languages and agenda."""
+    who = require_secretariat(principal)
+    return engagement_out(await operations.create_engagement(db, data), who)
+
+
+@router.get("/{engagement_id}")
+async def get_engagement(engagement_id: int, db: Db, principal: CurrentPrincipal) -> EngagementOut:
+    """One engagement, with each delegation's local time."""
+    who = require_engagement_access(principal, engagement_id)
+    return engagement_out(await operations.get_engagement(db, engagement_id), who)
+
+
+@router.patch("/{engagement_id}")
+async def update_engagement(
+    engagement_id: int, data: EngagementPatch, db: Db, principal: CurrentPrincipal
+) -> EngagementOut:
+    """Change an engagement's title, times, host, languages, confidentiality or status."""
+    who = require_secretariat(principal)
+    engagement = await operations.get_engagement(db, engagement_id)
+    return engagement_out(await operations.update_engagement(db, engagement, data), who)
+
+
+@router.post("/{engagement_id}/delegations", status_code=status.HTTP_201_CREATED)
+async def add_delegation(
+    engagement_id: int, data: ParticipationIn, db: Db, principal: CurrentPrincipal
+) -> EngagementOut:
+    """Add a delegation at the end of the order of precedence."""
+    who = require_secretariat(principal)
+    engagement = await operations.get_engagement(db, engagement_id)
+    return engagement_out(await operations.add_participant(db, engagement, data.code), who)
+
+
+@router.delete("/{engagement_id}/delegations/{code}")
+async def remove_delegation(
+    engagement_id: int, code: str, db: Db, principal: CurrentPrincipal
+) -> EngagementOut:
+    """Withdraw a delegation nobody of which is invited."""
+    who = require_secretariat(principal)
+    engagement = await operations.get_engagement(db, engagement_id)
+    return engagement_out(await operations.remove_participant(db, engagement, code), who)
+
+
+@router.post("/{engagement_id}/attendees", status_code=status.HTTP_201_CREATED)
+async def add_attendee(
+    engagement_id: int, data: AttendeeIn, db: Db, principal: CurrentPrincipal
+) -> AttendeeOut:
+    """Invite a person of a participating delegation, in a role."""
+    require_secretariat(principal)
+    engagement = await operations.get_engagement(db, engagement_id)
+    person = await get_person(db, data.person_id)
+    attendee = await operations.add_attendee(db, engagement, person, data.role)
+    return AttendeeOut(id=attendee.id, role=attendee.role, person=PersonOut.model_validate(person))
+
+
+@router.delete("/{engagement_id}/attendees/{attendee_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def remove_attendee(
+    engagement_id: int, attendee_id: int, db: Db, principal: CurrentPrincipal
+) -> None:
+    """Withdraw a person from the engagement; their invitation links stop working."""
+    require_secretariat(principal)
+    engagement = await operations.get_engagement(db, engagement_id)
+    await operations.remove_attendee(db, engagement, attendee_id)
+
+
+@router.put("/{engagement_id}/agenda")
+async def set_agenda(
+    engagement_id: int, data: AgendaIn, db: Db, principal: CurrentPrincipal
+) -> EngagementOut:
+    """Replace the agenda with the items given, in order."""
+    who = require_secretariat(principal)
+    engagement = await operations.get_engagement(db, engagement_id)
+    return engagement_out(await operations.set_agenda(db, engagement, data.items), who)

@@ -1,0 +1,136 @@
+"""What the API accepts and returns about engagements."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from summitry.delegations.schemas import DelegationOut, PersonOut
+from summitry.engagements.models import Confidentiality, EngagementKind, EngagementStatus, Role
+
+Title = Field(min_length=1, max_length=300)
+
+
+class EngagementIn(BaseModel):
+    """An engagement to plan. Give ``starts_at``, or only ``held_on`` where the hour is open."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Title
+    kind: EngagementKind = EngagementKind.VIDEO_MEETING
+    starts_at: AwareDatetime | None = Field(
+        default=None, description="With its offset, e.g. 2020-09-14T14:00:00+02:00"
+    )
+    ends_at: AwareDatetime | None = None
+    held_on: dt.date | None = Field(default=None, description="The day, where no hour is set")
+    host: str | None = Field(default=None, max_length=12, description="Host delegation's code")
+    confidentiality: Confidentiality = Confidentiality.RESTRICTED
+    languages: list[str] = Field(
+        default_factory=list, max_length=24, description="ISO 639 codes: en, fr, zh"
+    )
+    description: str = Field(default="", max_length=5000)
+    delegations: list[str] = Field(
+        default_factory=list, max_length=250, description="Codes in order of precedence"
+    )
+    agenda: list[str] = Field(default_factory=list, max_length=100)
+
+
+class EngagementPatch(BaseModel):
+    """Changes to an engagement; fields left out stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Title
+    kind: EngagementKind | None = None
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    held_on: dt.date | None = None
+    host: str | None = Field(default=None, max_length=12)
+    confidentiality: Confidentiality | None = None
+    status: EngagementStatus | None = None
+    languages: list[str] | None = Field(default=None, max_length=24)
+    description: str | None = Field(default=None, max_length=5000)
+
+
+class ParticipationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=2, max_length=12)
+
+
+class AttendeeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    person_id: int = Field(ge=1)
+    role: Role = Role.DELEGATE
+
+
+class AgendaIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[str] = Field(max_length=100)
+
+
+class AttendeeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    role: Role
+    person: PersonOut
+
+
+class AgendaItemOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    position: int
+    title: str
+
+
+class LocalTime(BaseModel):
+    """The start of an engagement as the clock reads in one delegation's seat."""
+
+    delegation: str
+    timezone: str
+    starts_local: dt.datetime | None
+
+
+class EngagementOut(BaseModel):
+    """An engagement as its reader may see it; ``details_withheld`` hides people and agenda."""
+
+    id: int
+    slug: str
+    kind: EngagementKind
+    title: str
+    held_on: dt.date
+    starts_at: dt.datetime | None
+    ends_at: dt.datetime | None
+    host: DelegationOut | None
+    confidentiality: Confidentiality
+    status: EngagementStatus
+    languages: list[str]
+    description: str
+    delegations: list[DelegationOut]
+    local_times: list[LocalTime]
+    details_withheld: bool
+    attendees: list[AttendeeOut]
+    agenda: list[AgendaItemOut]
+    sources: list[str]
+
+
+class EngagementSummary(BaseModel):
+    """One line of the list of engagements."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    slug: str
+    kind: EngagementKind
+    title: str
+    held_on: dt.date
+    starts_at: dt.datetime | None
+    ends_at: dt.datetime | None
+    confidentiality: Confidentiality
+    status: EngagementStatus
+    host_code: str | None
+    delegation_codes: list[str]

@@ -1,0 +1,16 @@
+"""Every table, imported in one place so that metadata and migrations see them all."""
+
+from summitry.delegations.models import Delegation, Person
+from summitry.engagements.models import AgendaItem, Attendee, Engagement, Participation
+from summitry.security.models import Account, Invitation
+
+__all__ = [
+    "Account",
+    "AgendaItem",
+    "Attendee",
+    "Delegation",
+    "Engagement",
+    "Invitation",
+    "Participation",
+    "Person",
+]

@@ -1,0 +1,109 @@
+"""Who is asking: a member of the secretariat, an invited person, or nobody."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from summitry.db import utcnow
+from summitry.engagements.models import Attendee, Role
+from summitry.errors import Forbidden, NotFound, NotSignedIn
+from summitry.security.models import Account, Invitation
+
+MAX_INVITATIONS_PER_SESSION = 32
+
+
+@dataclass(frozen=True)
+class Secretary:
+    """A signed-in member of the host's secretariat."""
+
+    account_id: int
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What one opened, still valid invitation allows."""
+
+    invitation_id: int
+    engagement_id: int
+    person_id: int
+    role: Role
+    person_name: str
+
+
+@dataclass(frozen=True)
+class Invitee:
+    """A person who came in through one or more personal invitation links."""
+
+    grants: tuple[Grant, ...]
+
+    @property
+    def name(self) -> str:
+        return self.grants[0].person_name
+
+    def grant_for(self, engagement_id: int) -> Grant | None:
+        return next((g for g in self.grants if g.engagement_id == engagement_id), None)
+
+
+Principal = Secretary | Invitee
+
+
+async def resolve(db: AsyncSession, session: dict[str, object]) -> Principal | None:
+    """The principal a signed session cookie names, if it is still entitled to anything."""
+    account_id = session.get("account_id")
+    if isinstance(account_id, int):
+        account = await db.get(Account, account_id)
+        if account is not None:
+            return Secretary(account.id, account.name, account.email)
+        return None
+    ids = session.get("invitations")
+    if not isinstance(ids, list) or not ids:
+        return None
+    wanted = [i for i in ids if isinstance(i, int)][:MAX_INVITATIONS_PER_SESSION]
+    rows = await db.scalars(
+        select(Invitation)
+        .where(Invitation.id.in_(wanted))
+        .options(selectinload(Invitation.attendee).selectinload(Attendee.person))
+    )
+    now = utcnow()
+    grants = tuple(
+        Grant(
+            invitation_id=inv.id,
+            engagement_id=inv.attendee.engagement_id,
+            person_id=inv.attendee.person_id,
+            role=inv.attendee.role,
+            person_name=inv.attendee.person.display_name,
+        )
+        for inv in rows
+        if inv.usable_at(now)
+    )
+    return Invitee(grants) if grants else None
+
+
+def require_signed_in(principal: Principal | None) -> Principal:
+    """The principal, or an error that asks the person to sign in or open their link."""
+    if principal is None:
+        raise NotSignedIn("sign in as the secretariat, or open your personal invitation link")
+    return principal
+
+
+def require_secretariat(principal: Principal | None) -> Secretary:
+    """The secretary, or an error: only the secretariat prepares engagements."""
+    principal = require_signed_in(principal)
+    if not isinstance(principal, Secretary):
+        raise Forbidden("only the secretariat can do this")
+    return principal
+
+
+def require_engagement_access(principal: Principal | None, engagement_id: int) -> Principal:
+    """The principal if they may see this engagement; an unknown one is reported as absent."""
+    principal = require_signed_in(principal)
+    if isinstance(principal, Invitee) and principal.grant_for(engagement_id) is None:
+        # Not "forbidden": an outsider must not learn that the engagement exists.
+        raise NotFound("no engagement with this id is open to you")
+    return principal
