@@ -70,6 +70,28 @@ async def find_delegation(db: AsyncSession, code: str) -> Delegation | None:
     return found
 
 
+async def ensure_delegation(db: AsyncSession, code: str) -> Delegation:
+    """The delegation with this code, recorded now (uncommitted) if ISO 3166 or the catalogue
+    knows it; any other unknown code is an error."""
+    found = await find_delegation(db, code)
+    if found is not None:
+        return found
+    normal = code.strip().upper()
+    if len(normal) == 2 and catalogue.country(normal) is not None:
+        delegation = check_delegation(DelegationIn(code=normal, kind=DelegationKind.STATE))
+    elif (known := catalogue.organisation(normal)) is not None and known.timezone:
+        delegation = check_delegation(DelegationIn(code=normal, kind=DelegationKind.ORGANISATION))
+    else:
+        raise InvalidInput(
+            f"'{code}' is neither an ISO 3166 country code nor a recorded organisation; "
+            "record the organisation first (POST /api/v1/delegations)",
+            field="delegations",
+        )
+    db.add(delegation)
+    await db.flush()
+    return delegation
+
+
 async def get_delegation(db: AsyncSession, code: str) -> Delegation:
     """The delegation with this code, or a 404 that names it."""
     delegation = await find_delegation(db, code)

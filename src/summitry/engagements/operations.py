@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from summitry.delegations import catalogue
 from summitry.delegations.models import Delegation, Person
-from summitry.delegations.operations import find_delegation, get_delegation
+from summitry.delegations.operations import ensure_delegation, get_delegation
 from summitry.engagements.models import (
     AgendaItem,
     Attendee,
@@ -114,13 +114,7 @@ async def _resolve_codes(db: AsyncSession, codes: list[str]) -> list[Delegation]
         if normal in seen:
             raise Conflict(f"the delegation {normal} is listed twice", field="delegations")
         seen.add(normal)
-        delegation = await find_delegation(db, normal)
-        if delegation is None:
-            raise InvalidInput(
-                f"no delegation has the code '{code}'; record it under /api/v1/delegations first",
-                field="delegations",
-            )
-        delegations.append(delegation)
+        delegations.append(await ensure_delegation(db, normal))
     return delegations
 
 
@@ -132,7 +126,7 @@ async def create_engagement(
     languages = [catalogue.check_language(code) for code in data.languages]
     if len(set(languages)) != len(languages):
         raise InvalidInput("a working language is listed twice", field="languages")
-    host = await get_delegation(db, data.host) if data.host else None
+    host = await ensure_delegation(db, data.host) if data.host else None
     delegations = await _resolve_codes(db, data.delegations)
     if host is not None and host not in delegations:
         delegations.insert(0, host)
