@@ -217,3 +217,7 @@ def accounts_create(
 def run() -> None:  # pragma: no cover - the console script
     logging.basicConfig(level=logging.WARNING)
     app()
+
+
+if __name__ == "__main__":  # python -m summitry.cli, as the browser tests start it
+    app()

@@ -31,7 +31,9 @@ def _loaded() -> Select[Engagement]:
     return select(Engagement).options(
         selectinload(Engagement.host),
         selectinload(Engagement.delegations).selectinload(Participation.delegation),
-        selectinload(Engagement.attendees).selectinload(Attendee.person),
+        selectinload(Engagement.attendees)
+        .selectinload(Attendee.person)
+        .selectinload(Person.delegation),
         selectinload(Engagement.agenda),
     )
 

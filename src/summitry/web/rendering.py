@@ -73,6 +73,7 @@ templates.env.globals.update(version=__version__)
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     """A page, with what every page needs (the signed-in person, the CSRF token)."""
     context.setdefault("principal", getattr(request.state, "principal", None))
+    context.setdefault("now", dt.datetime.now(dt.UTC))
     context["csrf_token"] = csrf_token(request)
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 

@@ -1,0 +1,137 @@
+"""A real Summitry server and Debian's Chromium, for tests that act as a person would."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.support.postgres import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+SECRETARY_EMAIL = "protocol@mfa.example"
+SECRETARY_PASSWORD = "a long protocol password"
+
+# Chromium as root, headless, and with nothing that reaches beyond this machine.
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+class LiveServer:
+    def __init__(self, url: str, env: dict[str, str]) -> None:
+        self.url = url
+        self.env = env
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run the ``summitry`` command against this server's database."""
+        return subprocess.run(
+            [sys.executable, "-m", "summitry.cli", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """``summitry serve`` on SQLite in a temporary data directory, with one secretariat account."""
+    data_dir = tmp_path_factory.mktemp("live")
+    port = free_port()
+    env = {
+        **os.environ,
+        "SUMMITRY_DATA_DIR": str(data_dir),
+        "SUMMITRY_PORT": str(port),
+        "SUMMITRY_NEW_PASSWORD": SECRETARY_PASSWORD,
+    }
+    env.pop("SUMMITRY_DATABASE_URL", None)
+    server = LiveServer(f"http://127.0.0.1:{port}", env)
+    made = server.cli(
+        "accounts", "create", "--email", SECRETARY_EMAIL, "--name", "Ms Helena Brandt"
+    )
+    assert made.returncode == 0, made.stderr
+    log = (data_dir / "server.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "summitry.cli", "serve"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{server.url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError((data_dir / "server.log").read_text())
+            time.sleep(0.2)
+        yield server
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is missing: run scripts/bootstrap")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def new_page(browser: Browser) -> Iterator[object]:
+    """Pages in fresh contexts: each person gets their own cookies."""
+    contexts = []
+
+    def make(width: int = 1280, height: int = 800) -> Page:
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, locale="en-GB", timezone_id="Europe/Berlin"
+        )
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Keep a full-page screenshot under test-artifacts/screenshots for a person to look at."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def sign_in(page: Page, server: LiveServer) -> None:
+    page.goto(f"{server.url}/login")
+    page.get_by_label("E-mail address").fill(SECRETARY_EMAIL)
+    page.get_by_label("Password").fill(SECRETARY_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{server.url}/engagements")
