@@ -12,6 +12,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from summitry import __version__
@@ -68,6 +69,10 @@ def _run_with_db(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         raise _fail(err.message) from None
     except OSError as err:
         raise _fail(f"cannot reach the database: {err}") from None
+    except DBAPIError as err:
+        if "no such table" in str(err) or "does not exist" in str(err):
+            raise _fail("the database has no tables yet: run summitry db upgrade") from None
+        raise _fail(f"the database refused the request: {err.orig}") from None
 
 
 def _upgrade(settings: Settings) -> None:

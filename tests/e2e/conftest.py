@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -52,23 +53,24 @@ class LiveServer:
         )
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """``summitry serve`` on SQLite in a temporary data directory, with one secretariat account."""
-    data_dir = tmp_path_factory.mktemp("live")
+@contextlib.contextmanager
+def _serve(data_dir: Path, *, demo: bool = False) -> Iterator[LiveServer]:
+    """``summitry serve`` on SQLite in ``data_dir``, with one secretariat account."""
     port = free_port()
-    env = {
-        **os.environ,
-        "SUMMITRY_DATA_DIR": str(data_dir),
-        "SUMMITRY_PORT": str(port),
-        "SUMMITRY_NEW_PASSWORD": SECRETARY_PASSWORD,
-    }
-    env.pop("SUMMITRY_DATABASE_URL", None)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SUMMITRY_")}
+    env.update(
+        SUMMITRY_DATA_DIR=str(data_dir),
+        SUMMITRY_PORT=str(port),
+        SUMMITRY_NEW_PASSWORD=SECRETARY_PASSWORD,
+    )
     server = LiveServer(f"http://127.0.0.1:{port}", env)
     made = server.cli(
         "accounts", "create", "--email", SECRETARY_EMAIL, "--name", "Ms Helena Brandt"
     )
     assert made.returncode == 0, made.stderr
+    if demo:
+        loaded = server.cli("demo")
+        assert loaded.returncode == 0, loaded.stderr
     log = (data_dir / "server.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "summitry.cli", "serve"],
@@ -95,7 +97,22 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
 
 @pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """An empty Summitry, for journeys that build their own engagements."""
+    with _serve(tmp_path_factory.mktemp("live")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """Summitry with the 2020 demo loaded by ``summitry demo``."""
+    with _serve(tmp_path_factory.mktemp("demo"), demo=True) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Chromium for one module; Playwright's loop must not outlive the browser tests."""
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is missing: run scripts/bootstrap")
     with sync_playwright() as playwright:

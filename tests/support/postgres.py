@@ -11,6 +11,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 
@@ -119,5 +120,7 @@ def create_database(server_url: str, name: str) -> str:
         finally:
             await conn.close()
 
-    asyncio.run(create())
+    # The caller may be inside the test run's event loop: create on a thread of its own.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(lambda: asyncio.run(create())).result()
     return f"{server_url}/{name}"

@@ -68,20 +68,25 @@ async def engagement_list(
     db: Db,
     principal: PagePrincipal,
     q: Annotated[str, Query(max_length=200)] = "",
-    year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
-    kind: EngagementKind | None = None,
-    status: EngagementStatus | None = None,
-    sort: Annotated[str, Query(pattern="^-?(date|title|kind|host|delegations)$")] = "date",
+    year: Annotated[str, Query(max_length=4)] = "",
+    kind: Annotated[str, Query(max_length=24)] = "",
+    status: Annotated[str, Query(max_length=24)] = "",
+    sort: Annotated[str, Query(max_length=16)] = "date",
 ) -> Response:
     who = require_secretariat(principal)
+    # A filter form sends empty fields for "any"; unknown values are read as "any" too.
+    year_ = int(year) if year.isdigit() else None
+    kind_ = next((k for k in EngagementKind if k.value == kind), None)
+    status_ = next((s for s in EngagementStatus if s.value == status), None)
+    sort = sort if sort.lstrip("-") in SORTS else "date"
     everything = await operations.list_engagements(db, who)
     years = sorted({e.held_on.year for e in everything}, reverse=True)
     shown = [
         e
         for e in everything
-        if (year is None or e.held_on.year == year)
-        and (kind is None or e.kind is kind)
-        and (status is None or e.status is status)
+        if (year_ is None or e.held_on.year == year_)
+        and (kind_ is None or e.kind is kind_)
+        and (status_ is None or e.status is status_)
         and (not q or _matches(e, q))
     ]
     shown.sort(key=SORTS[sort.lstrip("-")], reverse=sort.startswith("-"))
@@ -91,7 +96,7 @@ async def engagement_list(
         engagements=shown,
         total=len(everything),
         years=years,
-        filters={"q": q, "year": year, "kind": kind, "status": status, "sort": sort},
+        filters={"q": q, "year": year_, "kind": kind_, "status": status_, "sort": sort},
         kinds=list(EngagementKind),
         statuses=list(EngagementStatus),
     )

@@ -1,0 +1,114 @@
+"""The ``summitry`` command as an operator runs it: in a subprocess, with its own data dir."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from summitry import __version__
+
+
+def run(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SUMMITRY_")}
+    environment.update(SUMMITRY_DATA_DIR=str(tmp_path), **env)
+    return subprocess.run(
+        [sys.executable, "-m", "summitry.cli", *args],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+
+def test_version(tmp_path: Path) -> None:
+    result = run(tmp_path, "--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"summitry {__version__}"
+
+
+def test_db_upgrade_creates_the_sqlite_database(tmp_path: Path) -> None:
+    result = run(tmp_path, "db", "upgrade")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "summitry.db").exists()
+    again = run(tmp_path, "db", "upgrade")
+    assert again.returncode == 0
+    assert "up to date" in again.stdout
+
+
+def test_engagements_list_is_empty_then_lists_the_demo_as_json(tmp_path: Path) -> None:
+    unmigrated = run(tmp_path, "engagements", "list")
+    assert unmigrated.returncode == 2
+    assert "run summitry db upgrade" in unmigrated.stderr
+    assert "Traceback" not in unmigrated.stderr
+
+    assert run(tmp_path, "db", "upgrade").returncode == 0
+    empty = run(tmp_path, "engagements", "list")
+    assert empty.returncode == 0
+    assert "No engagements yet" in empty.stdout
+
+    loaded = run(tmp_path, "demo")
+    assert loaded.returncode == 0, loaded.stderr
+    assert "34 engagement(s) added" in loaded.stdout
+
+    listed = run(tmp_path, "engagements", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    rows = json.loads(listed.stdout)
+    assert len(rows) == 34
+    meeting = next(r for r in rows if r["slug"] == "china-eu-leaders-meeting-2020-09-14")
+    assert meeting["starts_at"].startswith("2020-09-14T12:00:00")
+    assert {"CN", "DE", "EUCO", "EUCOM"} <= set(meeting["delegation_codes"])
+
+    again = run(tmp_path, "demo")
+    assert "0 engagement(s) added, 34 already there" in again.stdout
+    table = run(tmp_path, "engagements", "list", "--year", "2020", COLUMNS="220")
+    assert "China–EU leaders' meeting" in table.stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"SUMMITRY_ENVIRONMENT": "production"}, "SUMMITRY_SECRET_KEY"),
+        ({"SUMMITRY_ENVIRONMENT": "production", "SUMMITRY_SECRET_KEY": "change-me"}, "placeholder"),
+        ({"SUMMITRY_DATABASE_URL": "mysql://db/summitry"}, "sqlite+aiosqlite"),
+        ({"SUMMITRY_CONFIG": "/nonexistent/summitry.toml"}, "does not exist"),
+        ({"SUMMITRY_PORT": "seventy"}, "port"),
+    ],
+)
+def test_bad_configuration_is_a_message_not_a_traceback(
+    tmp_path: Path, env: dict[str, str], expected: str
+) -> None:
+    result = run(tmp_path, "db", "upgrade", **env)
+    assert result.returncode == 2
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unreachable_postgresql_is_reported_plainly(tmp_path: Path) -> None:
+    from tests.support.postgres import free_port
+
+    url = f"postgresql+asyncpg://nobody@127.0.0.1:{free_port()}/none"
+    result = run(tmp_path, "db", "upgrade", SUMMITRY_DATABASE_URL=url)
+    assert result.returncode == 2
+    assert "database" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_account_with_a_short_password_is_refused(tmp_path: Path) -> None:
+    result = run(
+        tmp_path,
+        "accounts",
+        "create",
+        "--email",
+        "a@mfa.example",
+        "--name",
+        "A",
+        SUMMITRY_NEW_PASSWORD="short",
+    )
+    assert result.returncode == 2
+    assert "at least 12 characters" in result.stderr
