@@ -87,6 +87,7 @@ def create_app(
         if request.method in {"POST", "PUT", "PATCH"}:
             refusal = _refuse_body(request)
             if refusal is not None:
+                refusal.headers.update(SECURITY_HEADERS)
                 return refusal
         response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():

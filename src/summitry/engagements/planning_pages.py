@@ -114,10 +114,14 @@ async def update_engagement(
     choices = delegation_choices(await list_delegations(db))
     data = _engagement_data(values, choices, errors)
     if data is not None and not errors:
-        data.pop("delegations"), data.pop("agenda")
+        data.pop("delegations")
+        agenda = data.pop("agenda")
         data["status"] = values.get("status") or engagement.status.value
         try:
-            await operations.update_engagement(db, engagement, EngagementPatch.model_validate(data))
+            patch = EngagementPatch.model_validate(data)
+            engagement = await operations.update_engagement(db, engagement, patch)
+            if agenda != [item.title for item in engagement.agenda]:
+                await operations.set_agenda(db, engagement, agenda)
         except ValidationError as err:
             errors.add_validation(err)
         except SummitryError as err:
