@@ -15,18 +15,21 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from summitry import __version__
 from summitry.api import router as api_router
 from summitry.config import Settings
 from summitry.db import create_engine, create_sessionmaker
 from summitry.errors import SummitryError
+from summitry.live.hub import LiveHub
 from summitry.web.pages import router as pages_router
 from summitry.web.rendering import render_error
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 256 * 1024
+TOO_LARGE = f"send at most {MAX_BODY_BYTES // 1024} KiB"
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 
 SECURITY_HEADERS = {
@@ -70,7 +73,10 @@ def create_app(
     if sessionmaker is not None:
         app.state.sessionmaker = sessionmaker
     app.state.settings = settings
+    app.state.hub = LiveHub()
+    app.state.media = None
 
+    app.add_middleware(BodyLimit)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.signing_key(),
@@ -114,10 +120,14 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, err: StarletteHTTPException) -> Response:
-        message = {404: "there is nothing at this address", 405: "this method is not allowed here"}
+        message = {
+            404: "there is nothing at this address",
+            405: "this method is not allowed here",
+            413: TOO_LARGE,
+        }
         text_ = message.get(err.status_code, str(err.detail))
         if _wants_json(request):
-            code = "not_found" if err.status_code == 404 else "http_error"
+            code = {404: "not_found", 413: "too_large"}.get(err.status_code, "http_error")
             return JSONResponse(
                 {"error": {"code": code, "message": text_}},
                 status_code=err.status_code,
@@ -138,6 +148,30 @@ def create_app(
     return app
 
 
+class BodyLimit:
+    """Counts the bytes of a body as they arrive: a chunked body has no Content-Length for
+    ``_refuse_body`` to check. Raised while a route reads, the 413 reaches the error handlers."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > MAX_BODY_BYTES:
+                raise StarletteHTTPException(413, TOO_LARGE)
+            return message
+
+        await self.app(scope, counted, send)
+
+
 def _wants_json(request: Request) -> bool:
     return request.url.path.startswith(("/api/", "/healthz"))
 
@@ -145,10 +179,11 @@ def _wants_json(request: Request) -> bool:
 def _refuse_body(request: Request) -> Response | None:
     length = request.headers.get("content-length")
     if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-        return _plain_error(413, "too_large", f"send at most {MAX_BODY_BYTES // 1024} KiB")
+        return _plain_error(413, "too_large", TOO_LARGE)
     if request.url.path.startswith("/api/"):
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if length not in (None, "0") and kind != "application/json":
+        chunked = "chunked" in request.headers.get("transfer-encoding", "").lower()
+        if (chunked or length not in (None, "0")) and kind != "application/json":
             return _plain_error(
                 415,
                 "unsupported_media_type",
@@ -168,5 +203,9 @@ def _describe(error: object) -> str:
     if details.get("type") == "json_invalid":
         return "the body is not valid JSON; check quotes, commas and brackets"
     if details.get("type") == "missing":
+        if not location:
+            return "the request needs a body: send it as JSON"
         return f"{location} is required"
+    if details.get("type") == "timezone_aware":
+        return f"{location}: give the time with its offset, e.g. 2020-09-14T14:00:00+02:00"
     return f"{location}: {message}" if location else message

@@ -9,12 +9,15 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from summitry.db import session_scope
+from summitry.live.hub import HUB
 from summitry.security.principals import Principal, resolve
 
 
 async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
     """One database session for the request."""
     async for session in session_scope(request.app.state.sessionmaker):
+        # Events appended in this session reach this process's live connections on commit.
+        session.info[HUB] = request.app.state.hub
         yield session
 
 

@@ -2,6 +2,7 @@
 
 from summitry.delegations.models import Delegation, Person
 from summitry.engagements.models import AgendaItem, Attendee, Engagement, Participation
+from summitry.live.models import LiveEvent, MediaGrant
 from summitry.security.models import Account, Invitation
 
 __all__ = [
@@ -11,6 +12,8 @@ __all__ = [
     "Delegation",
     "Engagement",
     "Invitation",
+    "LiveEvent",
+    "MediaGrant",
     "Participation",
     "Person",
 ]

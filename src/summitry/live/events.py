@@ -1,0 +1,98 @@
+"""Every kind of live event, as a typed model; what is stored and sent is their JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LobbyEntered(_Event):
+    """A person opened the meeting page and waits to be admitted."""
+
+    kind: Literal["lobby_entered"] = "lobby_entered"
+    attendee_id: int
+
+
+class Admitted(_Event):
+    kind: Literal["admitted"] = "admitted"
+    attendee_id: int
+    by: str
+
+
+class TurnedAway(_Event):
+    kind: Literal["turned_away"] = "turned_away"
+    attendee_id: int
+    by: str
+
+
+class Left(_Event):
+    kind: Literal["left"] = "left"
+    attendee_id: int
+
+
+class MicrophoneSet(_Event):
+    """A microphone muted or opened, by its owner or by the secretariat."""
+
+    kind: Literal["microphone_set"] = "microphone_set"
+    attendee_id: int
+    muted: bool
+    by: str
+
+
+class CameraSet(_Event):
+    kind: Literal["camera_set"] = "camera_set"
+    attendee_id: int
+    on: bool
+
+
+class Removed(_Event):
+    """Put out of the meeting by the secretariat; their media token is revoked."""
+
+    kind: Literal["removed"] = "removed"
+    attendee_id: int
+    by: str
+
+
+class RoomLocked(_Event):
+    kind: Literal["room_locked"] = "room_locked"
+    locked: bool
+    by: str
+
+
+class MediaRestored(_Event):
+    """The media server came back and the meeting's room was rebuilt."""
+
+    kind: Literal["media_restored"] = "media_restored"
+
+
+LiveEventBody = Annotated[
+    LobbyEntered
+    | Admitted
+    | TurnedAway
+    | Left
+    | MicrophoneSet
+    | CameraSet
+    | Removed
+    | RoomLocked
+    | MediaRestored,
+    Field(discriminator="kind"),
+]
+
+EVENT_BODY: TypeAdapter[LiveEventBody] = TypeAdapter(LiveEventBody)
+
+
+class EventEnvelope(BaseModel):
+    """An event as clients receive it: its place in the log, its time and its body."""
+
+    model_config = ConfigDict(frozen=True)
+
+    engagement_id: int
+    seq: int
+    at: dt.datetime
+    event: LiveEventBody

@@ -1,0 +1,106 @@
+"""Appending to and reading the live log; each event carries the hash of the one before."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from summitry.db import utcnow
+from summitry.live.events import EVENT_BODY, EventEnvelope, LiveEventBody
+from summitry.live.models import LiveEvent
+
+GENESIS = "0" * 64
+PENDING = "live_pending"
+
+
+def chain_hash(prev_hash: str, engagement_id: int, seq: int, at: str, body: dict[str, Any]) -> str:
+    """The hash that links an event to its predecessor; any edit of either breaks the chain."""
+    canonical = json.dumps(
+        {"prev": prev_hash, "engagement": engagement_id, "seq": seq, "at": at, "body": body},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def append(db: AsyncSession, engagement_id: int, body: LiveEventBody) -> EventEnvelope:
+    """Add an event in the caller's transaction; it is published only once that commits."""
+    last = (
+        await db.execute(
+            select(LiveEvent.seq, LiveEvent.hash)
+            .where(LiveEvent.engagement_id == engagement_id)
+            .order_by(LiveEvent.seq.desc())
+            .limit(1)
+            .with_for_update()
+        )
+    ).first()
+    seq = (last.seq if last else 0) + 1
+    prev = last.hash if last else GENESIS
+    at = utcnow()
+    data = body.model_dump(mode="json")
+    row = LiveEvent(
+        engagement_id=engagement_id,
+        seq=seq,
+        kind=body.kind,
+        payload=data,
+        at=at,
+        prev_hash=prev,
+        hash=chain_hash(prev, engagement_id, seq, at.isoformat(), data),
+    )
+    db.add(row)
+    await db.flush()
+    envelope = EventEnvelope(engagement_id=engagement_id, seq=seq, at=at, event=body)
+    db.info.setdefault(PENDING, []).append(envelope)
+    return envelope
+
+
+def envelope_of(row: LiveEvent) -> EventEnvelope:
+    return EventEnvelope(
+        engagement_id=row.engagement_id,
+        seq=row.seq,
+        at=row.at,
+        event=EVENT_BODY.validate_python(row.payload),
+    )
+
+
+async def events_after(
+    db: AsyncSession, engagement_id: int, after: int = 0, limit: int = 10_000
+) -> list[EventEnvelope]:
+    """The events of an engagement with a sequence number above ``after``, in order."""
+    rows = await db.scalars(
+        select(LiveEvent)
+        .where(LiveEvent.engagement_id == engagement_id, LiveEvent.seq > after)
+        .order_by(LiveEvent.seq)
+        .limit(limit)
+    )
+    return [envelope_of(row) for row in rows]
+
+
+async def last_seq(db: AsyncSession, engagement_id: int) -> int:
+    value = await db.scalar(
+        select(func.max(LiveEvent.seq)).where(LiveEvent.engagement_id == engagement_id)
+    )
+    return int(value or 0)
+
+
+async def verify_chain(db: AsyncSession, engagement_id: int) -> int | None:
+    """The first sequence number whose hash does not hold, or ``None`` if the chain is whole."""
+    rows = await db.scalars(
+        select(LiveEvent).where(LiveEvent.engagement_id == engagement_id).order_by(LiveEvent.seq)
+    )
+    prev, expected_seq = GENESIS, 1
+    for row in rows:
+        at = row.at.isoformat()
+        if (
+            row.seq != expected_seq
+            or row.prev_hash != prev
+            or row.hash != chain_hash(prev, engagement_id, row.seq, at, row.payload)
+        ):
+            return row.seq
+        prev, expected_seq = row.hash, expected_seq + 1
+    return None

@@ -1,0 +1,301 @@
+"""What happens in a live meeting: each check first, then the event, in one transaction."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from summitry.delegations.models import Person
+from summitry.engagements.models import Attendee, Engagement, EngagementStatus, Role
+from summitry.engagements.operations import get_engagement
+from summitry.errors import Conflict, Forbidden, InvalidInput, NotFound
+from summitry.live import log
+from summitry.live.events import (
+    Admitted,
+    CameraSet,
+    EventEnvelope,
+    Left,
+    LiveEventBody,
+    LobbyEntered,
+    MicrophoneSet,
+    Removed,
+    RoomLocked,
+    TurnedAway,
+)
+from summitry.live.media_port import MediaAccess, MeetingMedia
+from summitry.live.models import MediaGrant
+from summitry.live.state import MeetingState, Presence, fold
+from summitry.security.principals import Invitee, Principal, Secretary, require_engagement_access
+
+FEED_ID_LIMIT = 2**53 - 1  # JavaScript's safe integers: browsers handle feed ids as numbers
+
+
+@dataclass(frozen=True)
+class Participant:
+    """The person behind a principal in one engagement."""
+
+    attendee: Attendee
+    is_secretariat: bool
+
+
+async def meeting_state(db: AsyncSession, engagement_id: int) -> MeetingState:
+    """The current state, folded from the whole log."""
+    return fold(await log.events_after(db, engagement_id, 0))
+
+
+async def participant_of(
+    db: AsyncSession, principal: Principal | None, engagement_id: int
+) -> Participant:
+    """The attendee a principal acts as; a secretary is recorded as one on first entry."""
+    who = require_engagement_access(principal, engagement_id)
+    engagement = await get_engagement(db, engagement_id)
+    if isinstance(who, Invitee):
+        grant = who.grant_for(engagement_id)
+        attendee = next(
+            a for a in engagement.attendees if grant and a.id and a.person_id == grant.person_id
+        )
+        return Participant(attendee, False)
+    assert isinstance(who, Secretary)  # noqa: S101 - the union has two members
+    return Participant(await _secretariat_attendee(db, engagement, who), True)
+
+
+async def _secretariat_attendee(
+    db: AsyncSession, engagement: Engagement, secretary: Secretary
+) -> Attendee:
+    home = engagement.host or (
+        engagement.delegations[0].delegation if engagement.delegations else None
+    )
+    if home is None:
+        raise InvalidInput("give the engagement a delegation before opening its meeting")
+    office = "Secretariat"
+    person = await db.scalar(
+        select(Person).where(
+            Person.delegation_id == home.id, Person.name == secretary.name, Person.office == office
+        )
+    )
+    if person is None:
+        person = Person(
+            delegation_id=home.id,
+            name=secretary.name,
+            office=office,
+            form_of_address="",
+            email=secretary.email,
+        )
+        db.add(person)
+        await db.flush()
+    attendee = next((a for a in engagement.attendees if a.person_id == person.id), None)
+    if attendee is None:
+        attendee = Attendee(engagement_id=engagement.id, person_id=person.id, role=Role.SECRETARIAT)
+        db.add(attendee)
+        await db.flush()
+        await db.refresh(attendee, ["person"])
+    return attendee
+
+
+def _require_open(engagement: Engagement) -> None:
+    if engagement.status in (EngagementStatus.ENDED, EngagementStatus.CANCELLED):
+        raise Conflict(f"this engagement is {engagement.status.value}; its meeting is closed")
+
+
+async def _append_all(
+    db: AsyncSession, engagement_id: int, bodies: list[LiveEventBody]
+) -> list[EventEnvelope]:
+    try:
+        envelopes = [await log.append(db, engagement_id, body) for body in bodies]
+        await db.commit()
+    except IntegrityError as err:
+        await db.rollback()
+        # Two changes raced for the same sequence number; the other one won.
+        raise Conflict("the meeting changed at the same moment; try again") from err
+    return envelopes
+
+
+async def enter(
+    db: AsyncSession, principal: Principal | None, engagement_id: int, media: MeetingMedia | None
+) -> list[EventEnvelope]:
+    """Come to the meeting: invitees wait in the lobby, the secretariat goes straight in."""
+    me = await participant_of(db, principal, engagement_id)
+    engagement = await get_engagement(db, engagement_id)
+    _require_open(engagement)
+    state = await meeting_state(db, engagement_id)
+    presence = state.presence_of(me.attendee.id)
+    if presence is Presence.REMOVED:
+        raise Forbidden("you were removed from this meeting; contact the secretariat")
+    if presence in (Presence.LOBBY, Presence.ADMITTED):
+        return []
+    if me.is_secretariat:
+        await _grant_media(db, engagement_id, me.attendee.id, media)
+        return await _append_all(
+            db,
+            engagement_id,
+            [
+                LobbyEntered(attendee_id=me.attendee.id),
+                Admitted(attendee_id=me.attendee.id, by="secretariat"),
+            ],
+        )
+    if state.locked:
+        raise Forbidden("the secretariat has locked this meeting; ask them to let you in")
+    return await _append_all(db, engagement_id, [LobbyEntered(attendee_id=me.attendee.id)])
+
+
+async def _secretary_name(principal: Principal | None) -> str:
+    if not isinstance(principal, Secretary):
+        raise Forbidden("only the secretariat can do this")
+    return principal.name
+
+
+async def admit(
+    db: AsyncSession,
+    principal: Principal | None,
+    engagement_id: int,
+    attendee_id: int,
+    media: MeetingMedia | None,
+) -> list[EventEnvelope]:
+    """Let a person in from the lobby; Janus learns their token before anyone is told."""
+    by = await _secretary_name(principal)
+    state = await meeting_state(db, engagement_id)
+    if state.presence_of(attendee_id) is not Presence.LOBBY:
+        raise Conflict("this person is not waiting in the lobby")
+    await _grant_media(db, engagement_id, attendee_id, media)
+    return await _append_all(db, engagement_id, [Admitted(attendee_id=attendee_id, by=by)])
+
+
+async def turn_away(
+    db: AsyncSession, principal: Principal | None, engagement_id: int, attendee_id: int
+) -> list[EventEnvelope]:
+    by = await _secretary_name(principal)
+    state = await meeting_state(db, engagement_id)
+    if state.presence_of(attendee_id) is not Presence.LOBBY:
+        raise Conflict("this person is not waiting in the lobby")
+    return await _append_all(db, engagement_id, [TurnedAway(attendee_id=attendee_id, by=by)])
+
+
+async def remove(
+    db: AsyncSession,
+    principal: Principal | None,
+    engagement_id: int,
+    attendee_id: int,
+    media: MeetingMedia | None,
+) -> list[EventEnvelope]:
+    """Put a person out: their token is withdrawn and Janus drops them, then it is recorded."""
+    by = await _secretary_name(principal)
+    state = await meeting_state(db, engagement_id)
+    if state.presence_of(attendee_id) not in (Presence.LOBBY, Presence.ADMITTED):
+        raise Conflict("this person is not in the meeting")
+    await _revoke_media(db, engagement_id, attendee_id, media)
+    return await _append_all(db, engagement_id, [Removed(attendee_id=attendee_id, by=by)])
+
+
+async def leave(
+    db: AsyncSession, principal: Principal | None, engagement_id: int, media: MeetingMedia | None
+) -> list[EventEnvelope]:
+    me = await participant_of(db, principal, engagement_id)
+    state = await meeting_state(db, engagement_id)
+    if state.presence_of(me.attendee.id) not in (Presence.LOBBY, Presence.ADMITTED):
+        return []
+    await _revoke_media(db, engagement_id, me.attendee.id, media)
+    return await _append_all(db, engagement_id, [Left(attendee_id=me.attendee.id)])
+
+
+async def set_microphone(
+    db: AsyncSession,
+    principal: Principal | None,
+    engagement_id: int,
+    attendee_id: int | None,
+    muted: bool,
+    media: MeetingMedia | None,
+) -> list[EventEnvelope]:
+    """Mute or open a microphone: one's own, or (the secretariat) anyone's, on the server."""
+    me = await participant_of(db, principal, engagement_id)
+    target = attendee_id or me.attendee.id
+    if target != me.attendee.id and not me.is_secretariat:
+        raise Forbidden("only the secretariat can mute another participant")
+    state = await meeting_state(db, engagement_id)
+    if state.presence_of(target) is not Presence.ADMITTED:
+        raise Conflict("this person is not in the room")
+    grant = await _grant_of(db, engagement_id, target)
+    if media is not None and grant is not None:
+        await media.set_muted(db, engagement_id, grant.feed_id, muted)
+    by = "self" if target == me.attendee.id else "secretariat"
+    return await _append_all(
+        db, engagement_id, [MicrophoneSet(attendee_id=target, muted=muted, by=by)]
+    )
+
+
+async def set_camera(
+    db: AsyncSession, principal: Principal | None, engagement_id: int, on: bool
+) -> list[EventEnvelope]:
+    me = await participant_of(db, principal, engagement_id)
+    state = await meeting_state(db, engagement_id)
+    if state.presence_of(me.attendee.id) is not Presence.ADMITTED:
+        raise Conflict("you are not in the room")
+    return await _append_all(db, engagement_id, [CameraSet(attendee_id=me.attendee.id, on=on)])
+
+
+async def lock(
+    db: AsyncSession, principal: Principal | None, engagement_id: int, locked: bool
+) -> list[EventEnvelope]:
+    by = await _secretary_name(principal)
+    state = await meeting_state(db, engagement_id)
+    if state.locked == locked:
+        return []
+    return await _append_all(db, engagement_id, [RoomLocked(locked=locked, by=by)])
+
+
+async def media_access(
+    db: AsyncSession, principal: Principal | None, engagement_id: int, media: MeetingMedia | None
+) -> MediaAccess:
+    """The room, token and feed id of an admitted person; nobody else gets any."""
+    me = await participant_of(db, principal, engagement_id)
+    state = await meeting_state(db, engagement_id)
+    if state.presence_of(me.attendee.id) is not Presence.ADMITTED:
+        raise Forbidden("wait until the secretariat admits you")
+    if media is None:
+        raise NotFound("this Summitry runs without a media server")
+    grant = await _grant_of(db, engagement_id, me.attendee.id)
+    if grant is None:
+        raise Conflict("your admission has no media grant; ask the secretariat to admit you again")
+    url, room_id = await media.room_of(db, engagement_id)
+    return MediaAccess(server_url=url, room_id=room_id, token=grant.token, feed_id=grant.feed_id)
+
+
+async def _grant_of(db: AsyncSession, engagement_id: int, attendee_id: int) -> MediaGrant | None:
+    found: MediaGrant | None = await db.scalar(
+        select(MediaGrant).where(
+            MediaGrant.engagement_id == engagement_id, MediaGrant.attendee_id == attendee_id
+        )
+    )
+    return found
+
+
+async def _grant_media(
+    db: AsyncSession, engagement_id: int, attendee_id: int, media: MeetingMedia | None
+) -> None:
+    grant = await _grant_of(db, engagement_id, attendee_id)
+    if grant is None:
+        grant = MediaGrant(
+            engagement_id=engagement_id,
+            attendee_id=attendee_id,
+            token=secrets.token_urlsafe(32),
+            feed_id=secrets.randbelow(FEED_ID_LIMIT - 1) + 1,
+        )
+        db.add(grant)
+        await db.flush()
+    if media is not None:
+        await media.grant(db, engagement_id, grant.token)
+
+
+async def _revoke_media(
+    db: AsyncSession, engagement_id: int, attendee_id: int, media: MeetingMedia | None
+) -> None:
+    grant = await _grant_of(db, engagement_id, attendee_id)
+    if grant is None:
+        return
+    if media is not None:
+        await media.revoke(db, engagement_id, grant.token, grant.feed_id)
+    await db.delete(grant)
+    await db.flush()

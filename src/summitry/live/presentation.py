@@ -1,0 +1,38 @@
+"""The roster a meeting page shows: everyone invited, in the engagement's order of precedence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from summitry.engagements.models import Engagement, Role
+
+# Within a delegation: the chair, then the head, then the others, then the support roles.
+ROLE_ORDER = {
+    Role.CHAIR: 0,
+    Role.HEAD_OF_DELEGATION: 1,
+    Role.DELEGATE: 2,
+    Role.OBSERVER: 3,
+    Role.INTERPRETER: 4,
+    Role.SECRETARIAT: 5,
+    Role.PRESS: 6,
+}
+
+
+def roster(engagement: Engagement) -> list[dict[str, Any]]:
+    """Every attendee with name plate and rank, ordered by precedence then role."""
+    position = {p.delegation_id: p.position for p in engagement.delegations}
+    people = sorted(
+        engagement.attendees,
+        key=lambda a: (position.get(a.person.delegation_id, 10_000), ROLE_ORDER[a.role], a.id),
+    )
+    return [
+        {
+            "attendee_id": a.id,
+            "name": a.person.display_name,
+            "office": a.person.office,
+            "delegation": {"code": a.person.delegation.code, "name": a.person.delegation.name},
+            "role": a.role.value,
+            "rank": rank,
+        }
+        for rank, a in enumerate(people)
+    ]

@@ -1,0 +1,340 @@
+"""HTTP and WebSocket API of a live meeting; every change goes through live.operations."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, WebSocket, WebSocketDisconnect
+from pydantic import BaseModel, ConfigDict
+
+from summitry.deps import CurrentPrincipal, Db
+from summitry.engagements.operations import get_engagement
+from summitry.errors import SummitryError
+from summitry.live import log, operations
+from summitry.live.events import EventEnvelope
+from summitry.live.hub import HUB, LiveHub
+from summitry.live.media_port import MeetingMedia
+from summitry.live.presentation import roster
+from summitry.live.state import fold
+from summitry.security.principals import require_engagement_access, resolve
+
+logger = logging.getLogger(__name__)
+router = APIRouter(prefix="/engagements/{engagement_id}/live", tags=["live"])
+
+HEARTBEAT_SECONDS = 15.0
+CATCH_UP_LIMIT = 5000
+
+
+class Applied(BaseModel):
+    """The events a request appended (none when nothing had to change)."""
+
+    events: list[EventEnvelope]
+
+
+class MicrophoneIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    muted: bool
+
+
+class CameraIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    on: bool
+
+
+class LockIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    locked: bool
+
+
+class Snapshot(BaseModel):
+    """The whole state of a meeting at ``cursor``, with its roster."""
+
+    cursor: int
+    state: dict[str, Any]
+    roster: list[dict[str, Any]]
+    me: int
+
+
+class MediaAccessOut(BaseModel):
+    server_url: str
+    room_id: int
+    token: str
+    feed_id: int
+
+
+def _media(request: Request) -> MeetingMedia | None:
+    media: MeetingMedia | None = getattr(request.app.state, "media", None)
+    return media
+
+
+@router.get("")
+async def snapshot(engagement_id: int, db: Db, principal: CurrentPrincipal) -> Snapshot:
+    """The meeting as it stands: presence, microphones, lock, and who is invited."""
+    me = await operations.participant_of(db, principal, engagement_id)
+    engagement = await get_engagement(db, engagement_id)
+    state = await operations.meeting_state(db, engagement_id)
+    return Snapshot(
+        cursor=state.seq, state=state.as_json(), roster=roster(engagement), me=me.attendee.id
+    )
+
+
+@router.get("/events")
+async def events(
+    engagement_id: int,
+    db: Db,
+    principal: CurrentPrincipal,
+    after: Annotated[int, Query(ge=0)] = 0,
+) -> list[EventEnvelope]:
+    """The events after sequence number ``after``, for a client that resumes."""
+    require_engagement_access(principal, engagement_id)
+    return await log.events_after(db, engagement_id, after, CATCH_UP_LIMIT)
+
+
+@router.post("/enter")
+async def enter(
+    engagement_id: int, request: Request, db: Db, principal: CurrentPrincipal
+) -> Applied:
+    """Come to the meeting (the lobby, or straight in for the secretariat)."""
+    return Applied(events=await operations.enter(db, principal, engagement_id, _media(request)))
+
+
+@router.post("/leave")
+async def leave(
+    engagement_id: int, request: Request, db: Db, principal: CurrentPrincipal
+) -> Applied:
+    return Applied(events=await operations.leave(db, principal, engagement_id, _media(request)))
+
+
+@router.get("/media")
+async def media_access(
+    engagement_id: int, request: Request, db: Db, principal: CurrentPrincipal
+) -> MediaAccessOut:
+    """Room and personal token for the media server; only for a person admitted."""
+    access = await operations.media_access(db, principal, engagement_id, _media(request))
+    return MediaAccessOut(
+        server_url=access.server_url,
+        room_id=access.room_id,
+        token=access.token,
+        feed_id=access.feed_id,
+    )
+
+
+@router.post("/participants/{attendee_id}/admit")
+async def admit(
+    engagement_id: int, attendee_id: int, request: Request, db: Db, principal: CurrentPrincipal
+) -> Applied:
+    """Admit a person waiting in the lobby (secretariat)."""
+    return Applied(
+        events=await operations.admit(db, principal, engagement_id, attendee_id, _media(request))
+    )
+
+
+@router.post("/participants/{attendee_id}/turn-away")
+async def turn_away(
+    engagement_id: int, attendee_id: int, db: Db, principal: CurrentPrincipal
+) -> Applied:
+    """Turn away a person waiting in the lobby (secretariat)."""
+    return Applied(events=await operations.turn_away(db, principal, engagement_id, attendee_id))
+
+
+@router.post("/participants/{attendee_id}/remove")
+async def remove(
+    engagement_id: int, attendee_id: int, request: Request, db: Db, principal: CurrentPrincipal
+) -> Applied:
+    """Put a person out of the meeting, on the media server too (secretariat)."""
+    return Applied(
+        events=await operations.remove(db, principal, engagement_id, attendee_id, _media(request))
+    )
+
+
+@router.post("/participants/{attendee_id}/microphone")
+async def microphone_of(
+    engagement_id: int,
+    attendee_id: int,
+    data: MicrophoneIn,
+    request: Request,
+    db: Db,
+    principal: CurrentPrincipal,
+) -> Applied:
+    """Mute or open someone's microphone on the media server (secretariat, or oneself)."""
+    return Applied(
+        events=await operations.set_microphone(
+            db, principal, engagement_id, attendee_id, data.muted, _media(request)
+        )
+    )
+
+
+@router.post("/microphone")
+async def my_microphone(
+    engagement_id: int, data: MicrophoneIn, request: Request, db: Db, principal: CurrentPrincipal
+) -> Applied:
+    """Mute or open one's own microphone."""
+    return Applied(
+        events=await operations.set_microphone(
+            db, principal, engagement_id, None, data.muted, _media(request)
+        )
+    )
+
+
+@router.post("/camera")
+async def my_camera(
+    engagement_id: int, data: CameraIn, db: Db, principal: CurrentPrincipal
+) -> Applied:
+    """Turn one's own camera on or off."""
+    return Applied(events=await operations.set_camera(db, principal, engagement_id, data.on))
+
+
+@router.post("/lock")
+async def lock(engagement_id: int, data: LockIn, db: Db, principal: CurrentPrincipal) -> Applied:
+    """Lock the meeting so nobody new can enter the lobby, or open it again (secretariat)."""
+    return Applied(events=await operations.lock(db, principal, engagement_id, data.locked))
+
+
+@router.websocket("/ws")
+async def live_socket(websocket: WebSocket, engagement_id: int) -> None:
+    """Snapshot then events; a client that reconnects with ``after`` gets what it missed."""
+    await websocket.accept()
+    connection = LiveConnection(websocket, engagement_id)
+    try:
+        await connection.run()
+    except WebSocketDisconnect:
+        pass
+    finally:
+        connection.close()
+
+
+class LiveConnection:
+    """One browser's live feed: resumable, with heartbeats, closed when access ends."""
+
+    def __init__(self, websocket: WebSocket, engagement_id: int) -> None:
+        self.websocket = websocket
+        self.engagement_id = engagement_id
+        self.hub: LiveHub = websocket.app.state.hub
+        self.sessionmaker = websocket.app.state.sessionmaker
+        self.queue = self.hub.subscribe(engagement_id)
+        self.cursor = 0
+        self.known: set[int] = set()
+
+    def close(self) -> None:
+        self.hub.unsubscribe(self.engagement_id, self.queue)
+
+    async def _allowed(self) -> bool:
+        async with self.sessionmaker() as db:
+            principal = await resolve(db, self.websocket.session)
+            try:
+                require_engagement_access(principal, self.engagement_id)
+            except SummitryError as err:
+                await self.websocket.close(
+                    code=4401 if err.status == 401 else 4404, reason=err.message[:120]
+                )
+                return False
+        return True
+
+    async def run(self) -> None:
+        if not await self._allowed():
+            return
+        after = self.websocket.query_params.get("after")
+        async with self.sessionmaker() as db:
+            db.info[HUB] = self.hub
+            me = await operations.participant_of(
+                db, await resolve(db, self.websocket.session), self.engagement_id
+            )
+            last = await log.last_seq(db, self.engagement_id)
+            resume = (
+                after is not None
+                and after.isdigit()
+                and last - CATCH_UP_LIMIT <= int(after) <= last
+            )
+            if resume:
+                self.cursor = int(after or 0)
+                missed = await log.events_after(db, self.engagement_id, self.cursor)
+                await self._send_roster(db)
+                await self._send_events(missed)
+            else:
+                await self._send_hello(db, me.attendee.id)
+        receiver = asyncio.create_task(self._receive())
+        try:
+            while not receiver.done():
+                try:
+                    envelope = await asyncio.wait_for(self.queue.get(), HEARTBEAT_SECONDS)
+                except TimeoutError:
+                    if not await self._allowed():
+                        return
+                    await self._catch_up_if_dropped()
+                    await self.websocket.send_json({"type": "ping", "cursor": self.cursor})
+                    continue
+                if envelope is not None:
+                    await self._deliver(envelope)
+        finally:
+            receiver.cancel()
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
+                await receiver
+
+    async def _receive(self) -> None:
+        while True:
+            message = await self.websocket.receive_json()
+            if isinstance(message, dict) and message.get("type") == "ping":
+                await self.websocket.send_json({"type": "pong", "cursor": self.cursor})
+
+    async def _send_hello(self, db: Any, me: int) -> None:
+        engagement = await get_engagement(db, self.engagement_id)
+        state = fold(await log.events_after(db, self.engagement_id, 0))
+        people = roster(engagement)
+        self.known = {p["attendee_id"] for p in people}
+        self.cursor = state.seq
+        await self.websocket.send_json(
+            {
+                "type": "hello",
+                "cursor": state.seq,
+                "state": state.as_json(),
+                "roster": people,
+                "me": me,
+            }
+        )
+
+    async def _send_roster(self, db: Any) -> None:
+        engagement = await get_engagement(db, self.engagement_id)
+        people = roster(engagement)
+        self.known = {p["attendee_id"] for p in people}
+        await self.websocket.send_json({"type": "roster", "roster": people})
+
+    async def _send_events(self, envelopes: list[EventEnvelope]) -> None:
+        if not envelopes:
+            return
+        unknown = {getattr(e.event, "attendee_id", None) for e in envelopes} - self.known - {None}
+        if unknown:
+            async with self.sessionmaker() as db:
+                await self._send_roster(db)
+        await self.websocket.send_json(
+            {
+                "type": "events",
+                "events": [e.model_dump(mode="json") for e in envelopes],
+            }
+        )
+        self.cursor = envelopes[-1].seq
+
+    async def _deliver(self, envelope: EventEnvelope) -> None:
+        if envelope.seq <= self.cursor:
+            return
+        if envelope.seq == self.cursor + 1:
+            await self._send_events([envelope])
+            return
+        # A gap: events committed but not seen here (another replica, a dropped queue).
+        async with self.sessionmaker() as db:
+            await self._send_events(await log.events_after(db, self.engagement_id, self.cursor))
+
+    async def _catch_up_if_dropped(self) -> None:
+        async with self.sessionmaker() as db:
+            last = await log.last_seq(db, self.engagement_id)
+            if last > self.cursor:
+                await self._send_events(await log.events_after(db, self.engagement_id, self.cursor))
+        if self.hub.connections(self.engagement_id) == 0 or not self.hub.holds(
+            self.engagement_id, self.queue
+        ):
+            self.queue = self.hub.subscribe(self.engagement_id)

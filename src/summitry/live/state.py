@@ -1,0 +1,99 @@
+"""The state of a meeting, folded from its events: what every client is shown."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from summitry.live.events import (
+    Admitted,
+    CameraSet,
+    EventEnvelope,
+    Left,
+    LobbyEntered,
+    MediaRestored,
+    MicrophoneSet,
+    Removed,
+    RoomLocked,
+    TurnedAway,
+)
+
+
+class Presence(enum.StrEnum):
+    INVITED = "invited"
+    LOBBY = "lobby"
+    ADMITTED = "admitted"
+    LEFT = "left"
+    TURNED_AWAY = "turned_away"
+    REMOVED = "removed"
+
+
+@dataclass
+class ParticipantState:
+    presence: Presence = Presence.INVITED
+    muted: bool = True
+    camera: bool = True
+
+
+@dataclass
+class MeetingState:
+    """Who is where, whose microphone is open, whether the room is locked."""
+
+    seq: int = 0
+    locked: bool = False
+    media_epoch: int = 0
+    participants: dict[int, ParticipantState] = field(default_factory=dict)
+
+    def apply(self, envelope: EventEnvelope) -> None:
+        """Move the state forward by one event; events must come in order."""
+        if envelope.seq != self.seq + 1:
+            raise ValueError(f"event {envelope.seq} cannot follow {self.seq}")
+        self.seq = envelope.seq
+        event = envelope.event
+        match event:
+            case RoomLocked(locked=locked):
+                self.locked = locked
+            case MediaRestored():
+                self.media_epoch += 1
+            case LobbyEntered(attendee_id=who):
+                self._of(who).presence = Presence.LOBBY
+            case Admitted(attendee_id=who):
+                self._of(who).presence = Presence.ADMITTED
+            case TurnedAway(attendee_id=who):
+                self._of(who).presence = Presence.TURNED_AWAY
+            case Left(attendee_id=who):
+                person = self._of(who)
+                person.presence, person.muted = Presence.LEFT, True
+            case Removed(attendee_id=who):
+                person = self._of(who)
+                person.presence, person.muted = Presence.REMOVED, True
+            case MicrophoneSet(attendee_id=who, muted=muted):
+                self._of(who).muted = muted
+            case CameraSet(attendee_id=who, on=on):
+                self._of(who).camera = on
+
+    def _of(self, attendee_id: int) -> ParticipantState:
+        return self.participants.setdefault(attendee_id, ParticipantState())
+
+    def presence_of(self, attendee_id: int) -> Presence:
+        found = self.participants.get(attendee_id)
+        return found.presence if found else Presence.INVITED
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "seq": self.seq,
+            "locked": self.locked,
+            "media_epoch": self.media_epoch,
+            "participants": {
+                str(k): {"presence": v.presence.value, "muted": v.muted, "camera": v.camera}
+                for k, v in sorted(self.participants.items())
+            },
+        }
+
+
+def fold(envelopes: list[EventEnvelope], start: MeetingState | None = None) -> MeetingState:
+    """The state after ``envelopes``, from ``start`` or from the beginning."""
+    state = start or MeetingState()
+    for envelope in envelopes:
+        state.apply(envelope)
+    return state
