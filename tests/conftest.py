@@ -26,6 +26,7 @@ from summitry.engagements.models import Attendee, Engagement, Role
 from summitry.engagements.operations import add_attendee, create_engagement, get_engagement
 from summitry.engagements.schemas import EngagementIn
 from summitry.security.operations import create_account, issue_invitation
+from tests.support.janus import *  # noqa: F403 - the Janus fixtures
 from tests.support.postgres import create_database, postgres_server
 
 SECRETARY_PASSWORD = "a long protocol password"
@@ -86,6 +87,7 @@ def settings(tmp_path: Path) -> Settings:
         data_dir=tmp_path,
         secret_key="test-secret-key-that-is-long-enough-for-signing",
         base_url="http://summitry.test",
+        media=False,
     )
 
 

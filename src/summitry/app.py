@@ -23,6 +23,9 @@ from summitry.config import Settings
 from summitry.db import create_engine, create_sessionmaker
 from summitry.errors import SummitryError
 from summitry.live.hub import LiveHub
+from summitry.media.meetings import JanusMeetingMedia, MediaSupervisor, janus_keys
+from summitry.media.rooms import MeetingRooms
+from summitry.media.server import JanusConfig, JanusProcess
 from summitry.web.pages import router as pages_router
 from summitry.web.rendering import render_error
 
@@ -31,16 +34,26 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 256 * 1024
 TOO_LARGE = f"send at most {MAX_BODY_BYTES // 1024} KiB"
 STATIC_DIR = Path(__file__).parent / "web" / "static"
+# Browser libraries come from npm (package.json at the repository's root), never copied in.
+VENDOR_DIR = Path(__file__).resolve().parents[2] / "node_modules"
+VENDORED = ("janus-gateway", "webrtc-adapter")
+
+
+def content_security_policy(media_origin: str = "") -> str:
+    """Only our own scripts and styles; WebSockets to ourselves and to the media server."""
+    return (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        f"connect-src 'self' {media_origin}".rstrip()
+        + "; media-src 'self' blob: mediastream:; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    )
+
 
 SECURITY_HEADERS = {
     # Invitation links carry their token in the path: never let it leave in a Referer.
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
-    ),
 }
 
 
@@ -51,16 +64,21 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if sessionmaker is not None:
-            app.state.sessionmaker = sessionmaker
-            yield
-            return
-        engine = create_engine(settings.effective_database_url)
-        app.state.sessionmaker = create_sessionmaker(engine)
+        engine = None
+        if sessionmaker is None:
+            engine = create_engine(settings.effective_database_url)
+            app.state.sessionmaker = create_sessionmaker(engine)
+        supervisor = None
+        if settings.media:
+            supervisor = start_media(settings, app)
+            await supervisor.start()
         try:
             yield
         finally:
-            await engine.dispose()
+            if supervisor is not None:
+                await supervisor.stop()
+            if engine is not None:
+                await engine.dispose()
 
     app = FastAPI(
         title="Summitry",
@@ -75,6 +93,7 @@ def create_app(
     app.state.settings = settings
     app.state.hub = LiveHub()
     app.state.media = None
+    app.state.media_origin = ""
 
     app.add_middleware(BodyLimit)
     app.add_middleware(
@@ -98,6 +117,9 @@ def create_app(
         response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        response.headers.setdefault(
+            "Content-Security-Policy", content_security_policy(app.state.media_origin)
+        )
         return response
 
     @app.exception_handler(SummitryError)
@@ -137,13 +159,22 @@ def create_app(
 
     @app.get("/healthz", tags=["operations"])
     async def healthz(request: Request) -> dict[str, str]:
-        """Whether Summitry and its database answer."""
+        """Whether Summitry, its database and its media server answer."""
         async with request.app.state.sessionmaker() as db:
             await db.execute(text("SELECT 1"))
-        return {"status": "ok", "version": __version__, "database": "ok"}
+        supervisor = getattr(request.app.state, "media_supervisor", None)
+        media = "disabled" if supervisor is None else "ok" if supervisor.healthy else "unavailable"
+        return {"status": "ok", "version": __version__, "database": "ok", "media": media}
 
     app.include_router(api_router)
     app.include_router(pages_router)
+    for package in VENDORED:
+        if (VENDOR_DIR / package).is_dir():
+            app.mount(
+                f"/static/vendor/{package}",
+                StaticFiles(directory=VENDOR_DIR / package),
+                name=f"vendor-{package}",
+            )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
 
@@ -170,6 +201,32 @@ class BodyLimit:
             return message
 
         await self.app(scope, counted, send)
+
+
+def start_media(settings: Settings, app: FastAPI) -> MediaSupervisor:
+    """The media engine for this app: a private Janus in the data directory, or the one given."""
+    process = None
+    url = settings.janus_url
+    admin_key = settings.janus_admin_key or None
+    if not url:
+        folder = settings.data_dir / "janus"
+        keys = janus_keys(folder)
+        config = JanusConfig(
+            folder,
+            ws_port=settings.janus_ws_port,
+            ice_enforce_list=settings.janus_ice_interface or None,
+            admin_secret=keys["admin_secret"],
+            room_admin_key=keys["room_admin_key"],
+        )
+        process = JanusProcess(config)
+        url, admin_key = config.ws_url, config.room_admin_key
+    public = settings.janus_public_url or url
+    media = JanusMeetingMedia(MeetingRooms(url, admin_key=admin_key), public)
+    app.state.media = media
+    app.state.media_origin = public
+    supervisor = MediaSupervisor(media, app.state.sessionmaker, app.state.hub, process)
+    app.state.media_supervisor = supervisor
+    return supervisor
 
 
 def _wants_json(request: Request) -> bool:

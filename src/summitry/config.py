@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -82,6 +82,24 @@ class Settings(BaseSettings):
     secure_cookies: bool = False
     """Send cookies only over HTTPS; turn on behind TLS (always in production)."""
 
+    media: bool = True
+    """Run meetings with a media server; off, Summitry plans engagements but carries no media."""
+
+    janus_url: str = ""
+    """WebSocket address of an existing Janus; empty: ``summitry serve`` starts its own."""
+
+    janus_public_url: str = ""
+    """The Janus address browsers use; empty: the same as the one Summitry uses."""
+
+    janus_admin_key: str = ""
+    """The room admin key of an existing Janus (its plugins' ``admin_key``), if it has one."""
+
+    janus_ws_port: int = Field(default=8188, ge=1, le=65535)
+    """Port of the private Janus's WebSocket API (on 127.0.0.1)."""
+
+    janus_ice_interface: str = ""
+    """Network interface the private Janus offers media on; empty: all of them."""
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -133,8 +151,15 @@ class Settings(BaseSettings):
         self.data_dir.mkdir(parents=True, exist_ok=True)
         path = self.data_dir / "secret_key"
         if not path.exists():
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
+            # Created readable by its owner alone: write_text then chmod would leave a moment
+            # in which anyone on the machine could read the secret.
+            try:
+                descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                pass  # another worker starting at the same moment made it first
+            else:
+                with os.fdopen(descriptor, "w") as handle:
+                    handle.write(secrets.token_urlsafe(48))
         return path.read_text().strip()
 
 
@@ -143,5 +168,18 @@ def get_settings() -> Settings:
     """The settings of this process, read once."""
     try:
         return Settings()
-    except ValueError as err:
-        raise ConfigurationError(str(err)) from err
+    except ValidationError as err:
+        # Not str(err): pydantic quotes the input, which would print part of a short secret.
+        raise ConfigurationError(_explain(err)) from None
+
+
+def _explain(err: ValidationError) -> str:
+    """One line per problem, naming the option and never its value."""
+    problems = []
+    for error in err.errors(include_url=False, include_input=False, include_context=False):
+        option = ".".join(str(part) for part in error["loc"])
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "is not a setting of Summitry; check its spelling in docs/settings.md"
+        problems.append(f"{option}: {message}" if option else message)
+    return "; ".join(problems)

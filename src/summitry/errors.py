@@ -63,3 +63,10 @@ class InvitationUnusable(SummitryError):
 
     code = "invitation_unusable"
     status = 403
+
+
+class MediaUnavailable(SummitryError):
+    """The media server (Janus) does not answer, or refused what Summitry asked of it."""
+
+    code = "media_unavailable"
+    status = 503

@@ -3,6 +3,7 @@
 from summitry.delegations.models import Delegation, Person
 from summitry.engagements.models import AgendaItem, Attendee, Engagement, Participation
 from summitry.live.models import LiveEvent, MediaGrant
+from summitry.media.models import MediaRoom
 from summitry.security.models import Account, Invitation
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "Invitation",
     "LiveEvent",
     "MediaGrant",
+    "MediaRoom",
     "Participation",
     "Person",
 ]

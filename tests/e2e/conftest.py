@@ -14,6 +14,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from tests.support.netns import NotInTestNamespace, current_test_namespace
 from tests.support.postgres import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,6 +34,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--disable-dev-shm-usage",
+    # A fake camera (a moving test pattern) and a fake microphone (a beep), granted at once.
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    "--autoplay-policy=no-user-gesture-required",
 ]
 
 
@@ -40,6 +45,26 @@ class LiveServer:
     def __init__(self, url: str, env: dict[str, str]) -> None:
         self.url = url
         self.env = env
+        self.process: subprocess.Popen[bytes]
+        self.log: Path
+
+    def kill_janus(self) -> None:
+        """SIGKILL the Janus that this Summitry started, as a crash would."""
+        folder = Path(self.env["SUMMITRY_DATA_DIR"]) / "janus"
+        subprocess.run(["pkill", "-KILL", "-f", f"janus -F {folder}"], check=True)
+
+    def kill_and_restart(self) -> None:
+        """SIGKILL the server, as a crash would, and start it again on the same port."""
+        self.process.kill()
+        self.process.wait(timeout=10)
+        with self.log.open("a") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "summitry.cli", "serve"],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        _wait_healthy(self)
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run the ``summitry`` command against this server's database."""
@@ -54,15 +79,26 @@ class LiveServer:
 
 
 @contextlib.contextmanager
-def _serve(data_dir: Path, *, demo: bool = False) -> Iterator[LiveServer]:
-    """``summitry serve`` on SQLite in ``data_dir``, with one secretariat account."""
+def _serve(data_dir: Path, *, demo: bool = False, media: bool = False) -> Iterator[LiveServer]:
+    """``summitry serve`` on SQLite in ``data_dir``, with one secretariat account.
+
+    With ``media``, Summitry starts its own Janus, offering media only on the test
+    namespace's veth (the caller has checked that we are inside it).
+    """
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SUMMITRY_")}
     env.update(
         SUMMITRY_DATA_DIR=str(data_dir),
         SUMMITRY_PORT=str(port),
         SUMMITRY_NEW_PASSWORD=SECRETARY_PASSWORD,
+        SUMMITRY_MEDIA="true" if media else "false",
     )
+    if media:
+        env.update(
+            SUMMITRY_JANUS_WS_PORT=str(free_port()),
+            SUMMITRY_JANUS_ICE_INTERFACE=current_test_namespace().ice_iface,
+            SUMMITRY_TEST_NETNS=os.environ.get("SUMMITRY_TEST_NETNS", ""),
+        )
     server = LiveServer(f"http://127.0.0.1:{port}", env)
     made = server.cli(
         "accounts", "create", "--email", SECRETARY_EMAIL, "--name", "Ms Helena Brandt"
@@ -78,22 +114,35 @@ def _serve(data_dir: Path, *, demo: bool = False) -> Iterator[LiveServer]:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+    server.process = process
+    server.log = data_dir / "server.log"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{server.url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError((data_dir / "server.log").read_text())
-            time.sleep(0.2)
+        _wait_healthy(server)
         yield server
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        current = server.process
+        current.terminate()
+        try:
+            current.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            current.kill()
         log.close()
+        # A Janus that outlived a killed Summitry (as it should in production) goes too.
+        subprocess.run(["pkill", "-KILL", "-f", f"janus -F {data_dir / 'janus'}"], check=False)
+
+
+def _wait_healthy(server: LiveServer, media: bool = False) -> None:
+    deadline = time.monotonic() + 40
+    while True:
+        try:
+            health = httpx.get(f"{server.url}/healthz", timeout=1)
+            if health.status_code == 200 and health.json()["media"] != "unavailable":
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline or server.process.poll() is not None:
+            raise RuntimeError(server.log.read_text())
+        time.sleep(0.2)
 
 
 @pytest.fixture(scope="session")
@@ -107,6 +156,17 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """Summitry with the 2020 demo loaded by ``summitry demo``."""
     with _serve(tmp_path_factory.mktemp("demo"), demo=True) as server:
+        yield server
+
+
+@pytest.fixture
+def media_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """Summitry with its own Janus, for one test (a test may crash either of them)."""
+    try:
+        current_test_namespace()
+    except NotInTestNamespace as err:
+        pytest.fail(str(err), pytrace=False)
+    with _serve(tmp_path, media=True) as server:
         yield server
 
 

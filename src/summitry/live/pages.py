@@ -1,0 +1,30 @@
+"""The meeting page: device check, lobby and room in one page driven by live events."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from summitry.deps import Db
+from summitry.engagements.operations import get_engagement
+from summitry.engagements.pages import PagePrincipal
+from summitry.security.principals import Secretary, require_engagement_access
+from summitry.web.rendering import render
+
+router = APIRouter()
+
+
+@router.get("/engagements/{engagement_id}/meeting")
+async def meeting_page(
+    engagement_id: int, request: Request, db: Db, principal: PagePrincipal
+) -> Response:
+    who = require_engagement_access(principal, engagement_id)
+    engagement = await get_engagement(db, engagement_id)
+    host_zone = engagement.host.timezone if engagement.host else "UTC"
+    return render(
+        request,
+        "live/meeting.html",
+        engagement=engagement,
+        is_secretariat=isinstance(who, Secretary),
+        host_zone=host_zone,
+    )

@@ -1,0 +1,1 @@
+"""Media: Janus as Summitry's media engine (a typed client, the process, the room adapter)."""

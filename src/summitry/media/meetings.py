@@ -1,0 +1,168 @@
+"""The media side of live meetings over Janus: rooms, admission tokens, mutes, and recovery."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from summitry.errors import MediaUnavailable
+from summitry.live import log as live_log
+from summitry.live.events import MediaRestored
+from summitry.live.hub import HUB, LiveHub
+from summitry.live.models import MediaGrant
+from summitry.media.janus import JanusClientError, connect
+from summitry.media.models import MediaRoom
+from summitry.media.rooms import MeetingRooms, RoomSpec, media_room_for, spec_of
+from summitry.media.server import JanusProcess
+
+logger = logging.getLogger(__name__)
+
+
+async def answers(url: str) -> bool:
+    """Whether a Janus answers at ``url`` (one left running by an earlier Summitry, say)."""
+    try:
+        async with await connect(url, request_timeout=2.0) as client:
+            await client.info()
+    except JanusClientError:
+        return False
+    return True
+
+
+def janus_keys(config_dir: Path) -> dict[str, str]:
+    """The private Janus's admin secret and room key, kept so a restarted Summitry can reuse
+    the Janus that outlived it."""
+    path = config_dir / "keys.json"
+    if path.exists():
+        keys: dict[str, str] = json.loads(path.read_text())
+        return keys
+    config_dir.mkdir(parents=True, exist_ok=True)
+    config_dir.chmod(0o700)
+    keys = {"admin_secret": secrets.token_urlsafe(32), "room_admin_key": secrets.token_urlsafe(32)}
+    path.write_text(json.dumps(keys))
+    path.chmod(0o600)
+    return keys
+
+
+class JanusMeetingMedia:
+    """Implements ``live.media_port.MeetingMedia`` with one VideoRoom per engagement."""
+
+    def __init__(self, rooms: MeetingRooms, public_url: str) -> None:
+        self.rooms = rooms
+        self.public_url = public_url
+
+    async def _spec(self, db: AsyncSession, engagement_id: int) -> tuple[MediaRoom, RoomSpec]:
+        room = await media_room_for(db, engagement_id)
+        tokens = list(
+            await db.scalars(
+                select(MediaGrant.token).where(MediaGrant.engagement_id == engagement_id)
+            )
+        )
+        return room, spec_of(room, f"engagement {engagement_id}", tokens)
+
+    async def grant(self, db: AsyncSession, engagement_id: int, token: str) -> None:
+        room, spec = await self._spec(db, engagement_id)
+        if not await self.rooms.ensure_room(spec):
+            await self.rooms.set_allowed(room.janus_room_id, room.secret, [token], "add")
+
+    async def revoke(self, db: AsyncSession, engagement_id: int, token: str, feed_id: int) -> None:
+        room = await media_room_for(db, engagement_id)
+        if await self.rooms.room_exists(room.janus_room_id):
+            await self.rooms.set_allowed(room.janus_room_id, room.secret, [token], "remove")
+            await self.rooms.kick(room.janus_room_id, room.secret, feed_id)
+
+    async def set_muted(
+        self, db: AsyncSession, engagement_id: int, feed_id: int, muted: bool
+    ) -> None:
+        room = await media_room_for(db, engagement_id)
+        await self.rooms.mute(room.janus_room_id, room.secret, feed_id, muted)
+
+    async def room_of(self, db: AsyncSession, engagement_id: int) -> tuple[str, int]:
+        room, spec = await self._spec(db, engagement_id)
+        await self.rooms.ensure_room(spec)
+        return self.public_url, room.janus_room_id
+
+    async def restore(self, sessionmaker: async_sessionmaker[AsyncSession], hub: LiveHub) -> int:
+        """Rebuild every room Janus lost, with its tokens, and tell each meeting; how many."""
+        restored = 0
+        async with sessionmaker() as db:
+            db.info[HUB] = hub
+            rooms = list(await db.scalars(select(MediaRoom)))
+            for room in rooms:
+                _, spec = await self._spec(db, room.engagement_id)
+                if not spec.allowed or not await self.rooms.ensure_room(spec):
+                    continue
+                await live_log.append(db, room.engagement_id, MediaRestored())
+                restored += 1
+            await db.commit()
+        return restored
+
+
+class MediaSupervisor:
+    """Keeps Janus answering: starts a private one if ours, and rebuilds rooms after a crash."""
+
+    def __init__(
+        self,
+        media: JanusMeetingMedia,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        hub: LiveHub,
+        process: JanusProcess | None = None,
+    ) -> None:
+        self.media = media
+        self.sessionmaker = sessionmaker
+        self.hub = hub
+        self.process = process
+        self._task: asyncio.Task[None] | None = None
+        self.healthy = False
+
+    async def start(self) -> None:
+        """Start Janus if it is ours; Summitry serves on (media unavailable) if it cannot."""
+        if self.process is not None and not await answers(self.process.config.ws_url):
+            try:
+                await self.process.start()
+            except (OSError, RuntimeError) as err:
+                logger.error("could not start Janus: %s; meetings have no media until it runs", err)
+        self._task = asyncio.create_task(self._watch(), name="janus supervisor")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.media.rooms.close()
+        if self.process is not None:
+            await self.process.stop()
+
+    async def _watch(self) -> None:
+        first = True
+        while True:
+            try:
+                await self.media.rooms.connect()
+                self.healthy = True
+                if not first:
+                    count = await self.media.restore(self.sessionmaker, self.hub)
+                    logger.warning("Janus is back; %s meeting room(s) rebuilt", count)
+                first = False
+                await self.media.rooms.wait_disconnected()
+                self.healthy = False
+                logger.warning("lost the connection to Janus")
+            except MediaUnavailable:
+                self.healthy = False
+            except Exception:  # the supervisor must outlive any single failure
+                self.healthy = False
+                logger.exception("the Janus supervisor failed; trying again")
+            if (
+                self.process is not None
+                and not self.process.running
+                and not await answers(self.process.config.ws_url)
+            ):
+                with contextlib.suppress(Exception):
+                    logger.warning("Janus has stopped; starting it again")
+                    await self.process.start()
+            await asyncio.sleep(0.5)

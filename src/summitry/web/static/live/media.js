@@ -1,0 +1,182 @@
+// Media through Janus with janus.js: publish my camera and microphone with my personal token,
+// and receive everyone else's on one multistream subscription.
+
+import Janus from "/static/vendor/janus-gateway/npm/dist/janus.es.js";
+
+let initialised = null;
+
+function init() {
+  initialised ??= new Promise((resolve) => Janus.init({ debug: false, callback: resolve }));
+  return initialised;
+}
+
+function send(handle, message, jsep) {
+  return new Promise((resolve, reject) => {
+    handle.send({ message, jsep, success: resolve, error: reject });
+  });
+}
+
+export class MediaSession extends EventTarget {
+  // access: {server_url, room_id, token, feed_id}; local: the MediaStream to publish.
+  constructor(access, local, attendeeId) {
+    super();
+    this.access = access;
+    this.local = local;
+    this.attendeeId = attendeeId;
+    this.feeds = new Map(); // feed id -> attendee id (from the publisher's display)
+    this.streams = new Map(); // feed id -> MediaStream of what we receive from it
+    this.midToFeed = new Map();
+    this.subscribed = new Set();
+  }
+
+  async start() {
+    await init();
+    await new Promise((resolve, reject) => {
+      this.janus = new Janus({
+        server: this.access.server_url,
+        iceServers: [],
+        success: resolve,
+        error: (cause) => { reject(cause); this.emit("lost", { cause: String(cause) }); },
+        destroyed: () => this.emit("closed", {}),
+      });
+    });
+    await this.publish();
+  }
+
+  attach(callbacks) {
+    return new Promise((resolve, reject) => {
+      this.janus.attach({
+        plugin: "janus.plugin.videoroom",
+        success: resolve,
+        error: reject,
+        ...callbacks,
+      });
+    });
+  }
+
+  async publish() {
+    const joined = new Promise((resolve, reject) => { this.onJoined = resolve; this.onRefused = reject; });
+    this.publisher = await this.attach({
+      onmessage: (message, jsep) => this.onPublisherMessage(message, jsep),
+      webrtcState: (up) => this.emit("publishing", { up }),
+    });
+    await send(this.publisher, {
+      request: "join", ptype: "publisher", room: this.access.room_id,
+      id: this.access.feed_id, display: String(this.attendeeId), token: this.access.token,
+    });
+    await joined;
+  }
+
+  onPublisherMessage(message, jsep) {
+    if (jsep) this.publisher.handleRemoteJsep({ jsep });
+    if (message.videoroom === "joined") {
+      this.privateId = message.private_id;
+      this.offer();
+      this.onJoined();
+      this.learn(message.publishers ?? []);
+    } else if (message.videoroom === "talking" || message.videoroom === "stopped-talking") {
+      this.emit("talking", { feed: message.id, talking: message.videoroom === "talking" });
+    } else if (message.videoroom === "event") {
+      if (message.error) {
+        this.onRefused?.(new Error(message.error));
+        this.emit("refused", { code: message.error_code, reason: message.error });
+        return;
+      }
+      if (message.publishers) this.learn(message.publishers);
+      const gone = message.leaving ?? message.unpublished;
+      if (gone && gone !== "ok") this.forget(gone);
+      if (message.leaving === "ok" || message.reason === "kicked") this.emit("kicked", {});
+    } else if (message.videoroom === "destroyed") {
+      this.emit("lost", { cause: "room destroyed" });
+    }
+  }
+
+  offer() {
+    const tracks = [];
+    for (const track of this.local.getTracks()) {
+      tracks.push({ type: track.kind, capture: track, recv: false });
+    }
+    this.publisher.createOffer({
+      tracks,
+      success: (jsep) => send(this.publisher, { request: "configure", audio: true, video: true }, jsep),
+      error: (cause) => this.emit("refused", { reason: String(cause) }),
+    });
+  }
+
+  learn(publishers) {
+    const fresh = [];
+    for (const p of publishers) {
+      if (p.id === this.access.feed_id) continue;
+      this.feeds.set(p.id, Number(p.display));
+      if (!this.subscribed.has(p.id)) fresh.push(p.id);
+    }
+    if (fresh.length) this.subscribe(fresh);
+  }
+
+  async subscribe(feedIds) {
+    for (const id of feedIds) this.subscribed.add(id);
+    const streams = feedIds.map((feed) => ({ feed }));
+    if (!this.subscriber) {
+      this.subscriber = await this.attach({
+        onmessage: (message, jsep) => this.onSubscriberMessage(message, jsep),
+        onremotetrack: (track, mid, on) => this.onRemoteTrack(track, mid, on),
+      });
+      await send(this.subscriber, {
+        request: "join", ptype: "subscriber", room: this.access.room_id, streams,
+        private_id: this.privateId, token: this.access.token, use_msid: false,
+      });
+    } else {
+      await send(this.subscriber, { request: "subscribe", streams });
+    }
+  }
+
+  onSubscriberMessage(message, jsep) {
+    if (message.streams) {
+      for (const s of message.streams) {
+        if (s.feed_id !== undefined) this.midToFeed.set(s.mid, s.feed_id);
+      }
+    }
+    if (message.error) this.emit("refused", { code: message.error_code, reason: message.error });
+    if (jsep) {
+      this.subscriber.createAnswer({
+        jsep,
+        tracks: [{ type: "data" }],
+        success: (answer) => send(this.subscriber, { request: "start" }, answer),
+        error: (cause) => this.emit("refused", { reason: String(cause) }),
+      });
+    }
+  }
+
+  onRemoteTrack(track, mid, on) {
+    const feed = this.midToFeed.get(mid);
+    if (feed === undefined) return;
+    if (!this.streams.has(feed)) this.streams.set(feed, new MediaStream());
+    const stream = this.streams.get(feed);
+    if (on) {
+      if (!stream.getTracks().includes(track)) {
+        for (const old of stream.getTracks().filter((t) => t.kind === track.kind)) stream.removeTrack(old);
+        stream.addTrack(track);
+      }
+    } else {
+      stream.removeTrack(track);
+    }
+    this.emit("stream", { feed, attendee: this.feeds.get(feed), stream });
+  }
+
+  forget(feed) {
+    this.subscribed.delete(feed);
+    this.streams.delete(feed);
+    const attendee = this.feeds.get(feed);
+    this.feeds.delete(feed);
+    if (this.subscriber) send(this.subscriber, { request: "unsubscribe", streams: [{ feed }] }).catch(() => {});
+    this.emit("gone", { feed, attendee });
+  }
+
+  stop() {
+    try { this.janus?.destroy({ unload: true }); } catch { /* already gone */ }
+  }
+
+  emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+}

@@ -1,0 +1,349 @@
+// The meeting page: device check, lobby and room, all driven by the live event feed.
+
+import { MeetingState } from "./state.js";
+import { LiveSocket } from "./socket.js";
+import { MediaSession } from "./media.js";
+
+const root = document.getElementById("meeting");
+const engagementId = Number(root.dataset.engagement);
+const isSecretariat = root.dataset.secretariat === "true";
+const api = `/api/v1/engagements/${engagementId}/live`;
+
+const page = {
+  state: null, roster: new Map(), me: null, local: null, media: null, joined: false,
+  streams: new Map(), speaker: null, mediaEpoch: null,
+};
+window.summitryMeeting = page; // read by the browser tests
+
+function show(view) {
+  for (const el of document.querySelectorAll("[data-view]")) el.hidden = el.dataset.view !== view;
+}
+
+async function call(path, body) {
+  const response = await fetch(`${api}${path}`, {
+    method: "POST",
+    headers: body ? { "Content-Type": "application/json" } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  if (!response.ok) {
+    const detail = await response.json().catch(() => ({}));
+    throw new Error(detail.error?.message ?? `the server answered ${response.status}`);
+  }
+  return response.json();
+}
+
+// Clocks: the host's time and the viewer's own, to the second, each with its zone.
+function tick() {
+  const now = new Date();
+  const fmt = (zone) => new Intl.DateTimeFormat("en-GB", {
+    hour: "2-digit", minute: "2-digit", second: "2-digit", timeZone: zone, timeZoneName: "short",
+  }).format(now);
+  document.querySelector('[data-clock="host"]').textContent = fmt(root.dataset.hostZone);
+  document.querySelector('[data-clock="local"]').textContent = fmt(undefined);
+}
+tick();
+setInterval(tick, 1000);
+
+// Device check.
+const preview = document.getElementById("preview");
+const cameraChoice = document.getElementById("camera-choice");
+const micChoice = document.getElementById("mic-choice");
+
+async function openDevices() {
+  const constraints = {
+    audio: micChoice.value ? { deviceId: { exact: micChoice.value } } : true,
+    video: cameraChoice.value
+      ? { deviceId: { exact: cameraChoice.value }, width: 640, height: 360 }
+      : { width: 640, height: 360 },
+  };
+  page.local?.getTracks().forEach((t) => t.stop());
+  try {
+    page.local = await navigator.mediaDevices.getUserMedia(constraints);
+  } catch (error) {
+    const message = document.getElementById("device-error");
+    message.textContent = `Your camera or microphone could not be opened (${error.name}). Check that the browser may use them.`;
+    message.hidden = false;
+    return;
+  }
+  preview.srcObject = page.local;
+  const devices = await navigator.mediaDevices.enumerateDevices();
+  fill(cameraChoice, devices.filter((d) => d.kind === "videoinput"), page.local.getVideoTracks()[0]);
+  fill(micChoice, devices.filter((d) => d.kind === "audioinput"), page.local.getAudioTracks()[0]);
+  meterLevel(page.local);
+}
+
+function fill(select, devices, track) {
+  const current = track?.getSettings().deviceId;
+  select.replaceChildren(...devices.map((d, i) => {
+    const option = new Option(d.label || `Device ${i + 1}`, d.deviceId);
+    option.selected = d.deviceId === current;
+    return option;
+  }));
+}
+
+function meterLevel(stream) {
+  if (!stream.getAudioTracks().length) return;
+  const context = new AudioContext();
+  const analyser = context.createAnalyser();
+  context.createMediaStreamSource(stream).connect(analyser);
+  const data = new Uint8Array(analyser.fftSize);
+  const bar = document.getElementById("mic-level");
+  const draw = () => {
+    analyser.getByteTimeDomainData(data);
+    let peak = 0;
+    for (const v of data) peak = Math.max(peak, Math.abs(v - 128));
+    bar.style.width = `${Math.min(100, (peak / 128) * 160)}%`;
+    if (!page.joined) requestAnimationFrame(draw);
+  };
+  draw();
+}
+
+cameraChoice.addEventListener("change", openDevices);
+micChoice.addEventListener("change", openDevices);
+
+// The live feed.
+const socket = new LiveSocket(engagementId);
+const connectionMark = document.querySelector('[data-mark="connection"]');
+
+socket.addEventListener("status", ({ detail }) => {
+  connectionMark.textContent = detail.connected ? "Connected" : "Reconnecting…";
+  connectionMark.classList.toggle("warn", !detail.connected);
+});
+socket.addEventListener("hello", ({ detail }) => {
+  page.state = new MeetingState(detail.state);
+  page.me = detail.me;
+  setRoster(detail.roster);
+  render();
+});
+socket.addEventListener("roster", ({ detail }) => { setRoster(detail.roster); render(); });
+socket.addEventListener("event", ({ detail }) => {
+  page.state.apply(detail);
+  render();
+});
+socket.addEventListener("denied", () => ended("Your access to this meeting has ended", "Your invitation is no longer valid. Ask the secretariat for a new link."));
+socket.connect();
+
+function setRoster(list) {
+  page.roster = new Map(list.map((p) => [p.attendee_id, p]));
+}
+
+document.getElementById("join").addEventListener("click", async () => {
+  try {
+    await call("/enter");
+    page.joined = true;
+    render();
+  } catch (error) {
+    const message = document.getElementById("device-error");
+    message.textContent = error.message;
+    message.hidden = false;
+  }
+});
+
+function render() {
+  if (!page.state || page.me === null) return;
+  const mine = page.state.presenceOf(page.me);
+  document.querySelector('[data-mark="lock"]').hidden = !page.state.locked;
+  if (mine === "removed") return ended("You were removed from the meeting", "The secretariat has taken you out of this meeting.");
+  if (mine === "turned_away") return ended("You were not admitted", "The secretariat did not admit you to this meeting.");
+  if (mine === "left" && page.joined) return ended("You have left the meeting", "");
+  if (!page.joined && mine !== "admitted") return show("check");
+  if (mine === "lobby") return show("lobby");
+  if (mine === "admitted") {
+    show("room");
+    page.joined = true;
+    ensureMedia();
+    renderRoom();
+  }
+}
+
+async function ensureMedia() {
+  const epoch = page.state.mediaEpoch;
+  if (page.media && page.mediaEpoch === epoch) return;
+  if (page.connecting) return;
+  page.connecting = true;
+  page.media?.stop();
+  page.mediaEpoch = epoch;
+  try {
+    if (!page.local) await openDevices();
+    const response = await fetch(`${api}/media`);
+    if (!response.ok) throw new Error((await response.json()).error?.message);
+    const access = await response.json();
+    const media = new MediaSession(access, page.local, page.me);
+    media.addEventListener("stream", ({ detail }) => { page.streams.set(detail.attendee, detail.stream); renderRoom(); });
+    media.addEventListener("gone", ({ detail }) => { page.streams.delete(detail.attendee); renderRoom(); });
+    media.addEventListener("talking", ({ detail }) => {
+      const who = media.feeds.get(detail.feed) ?? (detail.feed === access.feed_id ? page.me : null);
+      if (detail.talking && who !== null) { page.speaker = who; renderRoom(); }
+    });
+    media.addEventListener("lost", () => retryMedia());
+    page.media = media;
+    await media.start();
+    applyMyMicrophone();
+  } catch (error) {
+    console.warn("media", error);
+    retryMedia();
+  } finally {
+    page.connecting = false;
+  }
+}
+
+function retryMedia() {
+  connectionMark.textContent = "Media reconnecting…";
+  connectionMark.classList.add("warn");
+  page.media?.stop();
+  page.media = null;
+  clearTimeout(page.retry);
+  page.retry = setTimeout(() => { if (page.state?.presenceOf(page.me) === "admitted") ensureMedia(); }, 2000);
+}
+
+function applyMyMicrophone() {
+  const me = page.state.participants.get(page.me);
+  const muted = me?.muted ?? true;
+  page.local?.getAudioTracks().forEach((t) => { t.enabled = !muted; });
+  const button = document.getElementById("toggle-mic");
+  button.textContent = muted ? "Microphone off" : "Microphone on";
+  button.setAttribute("aria-pressed", String(!muted));
+  button.classList.toggle("live", !muted);
+}
+
+function plate(person) {
+  const caption = document.createElement("figcaption");
+  caption.className = "nameplate";
+  const code = document.createElement("span");
+  code.className = "plate-code";
+  code.textContent = person.delegation.code;
+  const text = document.createElement("span");
+  text.className = "nameplate-text";
+  const name = document.createElement("strong");
+  name.textContent = person.name;
+  const office = document.createElement("span");
+  office.textContent = `${person.office} · ${person.delegation.name}`;
+  text.append(name, office);
+  caption.append(code, text);
+  if (person.role === "chair") {
+    const chair = document.createElement("span");
+    chair.className = "tag";
+    chair.textContent = "Chair";
+    caption.append(chair);
+  }
+  return caption;
+}
+
+function tile(person) {
+  let figure = document.querySelector(`figure.tile[data-attendee="${person.attendee_id}"]`);
+  if (!figure) {
+    figure = document.createElement("figure");
+    figure.className = "tile";
+    figure.dataset.attendee = person.attendee_id;
+    const video = document.createElement("video");
+    video.autoplay = true;
+    video.playsInline = true;
+    const mic = document.createElement("span");
+    mic.className = "mic-state";
+    figure.append(video, plate(person), mic);
+  }
+  const video = figure.querySelector("video");
+  const stream = person.attendee_id === page.me ? page.local : page.streams.get(person.attendee_id);
+  if (stream && video.srcObject !== stream) video.srcObject = stream;
+  video.muted = person.attendee_id === page.me;
+  const state = page.state.participants.get(person.attendee_id);
+  const live = state && !state.muted;
+  figure.querySelector(".mic-state").textContent = live ? "Microphone live" : "Muted";
+  figure.classList.toggle("mic-live", Boolean(live));
+  figure.classList.toggle("speaking", page.speaker === person.attendee_id);
+  figure.classList.toggle("no-video", !stream);
+  return figure;
+}
+
+function renderRoom() {
+  applyMyMicrophone();
+  const present = [...page.roster.values()]
+    .filter((p) => page.state.presenceOf(p.attendee_id) === "admitted")
+    .sort((a, b) => a.rank - b.rank);
+  const speakerArea = document.getElementById("speaker");
+  const tiles = document.getElementById("tiles");
+  const speaker = present.find((p) => p.attendee_id === page.speaker) ?? present.find((p) => p.attendee_id !== page.me) ?? present[0];
+  speakerArea.replaceChildren(...(speaker ? [tile(speaker)] : []));
+  tiles.replaceChildren(...present.filter((p) => p !== speaker).map(tile));
+  renderLists(present);
+}
+
+function renderLists(present) {
+  const list = document.getElementById("present-list");
+  list.replaceChildren(...present.map((p) => personRow(p, isSecretariat && p.attendee_id !== page.me
+    ? [["Mute", () => call(`/participants/${p.attendee_id}/microphone`, { muted: true })],
+       ["Remove", () => call(`/participants/${p.attendee_id}/remove`)]]
+    : [])));
+  if (!isSecretariat) return;
+  const waiting = [...page.roster.values()].filter((p) => page.state.presenceOf(p.attendee_id) === "lobby");
+  document.getElementById("lobby-count").textContent = String(waiting.length);
+  const lobby = document.getElementById("lobby-list");
+  if (!waiting.length) {
+    const none = document.createElement("li");
+    none.className = "muted";
+    none.textContent = "Nobody is waiting.";
+    lobby.replaceChildren(none);
+  } else {
+    lobby.replaceChildren(...waiting.map((p) => personRow(p, [
+      ["Admit", () => call(`/participants/${p.attendee_id}/admit`)],
+      ["Turn away", () => call(`/participants/${p.attendee_id}/turn-away`)],
+    ])));
+  }
+  const lockButton = document.getElementById("toggle-lock");
+  lockButton.textContent = page.state.locked ? "Unlock the room" : "Lock the room";
+  lockButton.setAttribute("aria-pressed", String(page.state.locked));
+}
+
+function personRow(person, actions) {
+  const li = document.createElement("li");
+  const who = document.createElement("div");
+  who.className = "who";
+  const name = document.createElement("strong");
+  name.textContent = person.name;
+  const office = document.createElement("span");
+  office.className = "muted small";
+  office.textContent = `${person.delegation.name}`;
+  who.append(name, office);
+  li.append(who);
+  for (const [label, act] of actions) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "button small secondary";
+    button.textContent = label;
+    button.setAttribute("aria-label", `${label}: ${person.name}`);
+    button.addEventListener("click", () => act().catch((e) => alert(e.message)));
+    li.append(button);
+  }
+  return li;
+}
+
+function ended(title, text) {
+  page.media?.stop();
+  page.media = null;
+  page.local?.getTracks().forEach((t) => t.stop());
+  document.querySelector("[data-ended-title]").textContent = title;
+  document.querySelector("[data-ended-text]").textContent = text;
+  show("ended");
+}
+
+document.getElementById("toggle-mic").addEventListener("click", () => {
+  const muted = page.state.participants.get(page.me)?.muted ?? true;
+  call("/microphone", { muted: !muted }).catch((e) => alert(e.message));
+});
+document.getElementById("toggle-camera").addEventListener("click", (event) => {
+  const track = page.local?.getVideoTracks()[0];
+  if (!track) return;
+  track.enabled = !track.enabled;
+  event.target.textContent = track.enabled ? "Camera on" : "Camera off";
+  event.target.setAttribute("aria-pressed", String(track.enabled));
+  call("/camera", { on: track.enabled }).catch(() => {});
+});
+document.getElementById("toggle-lock")?.addEventListener("click", () => {
+  call("/lock", { locked: !page.state.locked }).catch((e) => alert(e.message));
+});
+document.getElementById("leave").addEventListener("click", async () => {
+  await call("/leave").catch(() => {});
+  ended("You have left the meeting", "You can join again from the engagement's page while it lasts.");
+});
+
+openDevices();
