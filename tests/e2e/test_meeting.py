@@ -166,6 +166,10 @@ def test_two_people_meet_after_admission(
     )
     screenshot(host, "32-meeting-room-secretariat")
     screenshot(guest, "33-meeting-room-delegate")
+    guest.set_viewport_size({"width": 390, "height": 844})
+    overflow = guest.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, "the meeting must not scroll sideways on a phone"
+    screenshot(guest, "33b-meeting-room-phone")
 
     # Removed by the secretariat: her page says so, and her picture is gone from the host's.
     host.get_by_role("button", name=re.compile("Remove: .*Angela Merkel")).click()
