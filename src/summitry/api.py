@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from summitry.delegations.routes import router as delegations_router
 from summitry.engagements.routes import router as engagements_router
+from summitry.floor.routes import router as floor_router
 from summitry.live.routes import router as live_router
 from summitry.security.routes import router as security_router
 
@@ -44,3 +45,4 @@ router.include_router(security_router)
 router.include_router(delegations_router)
 router.include_router(engagements_router)
 router.include_router(live_router)
+router.include_router(floor_router)

@@ -22,6 +22,7 @@ from summitry.api import router as api_router
 from summitry.config import Settings
 from summitry.db import create_engine, create_sessionmaker
 from summitry.errors import SummitryError
+from summitry.floor.clock import FloorClock
 from summitry.live.hub import LiveHub
 from summitry.media.meetings import JanusMeetingMedia, MediaSupervisor, janus_keys
 from summitry.media.rooms import MeetingRooms
@@ -72,9 +73,17 @@ def create_app(
         if settings.media:
             supervisor = start_media(settings, app)
             await supervisor.start()
+        clock = None
+        if sessionmaker is None:
+            # Tests that pass their own sessions drive speaking time themselves.
+            clock = FloorClock(app.state.sessionmaker, app.state.hub, app.state.media)
+            app.state.floor_clock = clock
+            await clock.start()
         try:
             yield
         finally:
+            if clock is not None:
+                await clock.stop()
             if supervisor is not None:
                 await supervisor.stop()
             if engine is not None:

@@ -72,6 +72,11 @@ class Engagement(Base):
     """Working languages, as ISO 639 / BCP 47 codes in the order the host lists them."""
     description: Mapped[str] = mapped_column(Text, default="")
     sources: Mapped[list[str]] = mapped_column(JSON, default=list)
+    precedence_rule: Mapped[str] = mapped_column(String(24), default="manual")
+    """How ``Participation.position`` was set: a ``floor.precedence.PrecedenceRule`` value."""
+    precedence_language: Mapped[str] = mapped_column(String(16), default="en")
+    precedence_lot: Mapped[str | None] = mapped_column(String(12))
+    """The delegation drawn by lot to head the alphabetical order, if any."""
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -126,5 +131,8 @@ class AgendaItem(Base):
     engagement_id: Mapped[int] = mapped_column(ForeignKey("engagement.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(300))
+    speaking_time_s: Mapped[int | None] = mapped_column(Integer, default=180)
+    """Each speaker's time on this item, in seconds (three minutes unless set); ``None``: no
+    limit."""
 
     engagement: Mapped[Engagement] = relationship(back_populates="agenda")

@@ -7,6 +7,22 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from summitry.floor.events import (
+    FloorGiven,
+    FloorReleased,
+    FloorRequested,
+    FloorRequestSkipped,
+    FloorRequestWithdrawn,
+    ItemClosed,
+    ItemOpened,
+    RollCallAnswered,
+    RollCallClosed,
+    RollCallOpened,
+    SpeakersListClosed,
+    SpeakersReordered,
+    TimeExtended,
+)
+
 
 class _Event(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -80,7 +96,20 @@ LiveEventBody = Annotated[
     | CameraSet
     | Removed
     | RoomLocked
-    | MediaRestored,
+    | MediaRestored
+    | ItemOpened
+    | ItemClosed
+    | FloorRequested
+    | FloorRequestWithdrawn
+    | FloorRequestSkipped
+    | SpeakersReordered
+    | FloorGiven
+    | FloorReleased
+    | TimeExtended
+    | SpeakersListClosed
+    | RollCallOpened
+    | RollCallAnswered
+    | RollCallClosed,
     Field(discriminator="kind"),
 ]
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from summitry.delegations.models import Person
 from summitry.engagements.models import Attendee, Engagement, EngagementStatus, Role
 from summitry.engagements.operations import get_engagement
+from summitry.engagements.presentation import may_see_details
 from summitry.errors import Conflict, Forbidden, InvalidInput, NotFound
 from summitry.live import log
 from summitry.live.events import (
@@ -29,7 +30,13 @@ from summitry.live.events import (
 from summitry.live.media_port import MediaAccess, MeetingMedia
 from summitry.live.models import MediaGrant
 from summitry.live.state import MeetingState, Presence, fold
-from summitry.security.principals import Invitee, Principal, Secretary, require_engagement_access
+from summitry.security.principals import (
+    Invitee,
+    Principal,
+    Secretary,
+    require_engagement_access,
+    require_secretariat,
+)
 
 FEED_ID_LIMIT = 2**53 - 1  # JavaScript's safe integers: browsers handle feed ids as numbers
 
@@ -47,11 +54,24 @@ async def meeting_state(db: AsyncSession, engagement_id: int) -> MeetingState:
     return fold(await log.events_after(db, engagement_id, 0))
 
 
+async def require_follower(
+    db: AsyncSession, principal: Principal | None, engagement_id: int
+) -> Principal:
+    """The principal if they may follow the meeting: not the press where details are withheld
+    (who is in the room is a detail), and not an outsider, who learns nothing."""
+    who = require_engagement_access(principal, engagement_id)
+    if isinstance(who, Invitee) and not may_see_details(
+        who, await get_engagement(db, engagement_id)
+    ):
+        raise Forbidden("the press follow the meetings of public engagements only")
+    return who
+
+
 async def participant_of(
     db: AsyncSession, principal: Principal | None, engagement_id: int
 ) -> Participant:
     """The attendee a principal acts as; a secretary is recorded as one on first entry."""
-    who = require_engagement_access(principal, engagement_id)
+    who = await require_follower(db, principal, engagement_id)
     engagement = await get_engagement(db, engagement_id)
     if isinstance(who, Invitee):
         grant = who.grant_for(engagement_id)
@@ -101,7 +121,7 @@ def _require_open(engagement: Engagement) -> None:
         raise Conflict(f"this engagement is {engagement.status.value}; its meeting is closed")
 
 
-async def _append_all(
+async def append_all(
     db: AsyncSession, engagement_id: int, bodies: list[LiveEventBody]
 ) -> list[EventEnvelope]:
     try:
@@ -129,7 +149,7 @@ async def enter(
         return []
     if me.is_secretariat:
         await _grant_media(db, engagement_id, me.attendee.id, media)
-        return await _append_all(
+        return await append_all(
             db,
             engagement_id,
             [
@@ -139,13 +159,11 @@ async def enter(
         )
     if state.locked:
         raise Forbidden("the secretariat has locked this meeting; ask them to let you in")
-    return await _append_all(db, engagement_id, [LobbyEntered(attendee_id=me.attendee.id)])
+    return await append_all(db, engagement_id, [LobbyEntered(attendee_id=me.attendee.id)])
 
 
 async def _secretary_name(principal: Principal | None) -> str:
-    if not isinstance(principal, Secretary):
-        raise Forbidden("only the secretariat can do this")
-    return principal.name
+    return require_secretariat(principal).name
 
 
 async def admit(
@@ -161,7 +179,7 @@ async def admit(
     if state.presence_of(attendee_id) is not Presence.LOBBY:
         raise Conflict("this person is not waiting in the lobby")
     await _grant_media(db, engagement_id, attendee_id, media)
-    return await _append_all(db, engagement_id, [Admitted(attendee_id=attendee_id, by=by)])
+    return await append_all(db, engagement_id, [Admitted(attendee_id=attendee_id, by=by)])
 
 
 async def turn_away(
@@ -171,7 +189,7 @@ async def turn_away(
     state = await meeting_state(db, engagement_id)
     if state.presence_of(attendee_id) is not Presence.LOBBY:
         raise Conflict("this person is not waiting in the lobby")
-    return await _append_all(db, engagement_id, [TurnedAway(attendee_id=attendee_id, by=by)])
+    return await append_all(db, engagement_id, [TurnedAway(attendee_id=attendee_id, by=by)])
 
 
 async def remove(
@@ -187,7 +205,7 @@ async def remove(
     if state.presence_of(attendee_id) not in (Presence.LOBBY, Presence.ADMITTED):
         raise Conflict("this person is not in the meeting")
     await _revoke_media(db, engagement_id, attendee_id, media)
-    return await _append_all(db, engagement_id, [Removed(attendee_id=attendee_id, by=by)])
+    return await append_all(db, engagement_id, [Removed(attendee_id=attendee_id, by=by)])
 
 
 async def leave(
@@ -198,7 +216,7 @@ async def leave(
     if state.presence_of(me.attendee.id) not in (Presence.LOBBY, Presence.ADMITTED):
         return []
     await _revoke_media(db, engagement_id, me.attendee.id, media)
-    return await _append_all(db, engagement_id, [Left(attendee_id=me.attendee.id)])
+    return await append_all(db, engagement_id, [Left(attendee_id=me.attendee.id)])
 
 
 async def set_microphone(
@@ -217,11 +235,20 @@ async def set_microphone(
     state = await meeting_state(db, engagement_id)
     if state.presence_of(target) is not Presence.ADMITTED:
         raise Conflict("this person is not in the room")
-    grant = await _grant_of(db, engagement_id, target)
-    if media is not None and grant is not None:
-        await media.set_muted(db, engagement_id, grant.feed_id, muted)
+    floor = state.floor
+    speaking = floor.turn is not None and floor.turn.request.speaker_attendee_id == target
+    if (
+        not muted
+        and floor.speakers.item is not None
+        and not speaking
+        and me.attendee.role is not Role.CHAIR
+        and not me.is_secretariat
+    ):
+        # While an item is open the floor decides who is heard.
+        raise Forbidden("you do not have the floor: ask for it, and the chair will give it")
+    await mute_on_media(db, engagement_id, target, muted, media)
     by = "self" if target == me.attendee.id else "secretariat"
-    return await _append_all(
+    return await append_all(
         db, engagement_id, [MicrophoneSet(attendee_id=target, muted=muted, by=by)]
     )
 
@@ -233,7 +260,7 @@ async def set_camera(
     state = await meeting_state(db, engagement_id)
     if state.presence_of(me.attendee.id) is not Presence.ADMITTED:
         raise Conflict("you are not in the room")
-    return await _append_all(db, engagement_id, [CameraSet(attendee_id=me.attendee.id, on=on)])
+    return await append_all(db, engagement_id, [CameraSet(attendee_id=me.attendee.id, on=on)])
 
 
 async def lock(
@@ -243,7 +270,7 @@ async def lock(
     state = await meeting_state(db, engagement_id)
     if state.locked == locked:
         return []
-    return await _append_all(db, engagement_id, [RoomLocked(locked=locked, by=by)])
+    return await append_all(db, engagement_id, [RoomLocked(locked=locked, by=by)])
 
 
 async def media_access(
@@ -261,6 +288,15 @@ async def media_access(
         raise Conflict("your admission has no media grant; ask the secretariat to admit you again")
     url, room_id = await media.room_of(db, engagement_id)
     return MediaAccess(server_url=url, room_id=room_id, token=grant.token, feed_id=grant.feed_id)
+
+
+async def mute_on_media(
+    db: AsyncSession, engagement_id: int, attendee_id: int, muted: bool, media: MeetingMedia | None
+) -> None:
+    """Mute or open a participant's audio at the media server (if they have a grant)."""
+    grant = await _grant_of(db, engagement_id, attendee_id)
+    if media is not None and grant is not None:
+        await media.set_muted(db, engagement_id, grant.feed_id, muted)
 
 
 async def _grant_of(db: AsyncSession, engagement_id: int, attendee_id: int) -> MediaGrant | None:

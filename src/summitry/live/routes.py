@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from summitry.deps import CurrentPrincipal, Db
 from summitry.engagements.operations import get_engagement
+from summitry.engagements.routes import RecordId
 from summitry.errors import SummitryError
 from summitry.live import log, operations
 from summitry.live.events import EventEnvelope
@@ -19,7 +20,7 @@ from summitry.live.hub import HUB, LiveHub
 from summitry.live.media_port import MeetingMedia
 from summitry.live.presentation import roster
 from summitry.live.state import fold
-from summitry.security.principals import require_engagement_access, resolve
+from summitry.security.principals import resolve
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/engagements/{engagement_id}/live", tags=["live"])
@@ -74,7 +75,7 @@ def _media(request: Request) -> MeetingMedia | None:
 
 
 @router.get("")
-async def snapshot(engagement_id: int, db: Db, principal: CurrentPrincipal) -> Snapshot:
+async def snapshot(engagement_id: RecordId, db: Db, principal: CurrentPrincipal) -> Snapshot:
     """The meeting as it stands: presence, microphones, lock, and who is invited."""
     me = await operations.participant_of(db, principal, engagement_id)
     engagement = await get_engagement(db, engagement_id)
@@ -86,19 +87,19 @@ async def snapshot(engagement_id: int, db: Db, principal: CurrentPrincipal) -> S
 
 @router.get("/events")
 async def events(
-    engagement_id: int,
+    engagement_id: RecordId,
     db: Db,
     principal: CurrentPrincipal,
     after: Annotated[int, Query(ge=0)] = 0,
 ) -> list[EventEnvelope]:
     """The events after sequence number ``after``, for a client that resumes."""
-    require_engagement_access(principal, engagement_id)
+    await operations.require_follower(db, principal, engagement_id)
     return await log.events_after(db, engagement_id, after, CATCH_UP_LIMIT)
 
 
 @router.post("/enter")
 async def enter(
-    engagement_id: int, request: Request, db: Db, principal: CurrentPrincipal
+    engagement_id: RecordId, request: Request, db: Db, principal: CurrentPrincipal
 ) -> Applied:
     """Come to the meeting (the lobby, or straight in for the secretariat)."""
     return Applied(events=await operations.enter(db, principal, engagement_id, _media(request)))
@@ -106,14 +107,14 @@ async def enter(
 
 @router.post("/leave")
 async def leave(
-    engagement_id: int, request: Request, db: Db, principal: CurrentPrincipal
+    engagement_id: RecordId, request: Request, db: Db, principal: CurrentPrincipal
 ) -> Applied:
     return Applied(events=await operations.leave(db, principal, engagement_id, _media(request)))
 
 
 @router.get("/media")
 async def media_access(
-    engagement_id: int, request: Request, db: Db, principal: CurrentPrincipal
+    engagement_id: RecordId, request: Request, db: Db, principal: CurrentPrincipal
 ) -> MediaAccessOut:
     """Room and personal token for the media server; only for a person admitted."""
     access = await operations.media_access(db, principal, engagement_id, _media(request))
@@ -127,7 +128,11 @@ async def media_access(
 
 @router.post("/participants/{attendee_id}/admit")
 async def admit(
-    engagement_id: int, attendee_id: int, request: Request, db: Db, principal: CurrentPrincipal
+    engagement_id: RecordId,
+    attendee_id: RecordId,
+    request: Request,
+    db: Db,
+    principal: CurrentPrincipal,
 ) -> Applied:
     """Admit a person waiting in the lobby (secretariat)."""
     return Applied(
@@ -137,7 +142,7 @@ async def admit(
 
 @router.post("/participants/{attendee_id}/turn-away")
 async def turn_away(
-    engagement_id: int, attendee_id: int, db: Db, principal: CurrentPrincipal
+    engagement_id: RecordId, attendee_id: RecordId, db: Db, principal: CurrentPrincipal
 ) -> Applied:
     """Turn away a person waiting in the lobby (secretariat)."""
     return Applied(events=await operations.turn_away(db, principal, engagement_id, attendee_id))
@@ -145,7 +150,11 @@ async def turn_away(
 
 @router.post("/participants/{attendee_id}/remove")
 async def remove(
-    engagement_id: int, attendee_id: int, request: Request, db: Db, principal: CurrentPrincipal
+    engagement_id: RecordId,
+    attendee_id: RecordId,
+    request: Request,
+    db: Db,
+    principal: CurrentPrincipal,
 ) -> Applied:
     """Put a person out of the meeting, on the media server too (secretariat)."""
     return Applied(
@@ -155,8 +164,8 @@ async def remove(
 
 @router.post("/participants/{attendee_id}/microphone")
 async def microphone_of(
-    engagement_id: int,
-    attendee_id: int,
+    engagement_id: RecordId,
+    attendee_id: RecordId,
     data: MicrophoneIn,
     request: Request,
     db: Db,
@@ -172,7 +181,11 @@ async def microphone_of(
 
 @router.post("/microphone")
 async def my_microphone(
-    engagement_id: int, data: MicrophoneIn, request: Request, db: Db, principal: CurrentPrincipal
+    engagement_id: RecordId,
+    data: MicrophoneIn,
+    request: Request,
+    db: Db,
+    principal: CurrentPrincipal,
 ) -> Applied:
     """Mute or open one's own microphone."""
     return Applied(
@@ -184,20 +197,22 @@ async def my_microphone(
 
 @router.post("/camera")
 async def my_camera(
-    engagement_id: int, data: CameraIn, db: Db, principal: CurrentPrincipal
+    engagement_id: RecordId, data: CameraIn, db: Db, principal: CurrentPrincipal
 ) -> Applied:
     """Turn one's own camera on or off."""
     return Applied(events=await operations.set_camera(db, principal, engagement_id, data.on))
 
 
 @router.post("/lock")
-async def lock(engagement_id: int, data: LockIn, db: Db, principal: CurrentPrincipal) -> Applied:
+async def lock(
+    engagement_id: RecordId, data: LockIn, db: Db, principal: CurrentPrincipal
+) -> Applied:
     """Lock the meeting so nobody new can enter the lobby, or open it again (secretariat)."""
     return Applied(events=await operations.lock(db, principal, engagement_id, data.locked))
 
 
 @router.websocket("/ws")
-async def live_socket(websocket: WebSocket, engagement_id: int) -> None:
+async def live_socket(websocket: WebSocket, engagement_id: RecordId) -> None:
     """Snapshot then events; a client that reconnects with ``after`` gets what it missed."""
     await websocket.accept()
     connection = LiveConnection(websocket, engagement_id)
@@ -228,7 +243,7 @@ class LiveConnection:
         async with self.sessionmaker() as db:
             principal = await resolve(db, self.websocket.session)
             try:
-                require_engagement_access(principal, self.engagement_id)
+                await operations.require_follower(db, principal, self.engagement_id)
             except SummitryError as err:
                 await self.websocket.close(
                     code=4401 if err.status == 401 else 4404, reason=err.message[:120]

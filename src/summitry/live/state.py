@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from summitry.floor.state import FloorState
 from summitry.live.events import (
     Admitted,
     CameraSet,
@@ -43,6 +44,7 @@ class MeetingState:
     locked: bool = False
     media_epoch: int = 0
     participants: dict[int, ParticipantState] = field(default_factory=dict)
+    floor: FloorState = field(default_factory=FloorState)
 
     def apply(self, envelope: EventEnvelope) -> None:
         """Move the state forward by one event; events must come in order."""
@@ -71,6 +73,8 @@ class MeetingState:
                 self._of(who).muted = muted
             case CameraSet(attendee_id=who, on=on):
                 self._of(who).camera = on
+            case _:
+                self.floor.apply(event, envelope.at)
 
     def _of(self, attendee_id: int) -> ParticipantState:
         return self.participants.setdefault(attendee_id, ParticipantState())
@@ -88,6 +92,7 @@ class MeetingState:
                 str(k): {"presence": v.presence.value, "muted": v.muted, "camera": v.camera}
                 for k, v in sorted(self.participants.items())
             },
+            "floor": self.floor.as_json(),
         }
 
 

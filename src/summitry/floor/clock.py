@@ -1,0 +1,80 @@
+"""The automatic mute: a turn whose time and grace are over is ended on the media server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from summitry.db import utcnow
+from summitry.errors import SummitryError
+from summitry.floor import operations
+from summitry.live import operations as live_operations
+from summitry.live.hub import HUB, LiveHub
+from summitry.live.media_port import MeetingMedia
+from summitry.live.models import LiveEvent
+
+logger = logging.getLogger(__name__)
+
+TICK_SECONDS = 0.25
+
+
+class FloorClock:
+    """Watches every timed turn; the log, not this object, is what survives a restart."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        hub: LiveHub,
+        media: MeetingMedia | None,
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.hub = hub
+        self.media = media
+        self.due: dict[int, object] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        async with self.sessionmaker() as db:
+            # After a restart: every engagement that ever gave the floor is looked at once.
+            ids = await db.scalars(
+                select(LiveEvent.engagement_id).where(LiveEvent.kind == "floor_given").distinct()
+            )
+            self.due = dict.fromkeys(ids)
+        self._task = asyncio.create_task(self._run(), name="floor clock")
+
+    def watch(self, engagement_id: int) -> None:
+        """Look at this engagement's turn from now on (called when the floor is given)."""
+        self.due[engagement_id] = None
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(TICK_SECONDS)
+            for engagement_id in list(self.due):
+                try:
+                    await self._check(engagement_id)
+                except SummitryError as err:
+                    logger.warning("speaking time of engagement %s: %s", engagement_id, err)
+                except Exception:  # the clock must keep ticking for every other meeting
+                    logger.exception("speaking time of engagement %s failed", engagement_id)
+
+    async def _check(self, engagement_id: int) -> None:
+        async with self.sessionmaker() as db:
+            db.info[HUB] = self.hub
+            state = await live_operations.meeting_state(db, engagement_id)
+            if state.floor.turn is None or state.floor.turn.limit_s is None:
+                if state.floor.turn is None:
+                    self.due.pop(engagement_id, None)
+                return
+            due = state.floor.turn.mute_at()
+            if due is not None and utcnow() >= due:
+                await operations.expire(db, engagement_id, self.media, utcnow())

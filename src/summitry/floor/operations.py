@@ -1,0 +1,452 @@
+"""Running the floor: each request is checked against the rules, then recorded, then enforced.
+
+The rules are those of ``speakers`` and ``timing``, applied to the state folded from the log;
+enforcement is the media server's mute: while an agenda item is open, only the person with
+the floor and the chair have an open microphone.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from summitry.db import utcnow
+from summitry.delegations.models import Delegation
+from summitry.engagements.models import Engagement, Role
+from summitry.engagements.operations import get_engagement
+from summitry.errors import Forbidden, InvalidInput, NotFound
+from summitry.floor import precedence
+from summitry.floor.events import (
+    FloorGiven,
+    FloorReleased,
+    FloorRequested,
+    FloorRequestSkipped,
+    FloorRequestWithdrawn,
+    ItemClosed,
+    ItemOpened,
+    RollCallAnswered,
+    RollCallClosed,
+    RollCallOpened,
+    SpeakersListClosed,
+    SpeakersReordered,
+    TimeExtended,
+)
+from summitry.floor.speakers import FloorRuleError, Request, RequestKind
+from summitry.floor.timing import Phase, SpeakingTime, phase
+from summitry.live import operations as live
+from summitry.live.events import EventEnvelope, LiveEventBody, MicrophoneSet
+from summitry.live.media_port import MeetingMedia
+from summitry.live.state import MeetingState, Presence
+from summitry.security.principals import Principal
+
+SPEAKING_ROLES = frozenset(
+    {Role.CHAIR, Role.HEAD_OF_DELEGATION, Role.DELEGATE, Role.OBSERVER, Role.SECRETARIAT}
+)
+MAX_EXTENSION_S = 600
+
+
+@dataclass(frozen=True)
+class Context:
+    """Who acts, on which engagement, and the meeting as the log leaves it."""
+
+    me: live.Participant
+    engagement: Engagement
+    state: MeetingState
+
+    @property
+    def presides(self) -> bool:
+        """The chair, or the secretariat running the floor for the chair."""
+        return self.me.is_secretariat or self.me.attendee.role is Role.CHAIR
+
+    @property
+    def name(self) -> str:
+        return self.me.attendee.person.display_name
+
+    def chairs(self) -> set[int]:
+        return {a.id for a in self.engagement.attendees if a.role is Role.CHAIR}
+
+
+async def context(db: AsyncSession, principal: Principal | None, engagement_id: int) -> Context:
+    me = await live.participant_of(db, principal, engagement_id)
+    engagement = await get_engagement(db, engagement_id)
+    return Context(me, engagement, await live.meeting_state(db, engagement_id))
+
+
+def _presiding(ctx: Context) -> str:
+    if not ctx.presides:
+        raise Forbidden("only the chair (or the secretariat for the chair) can do this")
+    return ctx.name
+
+
+def _check(ctx: Context, body: LiveEventBody) -> None:
+    """Apply the event to a copy of the state: the rules raise here, before anything is written."""
+    trial = copy.deepcopy(ctx.state.floor)
+    trial.apply(body, utcnow())
+
+
+async def _record(
+    db: AsyncSession, ctx: Context, bodies: list[LiveEventBody], media: MeetingMedia | None
+) -> list[EventEnvelope]:
+    trial = copy.deepcopy(ctx.state.floor)
+    for body in bodies:
+        trial.apply(body, utcnow())
+    state = dataclasses.replace(ctx.state, floor=trial)
+    bodies = bodies + await _enforce(db, ctx, state, media)
+    return await live.append_all(db, ctx.engagement.id, bodies)
+
+
+async def _enforce(
+    db: AsyncSession, ctx: Context, state: MeetingState, media: MeetingMedia | None
+) -> list[LiveEventBody]:
+    """Mute everyone who may not speak now, open the speaker's microphone; the events of it."""
+    if state.floor.speakers.item is None:
+        return []
+    speaker = state.floor.turn.request.speaker_attendee_id if state.floor.turn else None
+    chairs = ctx.chairs()
+    changes: list[LiveEventBody] = []
+    for attendee_id, person in state.participants.items():
+        if person.presence is not Presence.ADMITTED:
+            continue
+        if attendee_id == speaker and person.muted:
+            await live.mute_on_media(db, ctx.engagement.id, attendee_id, False, media)
+            changes.append(MicrophoneSet(attendee_id=attendee_id, muted=False, by="floor"))
+        elif attendee_id != speaker and attendee_id not in chairs and not person.muted:
+            await live.mute_on_media(db, ctx.engagement.id, attendee_id, True, media)
+            changes.append(MicrophoneSet(attendee_id=attendee_id, muted=True, by="floor"))
+    return changes
+
+
+def may_open_microphone(state: MeetingState, attendee_id: int, role: Role) -> bool:
+    """While an item is open only the speaker and the chair may open their microphone."""
+    if state.floor.speakers.item is None or role is Role.CHAIR:
+        return True
+    turn = state.floor.turn
+    return turn is not None and turn.request.speaker_attendee_id == attendee_id
+
+
+async def open_item(
+    db: AsyncSession,
+    principal: Principal | None,
+    engagement_id: int,
+    position: int,
+    media: MeetingMedia | None,
+    *,
+    inscribe_all: bool = False,
+) -> list[EventEnvelope]:
+    """Open an agenda item; optionally inscribe every delegation in order of precedence."""
+    ctx = await context(db, principal, engagement_id)
+    by = _presiding(ctx)
+    item = next((i for i in ctx.engagement.agenda if i.position == position), None)
+    if item is None:
+        raise NotFound(f"the agenda has no item {position + 1}")
+    bodies: list[LiveEventBody] = [
+        ItemOpened(
+            item=position,
+            title=item.title,
+            limit_s=item.speaking_time_s,
+            by=by,
+        )
+    ]
+    if inscribe_all:
+        next_id = ctx.state.floor.requests
+        for participation in ctx.engagement.delegations:
+            head = _head_of(ctx.engagement, participation.delegation)
+            if head is None:
+                continue
+            next_id += 1
+            bodies.append(
+                FloorRequested(
+                    request_id=next_id,
+                    attendee_id=head,
+                    delegation=participation.delegation.code,
+                    request_kind=RequestKind.STATEMENT,
+                )
+            )
+    return await _record(db, ctx, bodies, media)
+
+
+def _head_of(engagement: Engagement, delegation: Delegation) -> int | None:
+    people = [
+        a
+        for a in engagement.attendees
+        if a.person.delegation_id == delegation.id
+        and a.role in SPEAKING_ROLES
+        and a.role is not Role.SECRETARIAT
+    ]
+    rank = {Role.CHAIR: 0, Role.HEAD_OF_DELEGATION: 1}
+    people.sort(key=lambda a: (rank.get(a.role, 2), a.id))
+    return people[0].id if people else None
+
+
+async def close_item(
+    db: AsyncSession, principal: Principal | None, engagement_id: int, media: MeetingMedia | None
+) -> list[EventEnvelope]:
+    ctx = await context(db, principal, engagement_id)
+    by = _presiding(ctx)
+    speakers = ctx.state.floor.speakers
+    if speakers.item is None:
+        raise FloorRuleError("no agenda item is open")
+    bodies: list[LiveEventBody] = []
+    if speakers.current is not None:
+        bodies.append(FloorReleased(reason="done", by=by))
+    bodies.append(ItemClosed(dropped=list(speakers.pending_ids), by=by))
+    return await live.append_all(db, engagement_id, bodies)
+
+
+async def request_floor(
+    db: AsyncSession,
+    principal: Principal | None,
+    engagement_id: int,
+    kind: RequestKind,
+    on_behalf_of: str | None,
+    speaker: int | None = None,
+) -> list[EventEnvelope]:
+    """Inscribe: oneself, or (the chair) someone of a delegation."""
+    ctx = await context(db, principal, engagement_id)
+    target = speaker if speaker is not None else ctx.me.attendee.id
+    if target != ctx.me.attendee.id:
+        _presiding(ctx)
+    attendee = next((a for a in ctx.engagement.attendees if a.id == target), None)
+    if attendee is None:
+        raise NotFound(f"no attendee {target} in this engagement")
+    if attendee.role not in SPEAKING_ROLES:
+        raise Forbidden(
+            f"a person attending as {attendee.role.value.replace('_', ' ')} does not take the floor"
+        )
+    if ctx.state.presence_of(target) is not Presence.ADMITTED:
+        raise Forbidden("only a person in the room can ask for the floor")
+    group = on_behalf_of.strip() if on_behalf_of else None
+    body = FloorRequested(
+        request_id=ctx.state.floor.requests + 1,
+        attendee_id=target,
+        delegation=attendee.person.delegation.code,
+        request_kind=kind,
+        on_behalf_of=group,
+    )
+    _check(ctx, body)
+    return await live.append_all(db, engagement_id, [body])
+
+
+def _pending(ctx: Context, request_id: int) -> Request:
+    return ctx.state.floor.speakers.pending(request_id)
+
+
+async def withdraw(
+    db: AsyncSession, principal: Principal | None, engagement_id: int, request_id: int
+) -> list[EventEnvelope]:
+    ctx = await context(db, principal, engagement_id)
+    request = _pending(ctx, request_id)
+    if request.speaker_attendee_id != ctx.me.attendee.id:
+        _presiding(ctx)
+    return await live.append_all(db, engagement_id, [FloorRequestWithdrawn(request_id=request_id)])
+
+
+async def skip(
+    db: AsyncSession, principal: Principal | None, engagement_id: int, request_id: int
+) -> list[EventEnvelope]:
+    ctx = await context(db, principal, engagement_id)
+    body = FloorRequestSkipped(request_id=request_id, by=_presiding(ctx))
+    _check(ctx, body)
+    return await live.append_all(db, engagement_id, [body])
+
+
+async def reorder(
+    db: AsyncSession, principal: Principal | None, engagement_id: int, request_ids: list[int]
+) -> list[EventEnvelope]:
+    ctx = await context(db, principal, engagement_id)
+    body = SpeakersReordered(request_ids=request_ids, by=_presiding(ctx))
+    _check(ctx, body)
+    return await live.append_all(db, engagement_id, [body])
+
+
+async def give_floor(
+    db: AsyncSession,
+    principal: Principal | None,
+    engagement_id: int,
+    request_id: int | None,
+    media: MeetingMedia | None,
+) -> list[EventEnvelope]:
+    """Give the floor to the next request (or the one named); the speaker's mic opens."""
+    ctx = await context(db, principal, engagement_id)
+    by = _presiding(ctx)
+    speakers = ctx.state.floor.speakers
+    if speakers.item is None:
+        raise FloorRuleError("open an agenda item before giving the floor")
+    chosen = speakers.give_floor(request_id).current
+    assert chosen is not None  # noqa: S101 - give_floor sets it or raises
+    if ctx.state.presence_of(chosen.speaker_attendee_id) is not Presence.ADMITTED:
+        raise FloorRuleError(f"the speaker of {chosen.describe()} is not in the room")
+    bodies: list[LiveEventBody] = []
+    if speakers.current is not None:
+        bodies.append(FloorReleased(reason="done", by=by))
+    bodies.append(
+        FloorGiven(
+            request_id=chosen.id,
+            attendee_id=chosen.speaker_attendee_id,
+            delegation=chosen.delegation,
+            by=by,
+        )
+    )
+    return await _record(db, ctx, bodies, media)
+
+
+async def release(
+    db: AsyncSession,
+    principal: Principal | None,
+    engagement_id: int,
+    cut: bool,
+    media: MeetingMedia | None,
+) -> list[EventEnvelope]:
+    """End the turn: the speaker yields (done), or the chair cuts it."""
+    ctx = await context(db, principal, engagement_id)
+    turn = ctx.state.floor.turn
+    if turn is None:
+        raise FloorRuleError("no one has the floor")
+    own = turn.request.speaker_attendee_id == ctx.me.attendee.id
+    by = ctx.name if own and not cut else _presiding(ctx)
+    return await _record(db, ctx, [FloorReleased(reason="cut" if cut else "done", by=by)], media)
+
+
+async def extend(
+    db: AsyncSession, principal: Principal | None, engagement_id: int, seconds: int
+) -> list[EventEnvelope]:
+    ctx = await context(db, principal, engagement_id)
+    by = _presiding(ctx)
+    if ctx.state.floor.turn is None:
+        raise FloorRuleError("no one has the floor")
+    if ctx.state.floor.turn.limit_s is None:
+        raise FloorRuleError("this item has no time limit to extend")
+    if not 1 <= seconds <= MAX_EXTENSION_S:
+        raise InvalidInput(f"extend by 1 to {MAX_EXTENSION_S} seconds", field="seconds")
+    return await live.append_all(db, engagement_id, [TimeExtended(seconds=seconds, by=by)])
+
+
+async def close_list(
+    db: AsyncSession, principal: Principal | None, engagement_id: int, closed: bool
+) -> list[EventEnvelope]:
+    ctx = await context(db, principal, engagement_id)
+    body = SpeakersListClosed(closed=closed, by=_presiding(ctx))
+    _check(ctx, body)
+    return await live.append_all(db, engagement_id, [body])
+
+
+async def expire(
+    db: AsyncSession, engagement_id: int, media: MeetingMedia | None, now: dt.datetime
+) -> list[EventEnvelope]:
+    """The clock's automatic mute, when a turn's time and grace are over (else nothing)."""
+    engagement = await get_engagement(db, engagement_id)
+    state = await live.meeting_state(db, engagement_id)
+    turn = state.floor.turn
+    if turn is None or turn.limit_s is None:
+        return []
+    if phase(turn.started_at, now, SpeakingTime(turn.limit_s), turn.extensions) is not (
+        Phase.EXPIRED
+    ):
+        return []
+    ctx = Context(live.Participant(engagement.attendees[0], True), engagement, state)
+    return await _record(db, ctx, [FloorReleased(reason="expired", by="speaking time")], media)
+
+
+async def open_roll_call(
+    db: AsyncSession, principal: Principal | None, engagement_id: int
+) -> list[EventEnvelope]:
+    ctx = await context(db, principal, engagement_id)
+    by = _presiding(ctx)
+    order = [p.delegation.code for p in ctx.engagement.delegations]
+    return await live.append_all(db, engagement_id, [RollCallOpened(order=order, by=by)])
+
+
+async def answer_roll_call(
+    db: AsyncSession,
+    principal: Principal | None,
+    engagement_id: int,
+    delegation: str | None,
+    present: bool,
+) -> list[EventEnvelope]:
+    """A delegation answers "present" (or the chair records an answer for it)."""
+    ctx = await context(db, principal, engagement_id)
+    if ctx.state.floor.roll_call is None:
+        raise FloorRuleError("no roll call is open")
+    own = ctx.me.attendee.person.delegation.code
+    code = (delegation or own).strip().upper()
+    if code != own:
+        _presiding(ctx)
+    if code not in ctx.state.floor.roll_call:
+        raise InvalidInput(f"{code} is not called in this roll call", field="delegation")
+    return await live.append_all(
+        db, engagement_id, [RollCallAnswered(delegation=code, present=present, by=ctx.name)]
+    )
+
+
+async def close_roll_call(
+    db: AsyncSession, principal: Principal | None, engagement_id: int
+) -> list[EventEnvelope]:
+    ctx = await context(db, principal, engagement_id)
+    by = _presiding(ctx)
+    if ctx.state.floor.roll_call is None:
+        raise FloorRuleError("no roll call is open")
+    return await live.append_all(db, engagement_id, [RollCallClosed(by=by)])
+
+
+async def set_precedence(
+    db: AsyncSession,
+    engagement: Engagement,
+    rule: precedence.PrecedenceRule,
+    language: str,
+    *,
+    draw_lot: bool = False,
+    start_code: str | None = None,
+    manual_codes: list[str] | None = None,
+) -> Engagement:
+    """Order the engagement's delegations by ``rule`` and keep that order as their positions."""
+    from summitry.delegations.catalogue import check_language
+
+    language = check_language(language, "language")
+    codes = [p.delegation.code for p in engagement.delegations]
+    if draw_lot:
+        start_code = precedence.draw_lot(codes)
+    if start_code is not None and start_code.upper() not in codes:
+        raise InvalidInput(
+            f"{start_code} does not take part in this engagement", field="start_code"
+        )
+    entries = [
+        precedence.PrecedenceEntry(
+            code=p.delegation.code,
+            kind=p.delegation.kind,
+            english_name=p.delegation.name,
+            rank=_rank_of(engagement, p.delegation),
+            is_host=engagement.host_id == p.delegation_id,
+        )
+        for p in engagement.delegations
+    ]
+    ordered = precedence.order(
+        entries,
+        rule,
+        language=language,
+        start_code=start_code.upper() if start_code else None,
+        manual_codes=manual_codes,
+    )
+    position = {code: i for i, code in enumerate(ordered)}
+    for participation in engagement.delegations:
+        participation.position = position[participation.delegation.code]
+    engagement.precedence_rule = rule.value
+    engagement.precedence_language = language
+    engagement.precedence_lot = start_code.upper() if start_code else None
+    await db.commit()
+    return await get_engagement(db, engagement.id)
+
+
+def _rank_of(engagement: Engagement, delegation: Delegation) -> precedence.ProtocolRank:
+    heads = [
+        a
+        for a in engagement.attendees
+        if a.person.delegation_id == delegation.id
+        and a.role in (Role.HEAD_OF_DELEGATION, Role.CHAIR)
+    ]
+    if not heads:
+        return precedence.ProtocolRank.OTHER
+    return min(precedence.rank_from_office(a.person.office, delegation.kind) for a in heads)
