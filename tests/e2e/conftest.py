@@ -160,6 +160,13 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
 
 @pytest.fixture
+def plain_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """Summitry without a media server, for one test: meetings are their record and floor."""
+    with _serve(tmp_path) as server:
+        yield server
+
+
+@pytest.fixture
 def media_server(tmp_path: Path) -> Iterator[LiveServer]:
     """Summitry with its own Janus, for one test (a test may crash either of them)."""
     try:

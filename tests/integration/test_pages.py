@@ -83,13 +83,17 @@ async def test_editing_changes_the_agenda_and_a_person_can_be_removed(
         "languages": ["en", "zh"],
         "other_languages": "de",
         "description": "",
-        "agenda": "Opening\nTrade\nClimate",
+        "agenda": "Opening\nTrade — 5 min\nClimate — 90 s",
     }
     response = await client.post(f"/engagements/{engagement.id}/edit", data=form)
     assert response.status_code == 303
     page = await client.get(f"/engagements/{engagement.id}")
     assert "Renamed meeting" in page.text
-    assert re.search(r"<li>Opening</li>\s*<li>Trade</li>\s*<li>Climate</li>", page.text)
+    items = re.findall(r'<ol class="agenda">(.*?)</ol>', page.text, re.S)[0]
+    assert re.findall(r"<li>([^<]+?)\s*<span", items) == ["Opening", "Trade", "Climate"]
+    assert "5:00 per speaker" in items
+    assert "1:30 per speaker" in items
+    assert "3:00 per speaker" in items
 
     response = await client.post(
         f"/engagements/{engagement.id}/attendees/{attendee.id}/remove",

@@ -13,6 +13,7 @@ from zoneinfo import available_timezones
 
 import pycountry
 from babel import Locale, UnknownLocaleError
+from babel.core import parse_locale
 
 from summitry.errors import InvalidInput
 
@@ -118,15 +119,31 @@ def check_timezone(zone: str, field: str = "timezone") -> str:
 
 
 def check_language(code: str, field: str = "languages") -> str:
-    """A normalised language code (``zh``, ``pt-BR``), or an error naming the bad one."""
+    """A normalised BCP 47 code (``zh``, ``zh-Hant``, ``pt-BR``), or an error naming the bad one."""
+    refusal = InvalidInput(
+        f"'{code}' is not a language code; use ISO 639 codes such as en, fr, zh or ar",
+        field=field,
+    )
+    identifier = code.strip().replace("-", "_")
     try:
-        locale = Locale.parse(code.strip().replace("-", "_"))
+        language, territory, script, *_ = parse_locale(identifier)
+        locale = Locale.parse(identifier)
     except (UnknownLocaleError, ValueError, TypeError) as err:
-        raise InvalidInput(
-            f"'{code}' is not a language code; use ISO 639 codes such as en, fr, zh or ar",
-            field=field,
-        ) from err
-    return locale.language if not locale.territory else f"{locale.language}-{locale.territory}"
+        raise refusal from err
+    # Babel falls back to a likely locale where it has no data ("und" and "en-ZZ" become
+    # en-US): accept only what names the very language and region asked for.
+    if locale.language != language or (territory and locale.territory != territory):
+        raise refusal
+    if not 2 <= len(language) <= 3:  # "root" is Babel's, not ISO 639's
+        raise refusal
+    if script and script not in _known_scripts():
+        raise refusal
+    return "-".join(part for part in (language, script, territory) if part)
+
+
+@functools.cache
+def _known_scripts() -> frozenset[str]:
+    return frozenset(Locale("en").scripts)
 
 
 def language_name(code: str, in_language: str = "en") -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -62,17 +64,21 @@ async def create_delegation(db: AsyncSession, data: DelegationIn) -> Delegation:
     return delegation
 
 
+_CODE = re.compile(r"[A-Z][A-Z0-9]{1,11}")
+
+
 async def find_delegation(db: AsyncSession, code: str) -> Delegation | None:
     """The delegation with this code, if recorded."""
-    found: Delegation | None = await db.scalar(
-        select(Delegation).where(Delegation.code == code.strip().upper())
-    )
+    normal = code.strip().upper()
+    if not _CODE.fullmatch(normal):
+        return None  # not a code at all (no database needs to see a NUL byte)
+    found: Delegation | None = await db.scalar(select(Delegation).where(Delegation.code == normal))
     return found
 
 
-async def ensure_delegation(db: AsyncSession, code: str) -> Delegation:
+async def ensure_delegation(db: AsyncSession, code: str, field: str = "delegations") -> Delegation:
     """The delegation with this code, recorded now (uncommitted) if ISO 3166 or the catalogue
-    knows it; any other unknown code is an error."""
+    knows it; any other unknown code is an error about ``field``."""
     found = await find_delegation(db, code)
     if found is not None:
         return found
@@ -85,7 +91,7 @@ async def ensure_delegation(db: AsyncSession, code: str) -> Delegation:
         raise InvalidInput(
             f"'{code}' is neither an ISO 3166 country code nor a recorded organisation; "
             "record the organisation first (POST /api/v1/delegations)",
-            field="delegations",
+            field=field,
         )
     db.add(delegation)
     await db.flush()

@@ -2,15 +2,39 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+import re
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from summitry.delegations.models import DelegationKind
 
+# Control characters other than tab and line breaks, and lone surrogates: PostgreSQL cannot store
+# NUL, and none of them belongs in a title, a name or a code.
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
-class DelegationIn(BaseModel):
+
+class InputModel(BaseModel):
+    """Base of every request body: unknown fields refused, text trimmed and printable."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _printable(cls, value: Any) -> Any:
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str) and (found := _UNPRINTABLE.search(text)):
+                raise PydanticCustomError(
+                    "control_character",
+                    "contains the control character U+{point}; remove it",
+                    {"point": f"{ord(found.group()):04X}"},
+                )
+        return value
+
+
+class DelegationIn(InputModel):
     """A delegation to record: a state by ISO code, or an organisation."""
-
-    model_config = ConfigDict(extra="forbid")
 
     code: str = Field(
         min_length=2,
@@ -42,10 +66,8 @@ class DelegationOut(BaseModel):
     timezone: str
 
 
-class PersonIn(BaseModel):
+class PersonIn(InputModel):
     """A person who may take part for a delegation."""
-
-    model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200)
     office: str = Field(min_length=1, max_length=300, examples=["Federal Chancellor"])

@@ -120,21 +120,30 @@ async def _resolve_codes(db: AsyncSession, codes: list[str]) -> list[Delegation]
     return delegations
 
 
+def _check_languages(codes: list[str]) -> list[str]:
+    """Normalised working languages, each at most once."""
+    languages: list[str] = []
+    for code in codes:
+        language = catalogue.check_language(code)
+        if language in languages:
+            raise InvalidInput(
+                f"the working language {language} is listed twice", field="languages"
+            )
+        languages.append(language)
+    return languages
+
+
 async def create_engagement(
     db: AsyncSession, data: EngagementIn, *, slug: str | None = None
 ) -> Engagement:
     """Plan an engagement with its delegations and agenda in one transaction."""
     check_times(data.starts_at, data.ends_at, data.held_on)
-    languages = [catalogue.check_language(code) for code in data.languages]
-    if len(set(languages)) != len(languages):
-        raise InvalidInput("a working language is listed twice", field="languages")
-    host = await ensure_delegation(db, data.host) if data.host else None
+    languages = _check_languages(data.languages)
+    host = await ensure_delegation(db, data.host, field="host") if data.host else None
     delegations = await _resolve_codes(db, data.delegations)
     if host is not None and host not in delegations:
         delegations.insert(0, host)
-    agenda = [item.strip() for item in data.agenda]
-    if any(not item or len(item) > 300 for item in agenda):
-        raise InvalidInput("each agenda item needs 1 to 300 characters", field="agenda")
+    agenda = [agenda_item(item, "agenda") for item in data.agenda]
     held_on = data.held_on or day_in(host.timezone if host else None, data.starts_at)  # type: ignore[arg-type]
     engagement = Engagement(
         slug=slug or await _unique_slug(db, slugify(f"{data.title} {held_on.isoformat()}")),
@@ -148,7 +157,10 @@ async def create_engagement(
         languages=languages,
         description=data.description.strip(),
         delegations=[Participation(delegation=d, position=i) for i, d in enumerate(delegations)],
-        agenda=[AgendaItem(position=i, title=t) for i, t in enumerate(agenda)],
+        agenda=[
+            AgendaItem(position=i, title=t, speaking_time_s=limit)
+            for i, (t, limit) in enumerate(agenda)
+        ],
     )
     db.add(engagement)
     await db.commit()
@@ -169,12 +181,11 @@ async def update_engagement(
     check_times(starts_at, ends_at, held_on)
     host = engagement.host
     if "host" in changes:
-        host = await get_delegation(db, changes["host"]) if changes["host"] else None
+        host = await ensure_delegation(db, changes["host"], "host") if changes["host"] else None
     if "languages" in changes:
-        languages = [catalogue.check_language(c) for c in changes["languages"] or []]
-        if len(set(languages)) != len(languages):
-            raise InvalidInput("a working language is listed twice", field="languages")
-        engagement.languages = languages
+        engagement.languages = _check_languages(changes["languages"] or [])
+    if "description" in changes and changes["description"] is None:
+        changes["description"] = ""
     if host is not None and all(p.delegation_id != host.id for p in engagement.delegations):
         engagement.delegations.append(
             Participation(delegation=host, position=len(engagement.delegations))
@@ -256,14 +267,38 @@ async def remove_attendee(db: AsyncSession, engagement: Engagement, attendee_id:
     await db.commit()
 
 
+_SPEAKING_TIME = re.compile(
+    r"\s+[—–-]\s*(?:(\d{1,3})\s*min(?:utes?)?|(\d{1,4})\s*s(?:ec(?:onds?)?)?|(no limit))\s*$",
+    re.IGNORECASE,
+)
+DEFAULT_SPEAKING_TIME_S = 180
+
+
+def agenda_item(line: str, field: str = "items") -> tuple[str, int | None]:
+    """An agenda line and its speaking time: "Vaccines — 5 min", "Reply — 90 s", or 3 minutes."""
+    text = line.strip()
+    limit: int | None = DEFAULT_SPEAKING_TIME_S
+    match = _SPEAKING_TIME.search(text)
+    if match:
+        minutes, seconds, unlimited = match.groups()
+        limit = None if unlimited else int(minutes) * 60 if minutes else int(seconds)
+        text = text[: match.start()].strip()
+        if limit is not None and not 5 <= limit <= 3600:
+            raise InvalidInput("a speaking time lies between 5 seconds and 60 minutes", field=field)
+    if not text or len(text) > 300:
+        raise InvalidInput("each agenda item needs 1 to 300 characters", field=field)
+    return text, limit
+
+
 async def set_agenda(db: AsyncSession, engagement: Engagement, items: list[str]) -> Engagement:
-    """Replace the agenda with ``items`` in the order given."""
-    cleaned = [item.strip() for item in items]
-    if any(not item or len(item) > 300 for item in cleaned):
-        raise InvalidInput("each agenda item needs 1 to 300 characters", field="items")
+    """Replace the agenda with ``items`` in the order given (each may carry its speaking time)."""
+    cleaned = [agenda_item(item) for item in items]
     engagement.agenda.clear()
     await db.flush()
-    engagement.agenda.extend(AgendaItem(position=i, title=t) for i, t in enumerate(cleaned))
+    engagement.agenda.extend(
+        AgendaItem(position=i, title=t, speaking_time_s=limit)
+        for i, (t, limit) in enumerate(cleaned)
+    )
     await db.commit()
     return await get_engagement(db, engagement.id)
 

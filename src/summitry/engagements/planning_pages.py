@@ -169,10 +169,24 @@ def _values_of(engagement: Engagement) -> dict[str, Any]:
         "languages": [c for c in engagement.languages if c in UN_LANGUAGES],
         "other_languages": ", ".join(c for c in engagement.languages if c not in UN_LANGUAGES),
         "confidentiality": engagement.confidentiality.value,
-        "agenda": "\n".join(item.title for item in engagement.agenda),
+        "agenda": "\n".join(_agenda_line(item) for item in engagement.agenda),
         "description": engagement.description,
         "status": engagement.status.value,
     }
+
+
+def _agenda_line(item: Any) -> str:
+    """An agenda item as the form shows it, with its speaking time unless it is the default."""
+    if item.speaking_time_s == operations.DEFAULT_SPEAKING_TIME_S:
+        return str(item.title)
+    if item.speaking_time_s is None:
+        return f"{item.title} — no limit"
+    minutes, seconds = divmod(item.speaking_time_s, 60)
+    return (
+        f"{item.title} — {minutes} min"
+        if not seconds
+        else f"{item.title} — {item.speaking_time_s} s"
+    )
 
 
 def _engagement_data(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Path, Query, status
 
 from summitry.delegations.operations import get_person
 from summitry.delegations.schemas import PersonOut
@@ -13,6 +13,7 @@ from summitry.engagements import operations
 from summitry.engagements.models import EngagementStatus
 from summitry.engagements.presentation import engagement_out, engagement_summary
 from summitry.engagements.schemas import (
+    MAX_ID,
     AgendaIn,
     AttendeeIn,
     AttendeeOut,
@@ -29,6 +30,9 @@ from summitry.security.principals import (
 )
 
 router = APIRouter(prefix="/engagements", tags=["engagements"])
+
+RecordId = Annotated[int, Path(ge=1, le=MAX_ID)]
+"""An id in a path; one no database can hold is refused rather than looked up."""
 
 
 @router.get("")
@@ -54,7 +58,9 @@ async def create_engagement(
 
 
 @router.get("/{engagement_id}")
-async def get_engagement(engagement_id: int, db: Db, principal: CurrentPrincipal) -> EngagementOut:
+async def get_engagement(
+    engagement_id: RecordId, db: Db, principal: CurrentPrincipal
+) -> EngagementOut:
     """One engagement, with each delegation's local time."""
     who = require_engagement_access(principal, engagement_id)
     return engagement_out(await operations.get_engagement(db, engagement_id), who)
@@ -62,7 +68,7 @@ async def get_engagement(engagement_id: int, db: Db, principal: CurrentPrincipal
 
 @router.patch("/{engagement_id}")
 async def update_engagement(
-    engagement_id: int, data: EngagementPatch, db: Db, principal: CurrentPrincipal
+    engagement_id: RecordId, data: EngagementPatch, db: Db, principal: CurrentPrincipal
 ) -> EngagementOut:
     """Change an engagement's title, times, host, languages, confidentiality or status."""
     who = require_secretariat(principal)
@@ -72,7 +78,7 @@ async def update_engagement(
 
 @router.post("/{engagement_id}/delegations", status_code=status.HTTP_201_CREATED)
 async def add_delegation(
-    engagement_id: int, data: ParticipationIn, db: Db, principal: CurrentPrincipal
+    engagement_id: RecordId, data: ParticipationIn, db: Db, principal: CurrentPrincipal
 ) -> EngagementOut:
     """Add a delegation at the end of the order of precedence."""
     who = require_secretariat(principal)
@@ -82,7 +88,7 @@ async def add_delegation(
 
 @router.delete("/{engagement_id}/delegations/{code}")
 async def remove_delegation(
-    engagement_id: int, code: str, db: Db, principal: CurrentPrincipal
+    engagement_id: RecordId, code: str, db: Db, principal: CurrentPrincipal
 ) -> EngagementOut:
     """Withdraw a delegation nobody of which is invited."""
     who = require_secretariat(principal)
@@ -92,7 +98,7 @@ async def remove_delegation(
 
 @router.post("/{engagement_id}/attendees", status_code=status.HTTP_201_CREATED)
 async def add_attendee(
-    engagement_id: int, data: AttendeeIn, db: Db, principal: CurrentPrincipal
+    engagement_id: RecordId, data: AttendeeIn, db: Db, principal: CurrentPrincipal
 ) -> AttendeeOut:
     """Invite a person of a participating delegation, in a role."""
     require_secretariat(principal)
@@ -104,7 +110,7 @@ async def add_attendee(
 
 @router.delete("/{engagement_id}/attendees/{attendee_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def remove_attendee(
-    engagement_id: int, attendee_id: int, db: Db, principal: CurrentPrincipal
+    engagement_id: RecordId, attendee_id: RecordId, db: Db, principal: CurrentPrincipal
 ) -> None:
     """Withdraw a person from the engagement; their invitation links stop working."""
     require_secretariat(principal)
@@ -114,7 +120,7 @@ async def remove_attendee(
 
 @router.put("/{engagement_id}/agenda")
 async def set_agenda(
-    engagement_id: int, data: AgendaIn, db: Db, principal: CurrentPrincipal
+    engagement_id: RecordId, data: AgendaIn, db: Db, principal: CurrentPrincipal
 ) -> EngagementOut:
     """Replace the agenda with the items given, in order."""
     who = require_secretariat(principal)

@@ -6,18 +6,17 @@ import datetime as dt
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from summitry.delegations.schemas import DelegationOut, PersonOut
+from summitry.delegations.schemas import DelegationOut, InputModel, PersonOut
 from summitry.engagements.models import Confidentiality, EngagementKind, EngagementStatus, Role
 
-Title = Field(min_length=1, max_length=300)
+MAX_ID = 2**31 - 1
+"""The largest id a record can have (PostgreSQL's ``integer``); larger ones are refused early."""
 
 
-class EngagementIn(BaseModel):
+class EngagementIn(InputModel):
     """An engagement to plan. Give ``starts_at``, or only ``held_on`` where the hour is open."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    title: str = Title
+    title: str = Field(min_length=1, max_length=300)
     kind: EngagementKind = EngagementKind.VIDEO_MEETING
     starts_at: AwareDatetime | None = Field(
         default=None, description="With its offset, e.g. 2020-09-14T14:00:00+02:00"
@@ -36,12 +35,10 @@ class EngagementIn(BaseModel):
     agenda: list[str] = Field(default_factory=list, max_length=100)
 
 
-class EngagementPatch(BaseModel):
+class EngagementPatch(InputModel):
     """Changes to an engagement; fields left out stay as they are."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    title: str | None = Title
+    title: str | None = Field(default=None, min_length=1, max_length=300)
     kind: EngagementKind | None = None
     starts_at: AwareDatetime | None = None
     ends_at: AwareDatetime | None = None
@@ -53,22 +50,16 @@ class EngagementPatch(BaseModel):
     description: str | None = Field(default=None, max_length=5000)
 
 
-class ParticipationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ParticipationIn(InputModel):
     code: str = Field(min_length=2, max_length=12)
 
 
-class AttendeeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    person_id: int = Field(ge=1)
+class AttendeeIn(InputModel):
+    person_id: int = Field(ge=1, le=MAX_ID)
     role: Role = Role.DELEGATE
 
 
-class AgendaIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AgendaIn(InputModel):
     items: list[str] = Field(max_length=100)
 
 
@@ -85,6 +76,7 @@ class AgendaItemOut(BaseModel):
 
     position: int
     title: str
+    speaking_time_s: int | None
 
 
 class LocalTime(BaseModel):

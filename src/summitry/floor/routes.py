@@ -9,14 +9,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from summitry.deps import CurrentPrincipal, Db
 from summitry.engagements.operations import get_engagement
 from summitry.engagements.presentation import engagement_out
-from summitry.engagements.schemas import EngagementOut
+from summitry.engagements.routes import RecordId
+from summitry.engagements.schemas import MAX_ID, EngagementOut
 from summitry.floor import operations, records
 from summitry.floor.precedence import PrecedenceRule
 from summitry.floor.speakers import RequestKind
+from summitry.live import operations as live_operations
 from summitry.live.media_port import MeetingMedia
 from summitry.live.routes import Applied
 from summitry.security.principals import (
-    require_engagement_access,
     require_secretariat,
 )
 
@@ -42,7 +43,7 @@ class FloorRequestIn(BaseModel):
     kind: RequestKind = RequestKind.STATEMENT
     on_behalf_of: str | None = Field(default=None, max_length=120, examples=["G77 and China"])
     attendee_id: int | None = Field(
-        default=None, ge=1, description="Inscribe someone else (the chair only)"
+        default=None, ge=1, le=MAX_ID, description="Inscribe someone else (the chair only)"
     )
 
 
@@ -55,7 +56,9 @@ class OrderIn(BaseModel):
 class GiveIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    request_id: int | None = Field(default=None, ge=1, description="Omit for the next in line")
+    request_id: int | None = Field(
+        default=None, ge=1, le=MAX_ID, description="Omit for the next in line"
+    )
 
 
 class ReleaseIn(BaseModel):
@@ -95,7 +98,7 @@ class PrecedenceIn(BaseModel):
 
 @router.post("/floor/items/{position}/open")
 async def open_item(
-    engagement_id: int,
+    engagement_id: RecordId,
     position: int,
     data: OpenItemIn,
     request: Request,
@@ -112,7 +115,7 @@ async def open_item(
 
 @router.post("/floor/items/close")
 async def close_item(
-    engagement_id: int, request: Request, db: Db, principal: CurrentPrincipal
+    engagement_id: RecordId, request: Request, db: Db, principal: CurrentPrincipal
 ) -> Applied:
     """Close the open item: the turn ends and the list is emptied."""
     return Applied(
@@ -122,7 +125,7 @@ async def close_item(
 
 @router.post("/floor/requests")
 async def request_floor(
-    engagement_id: int, data: FloorRequestIn, db: Db, principal: CurrentPrincipal
+    engagement_id: RecordId, data: FloorRequestIn, db: Db, principal: CurrentPrincipal
 ) -> Applied:
     """Ask for the floor: a statement, a point of order (heard first) or a right of reply."""
     return Applied(
@@ -134,21 +137,23 @@ async def request_floor(
 
 @router.delete("/floor/requests/{request_id}")
 async def withdraw(
-    engagement_id: int, request_id: int, db: Db, principal: CurrentPrincipal
+    engagement_id: RecordId, request_id: RecordId, db: Db, principal: CurrentPrincipal
 ) -> Applied:
     """Withdraw a request (one's own, or any for the chair)."""
     return Applied(events=await operations.withdraw(db, principal, engagement_id, request_id))
 
 
 @router.post("/floor/requests/{request_id}/skip")
-async def skip(engagement_id: int, request_id: int, db: Db, principal: CurrentPrincipal) -> Applied:
+async def skip(
+    engagement_id: RecordId, request_id: RecordId, db: Db, principal: CurrentPrincipal
+) -> Applied:
     """Pass over a request (the chair)."""
     return Applied(events=await operations.skip(db, principal, engagement_id, request_id))
 
 
 @router.put("/floor/requests/order")
 async def reorder(
-    engagement_id: int, data: OrderIn, db: Db, principal: CurrentPrincipal
+    engagement_id: RecordId, data: OrderIn, db: Db, principal: CurrentPrincipal
 ) -> Applied:
     """Put the waiting requests in a new order (the chair); points of order stay in front."""
     return Applied(events=await operations.reorder(db, principal, engagement_id, data.request_ids))
@@ -156,7 +161,7 @@ async def reorder(
 
 @router.post("/floor/give")
 async def give(
-    engagement_id: int, data: GiveIn, request: Request, db: Db, principal: CurrentPrincipal
+    engagement_id: RecordId, data: GiveIn, request: Request, db: Db, principal: CurrentPrincipal
 ) -> Applied:
     """Give the floor (the chair): the speaker's microphone opens, every other is muted."""
     events = await operations.give_floor(
@@ -170,7 +175,7 @@ async def give(
 
 @router.post("/floor/release")
 async def release(
-    engagement_id: int, data: ReleaseIn, request: Request, db: Db, principal: CurrentPrincipal
+    engagement_id: RecordId, data: ReleaseIn, request: Request, db: Db, principal: CurrentPrincipal
 ) -> Applied:
     """End the turn: the speaker yields, or the chair cuts."""
     return Applied(
@@ -180,7 +185,7 @@ async def release(
 
 @router.post("/floor/extend")
 async def extend(
-    engagement_id: int, data: ExtendIn, db: Db, principal: CurrentPrincipal
+    engagement_id: RecordId, data: ExtendIn, db: Db, principal: CurrentPrincipal
 ) -> Applied:
     """Give the speaker more time (the chair)."""
     return Applied(events=await operations.extend(db, principal, engagement_id, data.seconds))
@@ -188,21 +193,21 @@ async def extend(
 
 @router.post("/floor/list")
 async def close_list(
-    engagement_id: int, data: ListIn, db: Db, principal: CurrentPrincipal
+    engagement_id: RecordId, data: ListIn, db: Db, principal: CurrentPrincipal
 ) -> Applied:
     """Close the speakers' list to new statements, or reopen it (the chair)."""
     return Applied(events=await operations.close_list(db, principal, engagement_id, data.closed))
 
 
 @router.post("/floor/roll-call/open")
-async def open_roll_call(engagement_id: int, db: Db, principal: CurrentPrincipal) -> Applied:
+async def open_roll_call(engagement_id: RecordId, db: Db, principal: CurrentPrincipal) -> Applied:
     """Call the roll, in order of precedence (the chair)."""
     return Applied(events=await operations.open_roll_call(db, principal, engagement_id))
 
 
 @router.post("/floor/roll-call/answer")
 async def answer_roll_call(
-    engagement_id: int, data: AnswerIn, db: Db, principal: CurrentPrincipal
+    engagement_id: RecordId, data: AnswerIn, db: Db, principal: CurrentPrincipal
 ) -> Applied:
     """Answer the roll call for one's delegation (or the chair records an answer)."""
     return Applied(
@@ -213,16 +218,17 @@ async def answer_roll_call(
 
 
 @router.post("/floor/roll-call/close")
-async def close_roll_call(engagement_id: int, db: Db, principal: CurrentPrincipal) -> Applied:
+async def close_roll_call(engagement_id: RecordId, db: Db, principal: CurrentPrincipal) -> Applied:
     return Applied(events=await operations.close_roll_call(db, principal, engagement_id))
 
 
 @router.get("/floor/log")
 async def speaking_log(
-    engagement_id: int, db: Db, principal: CurrentPrincipal
+    engagement_id: RecordId, db: Db, principal: CurrentPrincipal
 ) -> list[records.Statement]:
     """Who spoke, for which delegation, on which item, from when to when."""
-    require_engagement_access(principal, engagement_id)
+    # Who spoke for whom is a detail: the press see it of public engagements only.
+    await live_operations.require_follower(db, principal, engagement_id)
     return await records.speaking_log(db, engagement_id)
 
 
@@ -231,9 +237,12 @@ async def speaking_log(
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}, "description": "The speaking log"}},
 )
-async def speaking_log_csv(engagement_id: int, db: Db, principal: CurrentPrincipal) -> Response:
+async def speaking_log_csv(
+    engagement_id: RecordId, db: Db, principal: CurrentPrincipal
+) -> Response:
     """The speaking log as CSV, for a spreadsheet."""
-    require_engagement_access(principal, engagement_id)
+    # Who spoke for whom is a detail: the press see it of public engagements only.
+    await live_operations.require_follower(db, principal, engagement_id)
     rows = await records.speaking_log(db, engagement_id)
     return Response(
         records.as_csv(rows),
@@ -244,16 +253,17 @@ async def speaking_log_csv(engagement_id: int, db: Db, principal: CurrentPrincip
 
 @router.get("/floor/attendance")
 async def attendance(
-    engagement_id: int, db: Db, principal: CurrentPrincipal
+    engagement_id: RecordId, db: Db, principal: CurrentPrincipal
 ) -> list[records.RollCallRecord]:
     """Every roll call and its answers."""
-    require_engagement_access(principal, engagement_id)
+    # Who answered for whom is a detail: the press see it of public engagements only.
+    await live_operations.require_follower(db, principal, engagement_id)
     return await records.roll_calls(db, engagement_id)
 
 
 @router.put("/precedence")
 async def set_precedence(
-    engagement_id: int, data: PrecedenceIn, db: Db, principal: CurrentPrincipal
+    engagement_id: RecordId, data: PrecedenceIn, db: Db, principal: CurrentPrincipal
 ) -> EngagementOut:
     """Order the delegations: alphabetically in a language (from a lot), host first, by the
     protocol rank of their heads, or by hand."""

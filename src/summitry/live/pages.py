@@ -6,9 +6,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from summitry.deps import Db
+from summitry.engagements.models import Role
 from summitry.engagements.operations import get_engagement
 from summitry.engagements.pages import PagePrincipal
-from summitry.security.principals import Secretary, require_engagement_access
+from summitry.security.principals import Invitee, Secretary, require_engagement_access
 from summitry.web.rendering import render
 
 router = APIRouter()
@@ -21,10 +22,13 @@ async def meeting_page(
     who = require_engagement_access(principal, engagement_id)
     engagement = await get_engagement(db, engagement_id)
     host_zone = engagement.host.timezone if engagement.host else "UTC"
+    grant = who.grant_for(engagement_id) if isinstance(who, Invitee) else None
+    presides = isinstance(who, Secretary) or (grant is not None and grant.role is Role.CHAIR)
     return render(
         request,
         "live/meeting.html",
         engagement=engagement,
         is_secretariat=isinstance(who, Secretary),
+        presides=presides,
         host_zone=host_zone,
     )

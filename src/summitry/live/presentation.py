@@ -18,19 +18,32 @@ ROLE_ORDER = {
 }
 
 
+SECRETARIAT_PLATE = {"code": "SEC", "name": "Secretariat"}
+
+
 def roster(engagement: Engagement) -> list[dict[str, Any]]:
     """Every attendee with name plate and rank, ordered by precedence then role."""
     position = {p.delegation_id: p.position for p in engagement.delegations}
+    # The secretariat serves the meeting rather than a delegation: it comes last, plated as such.
     people = sorted(
         engagement.attendees,
-        key=lambda a: (position.get(a.person.delegation_id, 10_000), ROLE_ORDER[a.role], a.id),
+        key=lambda a: (
+            10_000 if a.role is Role.SECRETARIAT else position.get(a.person.delegation_id, 9_999),
+            ROLE_ORDER[a.role],
+            a.id,
+        ),
     )
     return [
         {
             "attendee_id": a.id,
             "name": a.person.display_name,
             "office": a.person.office,
-            "delegation": {"code": a.person.delegation.code, "name": a.person.delegation.name},
+            "delegation": SECRETARIAT_PLATE
+            if a.role is Role.SECRETARIAT
+            else {
+                "code": a.person.delegation.code,
+                "name": a.person.delegation.name,
+            },
             "role": a.role.value,
             "rank": rank,
         }

@@ -10,9 +10,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, ConfigDict
 
+from summitry.db import utcnow
 from summitry.deps import CurrentPrincipal, Db
 from summitry.engagements.operations import get_engagement
 from summitry.engagements.routes import RecordId
+from summitry.engagements.schemas import MAX_ID
 from summitry.errors import SummitryError
 from summitry.live import log, operations
 from summitry.live.events import EventEnvelope
@@ -90,7 +92,7 @@ async def events(
     engagement_id: RecordId,
     db: Db,
     principal: CurrentPrincipal,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> list[EventEnvelope]:
     """The events after sequence number ``after``, for a client that resumes."""
     await operations.require_follower(db, principal, engagement_id)
@@ -282,7 +284,9 @@ class LiveConnection:
                     if not await self._allowed():
                         return
                     await self._catch_up_if_dropped()
-                    await self.websocket.send_json({"type": "ping", "cursor": self.cursor})
+                    await self.websocket.send_json(
+                        {"type": "ping", "cursor": self.cursor, "now": utcnow().isoformat()}
+                    )
                     continue
                 if envelope is not None:
                     await self._deliver(envelope)
@@ -310,6 +314,7 @@ class LiveConnection:
                 "state": state.as_json(),
                 "roster": people,
                 "me": me,
+                "now": utcnow().isoformat(),
             }
         )
 

@@ -8,6 +8,7 @@ from summitry.config import Settings
 from summitry.db import utcnow
 from summitry.deps import CurrentPrincipal, Db
 from summitry.engagements.operations import get_engagement
+from summitry.engagements.routes import RecordId
 from summitry.security import operations
 from summitry.security.models import Invitation
 from summitry.security.principals import (
@@ -97,7 +98,7 @@ def describe(principal: Principal) -> Me:
 
 @router.get("/engagements/{engagement_id}/invitations")
 async def list_invitations(
-    engagement_id: int, db: Db, principal: CurrentPrincipal
+    engagement_id: RecordId, db: Db, principal: CurrentPrincipal
 ) -> list[InvitationOut]:
     """Every invitation of an engagement (tokens are never shown again)."""
     require_secretariat(principal)
@@ -110,7 +111,11 @@ async def list_invitations(
     status_code=status.HTTP_201_CREATED,
 )
 async def issue_invitation(
-    engagement_id: int, attendee_id: int, request: Request, db: Db, principal: CurrentPrincipal
+    engagement_id: RecordId,
+    attendee_id: RecordId,
+    request: Request,
+    db: Db,
+    principal: CurrentPrincipal,
 ) -> IssuedInvitationOut:
     """Issue a personal invitation link; copy it now, it is shown only once."""
     require_secretariat(principal)
@@ -125,7 +130,7 @@ async def issue_invitation(
 
 @router.delete("/invitations/{invitation_id}")
 async def revoke_invitation(
-    invitation_id: int, db: Db, principal: CurrentPrincipal
+    invitation_id: RecordId, db: Db, principal: CurrentPrincipal
 ) -> InvitationOut:
     """Withdraw an invitation link; sessions opened with it end at once."""
     require_secretariat(principal)

@@ -7,19 +7,19 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from summitry.delegations.schemas import InputModel
 from summitry.engagements.models import Role
 
 
-class Credentials(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Credentials(InputModel):
+    # A password is taken exactly as typed, blanks and all.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
     email: str = Field(min_length=3, max_length=254)
     password: str = Field(min_length=1, max_length=1024)
 
 
-class InvitationToken(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class InvitationToken(InputModel):
     token: str = Field(min_length=1, max_length=256)
 
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from summitry.engagements.pages import router as engagement_pages
 from summitry.engagements.planning_pages import router as planning_pages
+from summitry.floor.pages import router as floor_pages
 from summitry.live.pages import router as meeting_pages
 from summitry.security.pages import router as security_pages
 
@@ -14,3 +15,4 @@ router.include_router(security_pages)
 router.include_router(planning_pages)  # before the reading pages: /engagements/new is no id
 router.include_router(engagement_pages)
 router.include_router(meeting_pages)
+router.include_router(floor_pages)

@@ -3,10 +3,12 @@
 import { MeetingState } from "./state.js";
 import { LiveSocket } from "./socket.js";
 import { MediaSession } from "./media.js";
+import { initFloor } from "./floor.js";
 
 const root = document.getElementById("meeting");
 const engagementId = Number(root.dataset.engagement);
 const isSecretariat = root.dataset.secretariat === "true";
+const presides = root.dataset.presides === "true";
 const api = `/api/v1/engagements/${engagementId}/live`;
 
 const page = {
@@ -19,9 +21,10 @@ function show(view) {
   for (const el of document.querySelectorAll("[data-view]")) el.hidden = el.dataset.view !== view;
 }
 
-async function call(path, body) {
-  const response = await fetch(`${api}${path}`, {
-    method: "POST",
+async function call(path, body, method = "POST") {
+  const url = path.startsWith("/api/") ? path : `${api}${path}`;
+  const response = await fetch(url, {
+    method,
     headers: body ? { "Content-Type": "application/json" } : {},
     body: body ? JSON.stringify(body) : undefined,
   });
@@ -110,11 +113,13 @@ socket.addEventListener("status", ({ detail }) => {
   connectionMark.classList.toggle("warn", !detail.connected);
 });
 socket.addEventListener("hello", ({ detail }) => {
+  page.clockOffset = Date.parse(detail.now) - Date.now();
   page.state = new MeetingState(detail.state);
   page.me = detail.me;
   setRoster(detail.roster);
   render();
 });
+socket.addEventListener("ping", ({ detail }) => { page.clockOffset = Date.parse(detail.now) - Date.now(); });
 socket.addEventListener("roster", ({ detail }) => { setRoster(detail.roster); render(); });
 socket.addEventListener("event", ({ detail }) => {
   page.state.apply(detail);
@@ -166,6 +171,12 @@ async function ensureMedia() {
   try {
     if (!page.local) await openDevices();
     const response = await fetch(`${api}/media`);
+    if (response.status === 404) {
+      // This Summitry runs without a media server: the meeting is its record and its floor.
+      page.media = { stop() {} };
+      connectionMark.textContent = "Connected · no media server";
+      return;
+    }
     if (!response.ok) throw new Error((await response.json()).error?.message);
     const access = await response.json();
     const media = new MediaSession(access, page.local, page.me);
@@ -217,7 +228,7 @@ function plate(person) {
   const name = document.createElement("strong");
   name.textContent = person.name;
   const office = document.createElement("span");
-  office.textContent = `${person.office} · ${person.delegation.name}`;
+  office.textContent = person.role === "secretariat" ? person.office : `${person.office} · ${person.delegation.name}`;
   text.append(name, office);
   caption.append(code, text);
   if (person.role === "chair") {
@@ -255,8 +266,11 @@ function tile(person) {
   return figure;
 }
 
+const renderFloor = initFloor({ page, call, presides, engagementId });
+
 function renderRoom() {
   applyMyMicrophone();
+  renderFloor();
   const present = [...page.roster.values()]
     .filter((p) => page.state.presenceOf(p.attendee_id) === "admitted")
     .sort((a, b) => a.rank - b.rank);

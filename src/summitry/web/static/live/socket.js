@@ -36,6 +36,8 @@ export class LiveSocket extends EventTarget {
     if (message.type === "hello") {
       this.cursor = message.cursor;
       this.emit("hello", message);
+    } else if (message.type === "ping") {
+      this.emit("ping", message);
     } else if (message.type === "roster") {
       this.emit("roster", message);
     } else if (message.type === "events") {

@@ -8,6 +8,7 @@ export class MeetingState {
     this.participants = new Map(
       Object.entries(snapshot.participants).map(([id, p]) => [Number(id), { ...p }]),
     );
+    this.floor = new FloorState(snapshot.floor);
   }
 
   person(id) {
@@ -37,7 +38,83 @@ export class MeetingState {
       case "removed": Object.assign(this.person(e.attendee_id), { presence: "removed", muted: true }); break;
       case "microphone_set": this.person(e.attendee_id).muted = e.muted; break;
       case "camera_set": this.person(e.attendee_id).camera = e.on; break;
+      default: this.floor.apply(e, envelope.at); break;
+    }
+  }
+}
+
+// The floor, folded as floor/state.py folds it; the server has already checked every rule.
+export class FloorState {
+  constructor(snapshot) {
+    this.item = snapshot.item;
+    this.itemTitle = snapshot.item_title;
+    this.limit = snapshot.limit_s;
+    this.closed = snapshot.closed;
+    this.queue = snapshot.queue.map((r) => ({ ...r }));
+    this.turn = snapshot.turn ? { ...snapshot.turn } : null;
+    this.rollCall = snapshot.roll_call;
+    this.present = { ...snapshot.present };
+  }
+
+  insert(request) {
+    let at = this.queue.length;
+    if (request.kind === "point_of_order") {
+      at = this.queue.findIndex((r) => r.kind !== "point_of_order");
+      if (at < 0) at = this.queue.length;
+    } else if (request.kind === "statement") {
+      let last = -1;
+      this.queue.forEach((r, i) => { if (r.kind !== "right_of_reply") last = i; });
+      at = last + 1;
+    }
+    this.queue.splice(at, 0, request);
+  }
+
+  apply(e, at) {
+    switch (e.kind) {
+      case "item_opened":
+        Object.assign(this, { item: e.item, itemTitle: e.title, limit: e.limit_s, closed: false });
+        break;
+      case "item_closed":
+        Object.assign(this, { item: null, itemTitle: null, limit: null, closed: false, queue: [], turn: null });
+        break;
+      case "floor_requested":
+        this.insert({ id: e.request_id, delegation: e.delegation, attendee_id: e.attendee_id,
+          kind: e.request_kind, on_behalf_of: e.on_behalf_of });
+        break;
+      case "floor_request_withdrawn":
+      case "floor_request_skipped":
+        this.queue = this.queue.filter((r) => r.id !== e.request_id);
+        break;
+      case "speakers_reordered": {
+        const byId = new Map(this.queue.map((r) => [r.id, r]));
+        this.queue = e.request_ids.map((id) => byId.get(id));
+        break;
+      }
+      case "floor_given": {
+        const request = this.queue.find((r) => r.id === e.request_id);
+        this.queue = this.queue.filter((r) => r.id !== e.request_id);
+        this.turn = { ...request, started_at: at, limit_s: this.limit, extensions: 0 };
+        break;
+      }
+      case "floor_released": this.turn = null; break;
+      case "time_extended": if (this.turn) this.turn.extensions += e.seconds; break;
+      case "speakers_list_closed": this.closed = e.closed; break;
+      case "roll_call_opened": this.rollCall = e.order; this.present = {}; break;
+      case "roll_call_answered": this.present[e.delegation] = e.present; break;
+      case "roll_call_closed": this.rollCall = null; break;
       default: break;
     }
   }
+}
+
+// Where a turn stands, as floor/timing.py says: speaking, warning, grace, expired.
+export function turnClock(turn, nowMs, warningS = 30, graceS = 5) {
+  if (!turn || turn.limit_s === null || turn.limit_s === undefined) return null;
+  const ends = Date.parse(turn.started_at) + (turn.limit_s + turn.extensions) * 1000;
+  const remaining = (ends - nowMs) / 1000;
+  let phase = "speaking";
+  if (remaining <= -graceS) phase = "expired";
+  else if (remaining <= 0) phase = "grace";
+  else if (remaining <= warningS) phase = "warning";
+  return { remaining, phase };
 }
