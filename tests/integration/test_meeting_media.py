@@ -126,3 +126,69 @@ async def test_admitted_people_see_and_hear_each_other_and_nobody_else_gets_in(
     finally:
         await subscriber.close()
         await publisher.close()
+
+
+async def test_only_the_person_with_the_floor_is_heard(
+    media_app: Any,
+    janus_client: JanusClient,
+    secretariat: httpx.AsyncClient,
+    make_engagement: Callable[..., Awaitable[Engagement]],
+    make_invitee: Callable[..., Awaitable[tuple[httpx.AsyncClient, Any, str]]],
+) -> None:
+    engagement = await make_engagement(("CN", "DE", "ZA", "EUCO"), agenda=["General debate"])
+    api = f"/api/v1/engagements/{engagement.id}"
+    await secretariat.post(f"{api}/live/enter")
+    people = {}
+    for code, tone in (("DE", 440.0), ("ZA", 880.0), ("CN", None)):
+        client, attendee, _ = await make_invitee(engagement, Role.HEAD_OF_DELEGATION, code)
+        access = await admitted_access(secretariat, client, engagement.id, attendee.id)
+        people[code] = (client, attendee.id, access, tone)
+    publishers = []
+    listener = Subscriber(janus_client, people["CN"][2]["room_id"], token=people["CN"][2]["token"])
+    try:
+        for sender, code in enumerate(("DE", "ZA"), start=1):
+            client, _, access, tone = people[code]
+            publisher = Publisher(
+                janus_client,
+                access["room_id"],
+                token=access["token"],
+                sender_id=sender,
+                frequency=tone or 0,
+            )
+            await publisher.join(access["feed_id"])
+            await publisher.publish()
+            publishers.append(publisher)
+            # Both open their microphones before the item: both are heard.
+            assert (
+                await client.post(f"{api}/live/microphone", json={"muted": False})
+            ).status_code == 200
+        feeds = {code: people[code][2]["feed_id"] for code in ("DE", "ZA")}
+        await listener.join(list(feeds.values()))
+
+        async def heard(code: str, tone: float) -> float:
+            await asyncio.sleep(0.8)  # let the change reach the media
+            since = time.monotonic()
+            await asyncio.sleep(1.5)
+            return listener.tone_level_db(tone, feeds[code], since)
+
+        assert await heard("DE", 440.0) > 30
+        assert await heard("ZA", 880.0) > 30
+
+        # The item opens: nobody has the floor, so nobody is heard (Janus mutes them).
+        assert (await secretariat.post(f"{api}/floor/items/0/open", json={})).status_code == 200
+        assert await heard("DE", 440.0) < 10
+        assert await heard("ZA", 880.0) < 10
+
+        for code in ("DE", "ZA"):
+            assert (await people[code][0].post(f"{api}/floor/requests", json={})).status_code == 200
+        await secretariat.post(f"{api}/floor/give", json={})
+        assert await heard("DE", 440.0) > 30
+        assert await heard("ZA", 880.0) < 10
+
+        await secretariat.post(f"{api}/floor/give", json={})
+        assert await heard("ZA", 880.0) > 30
+        assert await heard("DE", 440.0) < 10
+    finally:
+        await listener.close()
+        for publisher in publishers:
+            await publisher.close()
