@@ -253,6 +253,20 @@ async def set_microphone(
     )
 
 
+async def published(
+    db: AsyncSession, principal: Principal | None, engagement_id: int, media: MeetingMedia | None
+) -> None:
+    """A page (re)started publishing: Janus forgets a mute with the old connection, so the
+    mute the log says is in force is applied again."""
+    me = await participant_of(db, principal, engagement_id)
+    state = await meeting_state(db, engagement_id)
+    person = state.participants.get(me.attendee.id)
+    if person is None or person.presence is not Presence.ADMITTED:
+        raise Forbidden("wait until the secretariat admits you")
+    if person.muted:
+        await mute_on_media(db, engagement_id, me.attendee.id, True, media)
+
+
 async def set_camera(
     db: AsyncSession, principal: Principal | None, engagement_id: int, on: bool
 ) -> list[EventEnvelope]:

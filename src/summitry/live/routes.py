@@ -114,6 +114,15 @@ async def leave(
     return Applied(events=await operations.leave(db, principal, engagement_id, _media(request)))
 
 
+@router.post("/published")
+async def published(
+    engagement_id: int, request: Request, db: Db, principal: CurrentPrincipal
+) -> Applied:
+    """Tell Summitry the page's media is up, so that a mute in force is applied again."""
+    await operations.published(db, principal, engagement_id, _media(request))
+    return Applied(events=[])
+
+
 @router.get("/media")
 async def media_access(
     engagement_id: RecordId, request: Request, db: Db, principal: CurrentPrincipal

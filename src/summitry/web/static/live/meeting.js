@@ -187,6 +187,9 @@ async function ensureMedia() {
       if (detail.talking && who !== null) { page.speaker = who; renderRoom(); }
     });
     media.addEventListener("lost", () => retryMedia());
+    media.addEventListener("publishing", ({ detail }) => {
+      if (detail.up) call("/published").catch(() => {});
+    });
     page.media = media;
     await media.start();
     applyMyMicrophone();
