@@ -290,16 +290,28 @@ async def lock(
 async def media_access(
     db: AsyncSession, principal: Principal | None, engagement_id: int, media: MeetingMedia | None
 ) -> MediaAccess:
-    """The room, token and feed id of an admitted person; nobody else gets any."""
-    me = await participant_of(db, principal, engagement_id)
-    state = await meeting_state(db, engagement_id)
-    if state.presence_of(me.attendee.id) is not Presence.ADMITTED:
+    """The room, token and feed id of an admitted person; nobody else gets any.
+
+    On the path from admission to the first picture, so it reads only what it needs: a
+    grant exists exactly while its holder is admitted (made on admission, deleted on leaving
+    or removal), which spares folding the log.
+    """
+    who = require_engagement_access(principal, engagement_id)
+    if isinstance(who, Invitee):
+        own = who.grant_for(engagement_id)
+        attendee_id = await db.scalar(
+            select(Attendee.id).where(
+                Attendee.engagement_id == engagement_id,
+                Attendee.person_id == (own.person_id if own else -1),
+            )
+        )
+    else:
+        attendee_id = (await participant_of(db, principal, engagement_id)).attendee.id
+    grant = await _grant_of(db, engagement_id, attendee_id) if attendee_id else None
+    if grant is None:
         raise Forbidden("wait until the secretariat admits you")
     if media is None:
         raise NotFound("this Summitry runs without a media server")
-    grant = await _grant_of(db, engagement_id, me.attendee.id)
-    if grant is None:
-        raise Conflict("your admission has no media grant; ask the secretariat to admit you again")
     url, room_id = await media.room_of(db, engagement_id)
     return MediaAccess(server_url=url, room_id=room_id, token=grant.token, feed_id=grant.feed_id)
 

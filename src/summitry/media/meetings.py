@@ -84,8 +84,9 @@ class JanusMeetingMedia:
         await self.rooms.mute(room.janus_room_id, room.secret, feed_id, muted)
 
     async def room_of(self, db: AsyncSession, engagement_id: int) -> tuple[str, int]:
-        room, spec = await self._spec(db, engagement_id)
-        await self.rooms.ensure_room(spec)
+        # Only the record: the room was made in Janus when the first person was admitted, and
+        # the supervisor rebuilds it if Janus restarts; asking Janus here would slow each join.
+        room = await media_room_for(db, engagement_id)
         return self.public_url, room.janus_room_id
 
     async def restore(self, sessionmaker: async_sessionmaker[AsyncSession], hub: LiveHub) -> int:
