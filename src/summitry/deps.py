@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from summitry.db import session_scope
 from summitry.live.hub import HUB
+from summitry.live.media_port import MeetingMedia
 from summitry.security.principals import Principal, resolve
 
 
@@ -30,3 +31,9 @@ async def get_principal(request: Request, db: Db) -> Principal | None:
 
 
 CurrentPrincipal = Annotated[Principal | None, Depends(get_principal)]
+
+
+def media_of(request: Request) -> MeetingMedia | None:
+    """The media engine this app drives, or ``None`` when it runs without one."""
+    media: MeetingMedia | None = getattr(request.app.state, "media", None)
+    return media

@@ -9,13 +9,19 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
 from summitry.config import Settings
 from summitry.delegations import catalogue
 from summitry.delegations.models import Person
-from summitry.delegations.operations import add_person, find_delegation, list_delegations
+from summitry.delegations.operations import (
+    add_person,
+    ensure_delegation,
+    find_delegation,
+    list_delegations,
+)
 from summitry.delegations.schemas import PersonIn
 from summitry.deps import Db
 from summitry.engagements import operations
@@ -25,6 +31,7 @@ from summitry.engagements.schemas import EngagementIn, EngagementPatch
 from summitry.errors import InvalidInput, SummitryError
 from summitry.security import operations as security
 from summitry.security.principals import require_secretariat
+from summitry.security.routes import invitation_url
 from summitry.web.choices import UN_LANGUAGES, all_zones, code_from_label, delegation_choices
 from summitry.web.forms import FormErrors, read_form, text, texts
 from summitry.web.rendering import render
@@ -289,8 +296,6 @@ async def add_delegation(
     try:
         if not code:
             raise InvalidInput("Choose a delegation to add", field="delegation")
-        from summitry.delegations.operations import ensure_delegation
-
         await ensure_delegation(db, code)
         await operations.add_participant(db, engagement, code)
     except SummitryError as err:
@@ -358,8 +363,6 @@ async def add_attendee(
 async def _find_or_add_person(
     db: AsyncSession, delegation_id: int, data: PersonIn, delegation: Any
 ) -> Person:
-    from sqlalchemy import select
-
     existing = await db.scalar(
         select(Person).where(
             Person.delegation_id == delegation_id,
@@ -391,8 +394,6 @@ async def issue_invitation(
     settings: Settings = request.app.state.settings
     engagement = await operations.get_engagement(db, engagement_id)
     issued = await security.issue_invitation(db, engagement, attendee_id, settings.invitation_days)
-    from summitry.security.routes import invitation_url
-
     person = next(a.person for a in engagement.attendees if a.id == attendee_id)
     shown = {
         "url": invitation_url(settings, issued.token),

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from summitry.deps import CurrentPrincipal, Db
+from summitry.deps import CurrentPrincipal, Db, media_of
 from summitry.engagements.operations import get_engagement
 from summitry.engagements.presentation import engagement_out
 from summitry.engagements.routes import RecordId
@@ -15,18 +15,12 @@ from summitry.floor import operations, records
 from summitry.floor.precedence import PrecedenceRule
 from summitry.floor.speakers import RequestKind
 from summitry.live import operations as live_operations
-from summitry.live.media_port import MeetingMedia
 from summitry.live.routes import Applied
 from summitry.security.principals import (
     require_secretariat,
 )
 
 router = APIRouter(prefix="/engagements/{engagement_id}", tags=["floor"])
-
-
-def _media(request: Request) -> MeetingMedia | None:
-    media: MeetingMedia | None = getattr(request.app.state, "media", None)
-    return media
 
 
 class OpenItemIn(BaseModel):
@@ -108,7 +102,12 @@ async def open_item(
     """Open an agenda item (numbered from 0); the floor then governs the microphones."""
     return Applied(
         events=await operations.open_item(
-            db, principal, engagement_id, position, _media(request), inscribe_all=data.inscribe_all
+            db,
+            principal,
+            engagement_id,
+            position,
+            media_of(request),
+            inscribe_all=data.inscribe_all,
         )
     )
 
@@ -119,7 +118,7 @@ async def close_item(
 ) -> Applied:
     """Close the open item: the turn ends and the list is emptied."""
     return Applied(
-        events=await operations.close_item(db, principal, engagement_id, _media(request))
+        events=await operations.close_item(db, principal, engagement_id, media_of(request))
     )
 
 
@@ -165,7 +164,7 @@ async def give(
 ) -> Applied:
     """Give the floor (the chair): the speaker's microphone opens, every other is muted."""
     events = await operations.give_floor(
-        db, principal, engagement_id, data.request_id, _media(request)
+        db, principal, engagement_id, data.request_id, media_of(request)
     )
     clock = getattr(request.app.state, "floor_clock", None)
     if clock is not None:
@@ -179,7 +178,7 @@ async def release(
 ) -> Applied:
     """End the turn: the speaker yields, or the chair cuts."""
     return Applied(
-        events=await operations.release(db, principal, engagement_id, data.cut, _media(request))
+        events=await operations.release(db, principal, engagement_id, data.cut, media_of(request))
     )
 
 
