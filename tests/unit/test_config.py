@@ -1,0 +1,235 @@
+"""The settings: safe in production, convenient in development, read from env or a TOML file."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from summitry.config import ConfigurationError, Settings, get_settings
+
+GOOD_SECRET = "k3Jx9-VgQ2pLr7TzWm4sNd8YbHc5FeA1uZo6"  # 36 characters
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """No SUMMITRY_* variable of the machine running the tests leaks in; nothing is cached."""
+    for name in list(os.environ):
+        if name.startswith("SUMMITRY_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def settings_from(monkeypatch: pytest.MonkeyPatch, **env: str) -> Settings:
+    for name, value in env.items():
+        monkeypatch.setenv(f"SUMMITRY_{name.upper()}", value)
+    return get_settings()
+
+
+# --- the secret -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "secret",
+    ["", "   ", "change-me", "CHANGE-ME", "changeme", "secret", "summitry"],
+    ids=repr,
+)
+def test_production_refuses_an_empty_or_placeholder_secret(
+    monkeypatch: pytest.MonkeyPatch, secret: str
+) -> None:
+    with pytest.raises(ConfigurationError) as refused:
+        settings_from(monkeypatch, environment="production", secret_key=secret)
+
+    message = str(refused.value)
+    assert "SUMMITRY_SECRET_KEY" in message
+    assert "32 characters" in message
+    assert "token_urlsafe" in message, "the message shows how to make a good secret"
+
+
+def test_production_refuses_a_short_secret_without_printing_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    short = "Zq8-short-but-real-4Hx"
+
+    with pytest.raises(ConfigurationError) as refused:
+        settings_from(monkeypatch, environment="production", secret_key=short)
+
+    assert "at least 32 characters" in str(refused.value)
+    assert short[:8] not in str(refused.value)
+    assert refused.value.__suppress_context__, "the error pydantic raised quotes the secret"
+
+
+def test_production_accepts_a_long_random_secret(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    settings = settings_from(
+        monkeypatch, environment="production", secret_key=GOOD_SECRET, data_dir=str(tmp_path)
+    )
+
+    assert settings.signing_key() == GOOD_SECRET
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_development_generates_a_secret_once_and_keeps_it_private(tmp_path: Path) -> None:
+    old_umask = os.umask(0o022)  # the usual default: new files readable by everyone
+    try:
+        first = Settings(environment="development", data_dir=tmp_path / "var").signing_key()
+    finally:
+        os.umask(old_umask)
+    again = Settings(environment="development", data_dir=tmp_path / "var").signing_key()
+
+    kept = tmp_path / "var" / "secret_key"
+    assert first == again == kept.read_text().strip()
+    assert len(first) >= 32
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+
+
+def test_development_uses_a_secret_that_is_given(tmp_path: Path) -> None:
+    settings = Settings(environment="development", data_dir=tmp_path, secret_key=GOOD_SECRET)
+
+    assert settings.signing_key() == GOOD_SECRET
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_development_replaces_a_placeholder_with_a_generated_secret(tmp_path: Path) -> None:
+    settings = Settings(environment="development", data_dir=tmp_path, secret_key="change-me")
+
+    assert settings.signing_key() not in ("change-me", "")
+    assert (tmp_path / "secret_key").exists()
+
+
+# --- the TOML file --------------------------------------------------------------------------
+
+
+def test_a_toml_file_named_by_summitry_config_is_read(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    config = tmp_path / "summitry.toml"
+    config.write_text(
+        '[summitry]\nport = 9000\nbase_url = "https://summitry.mfa.example/"\ninvitation_days = 7\n'
+    )
+
+    settings = settings_from(monkeypatch, config=str(config))
+
+    assert settings.port == 9000
+    assert settings.invitation_days == 7
+    assert settings.effective_base_url == "https://summitry.mfa.example"
+
+
+def test_a_flat_toml_file_is_read_too(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    config = tmp_path / "summitry.toml"
+    config.write_text('environment = "production"\nsecret_key = "' + GOOD_SECRET + '"\n')
+
+    settings = settings_from(monkeypatch, config=str(config))
+
+    assert settings.environment == "production"
+    assert settings.signing_key() == GOOD_SECRET
+
+
+def test_the_environment_overrides_the_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    config = tmp_path / "summitry.toml"
+    config.write_text("port = 9000\nsession_hours = 8\n")
+
+    settings = settings_from(monkeypatch, config=str(config), port="9100")
+
+    assert settings.port == 9100
+    assert settings.session_hours == 8
+
+
+def test_a_missing_file_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    missing = tmp_path / "etc" / "summitry.toml"
+
+    with pytest.raises(ConfigurationError) as refused:
+        settings_from(monkeypatch, config=str(missing))
+
+    assert str(refused.value) == f"SUMMITRY_CONFIG names {missing}, which does not exist"
+
+
+def test_a_file_that_is_not_toml_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    config = tmp_path / "summitry.toml"
+    config.write_text("port = \n")
+
+    with pytest.raises(ConfigurationError) as refused:
+        settings_from(monkeypatch, config=str(config))
+
+    assert f"{config} is not valid TOML" in str(refused.value)
+
+
+def test_a_misspelt_option_in_the_file_is_named(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    config = tmp_path / "summitry.toml"
+    config.write_text("prot = 9000\n")
+
+    with pytest.raises(ConfigurationError) as refused:
+        settings_from(monkeypatch, config=str(config))
+
+    assert "prot: is not a setting of Summitry" in str(refused.value)
+
+
+def test_a_value_out_of_range_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ConfigurationError) as refused:
+        settings_from(monkeypatch, invitation_days="400")
+
+    assert str(refused.value).startswith("invitation_days:")
+    assert "365" in str(refused.value)
+
+
+# --- the database URL -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [
+        (
+            "postgres://summitry:pw@db.example/summitry",
+            "postgresql+asyncpg://summitry:pw@db.example/summitry",
+        ),
+        (
+            "postgresql://summitry@db.example:5433/summitry",
+            "postgresql+asyncpg://summitry@db.example:5433/summitry",
+        ),
+        ("postgresql+asyncpg://summitry@db/summitry", "postgresql+asyncpg://summitry@db/summitry"),
+        (
+            "sqlite+aiosqlite:////var/lib/summitry/summitry.db",
+            "sqlite+aiosqlite:////var/lib/summitry/summitry.db",
+        ),
+    ],
+)
+def test_a_database_url_is_made_one_sqlalchemy_can_use(given: str, used: str) -> None:
+    assert Settings(database_url=given).effective_database_url == used
+
+
+@pytest.mark.parametrize(
+    "url", ["mysql://db/summitry", "sqlite:///summitry.db", "postgresql+psycopg://db/summitry"]
+)
+def test_an_unsupported_database_url_is_refused_with_the_forms_that_work(
+    monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    with pytest.raises(ConfigurationError) as refused:
+        settings_from(monkeypatch, database_url=url)
+
+    assert "sqlite+aiosqlite:///" in str(refused.value)
+    assert "postgresql+asyncpg://" in str(refused.value)
+
+
+def test_without_a_url_the_database_is_sqlite_in_the_data_directory(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+
+    assert settings.effective_database_url == f"sqlite+aiosqlite:///{tmp_path / 'summitry.db'}"
+
+
+def test_without_a_base_url_links_point_at_the_listening_address() -> None:
+    settings = Settings(host="0.0.0.0", port=8080)  # noqa: S104 - a value, not a bind
+
+    assert settings.effective_base_url == "http://0.0.0.0:8080"
