@@ -9,7 +9,7 @@ from summitry.deps import Db
 from summitry.engagements.operations import get_engagement
 from summitry.engagements.pages import PagePrincipal
 from summitry.floor import records
-from summitry.security.principals import require_engagement_access
+from summitry.live.operations import require_follower
 from summitry.web.rendering import render
 
 router = APIRouter()
@@ -19,7 +19,7 @@ router = APIRouter()
 async def speaking_log_page(
     engagement_id: int, request: Request, db: Db, principal: PagePrincipal
 ) -> Response:
-    require_engagement_access(principal, engagement_id)
+    await require_follower(db, principal, engagement_id)
     engagement = await get_engagement(db, engagement_id)
     rows = await records.speaking_log(db, engagement_id)
     calls = await records.roll_calls(db, engagement_id)

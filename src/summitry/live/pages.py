@@ -9,7 +9,8 @@ from summitry.deps import Db
 from summitry.engagements.models import Role
 from summitry.engagements.operations import get_engagement
 from summitry.engagements.pages import PagePrincipal
-from summitry.security.principals import Invitee, Secretary, require_engagement_access
+from summitry.live.operations import require_follower
+from summitry.security.principals import Invitee, Secretary
 from summitry.web.rendering import render
 
 router = APIRouter()
@@ -19,7 +20,7 @@ router = APIRouter()
 async def meeting_page(
     engagement_id: int, request: Request, db: Db, principal: PagePrincipal
 ) -> Response:
-    who = require_engagement_access(principal, engagement_id)
+    who = await require_follower(db, principal, engagement_id)
     engagement = await get_engagement(db, engagement_id)
     host_zone = engagement.host.timezone if engagement.host else "UTC"
     grant = who.grant_for(engagement_id) if isinstance(who, Invitee) else None
