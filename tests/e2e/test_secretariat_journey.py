@@ -58,6 +58,15 @@ def test_secretariat_plans_invites_and_the_invitee_opens_the_link(
     delegations = page.locator("ol.delegations > li .plate-name")
     expect(delegations).to_have_text(["European Council", "China", "Germany", "South Africa"])
 
+    # In French, alphabetical order puts Afrique du Sud first; host first keeps the host ahead.
+    page.get_by_label("Order of precedence", exact=True).select_option("alphabetical")
+    page.get_by_label("Names in").select_option("fr")
+    page.get_by_role("button", name="Apply").click()
+    expect(delegations).to_have_text(["South Africa", "Germany", "China", "European Council"])
+    page.get_by_label("Order of precedence", exact=True).select_option("host_first")
+    page.get_by_role("button", name="Apply").click()
+    expect(delegations).to_have_text(["European Council", "South Africa", "Germany", "China"])
+
     page.get_by_label("Delegation", exact=True).select_option("DE")
     page.get_by_label("Form of address").fill("H.E. Ms")
     page.get_by_label("Full name").fill("Angela Merkel")

@@ -29,6 +29,8 @@ from summitry.engagements.models import Confidentiality, Engagement, EngagementK
 from summitry.engagements.pages import PagePrincipal, engagement_context
 from summitry.engagements.schemas import EngagementIn, EngagementPatch
 from summitry.errors import InvalidInput, SummitryError
+from summitry.floor.operations import set_precedence as set_precedence_of
+from summitry.floor.precedence import PrecedenceRule
 from summitry.security import operations as security
 from summitry.security.principals import require_secretariat
 from summitry.security.routes import invitation_url
@@ -301,6 +303,36 @@ async def add_delegation(
     except SummitryError as err:
         await db.rollback()
         errors.add(err, "delegation")
+        return await _detail_with_errors(request, db, engagement_id, who, errors)
+    return RedirectResponse(f"/engagements/{engagement_id}#delegations", status_code=303)
+
+
+@router.post("/engagements/{engagement_id}/precedence")
+async def set_precedence(
+    engagement_id: int, request: Request, db: Db, principal: PagePrincipal
+) -> Response:
+    """Order the delegations by a rule; a new lot is drawn each time it is asked for."""
+    who = require_secretariat(principal)
+    form = await read_form(request)
+    engagement = await operations.get_engagement(db, engagement_id)
+    try:
+        rule = PrecedenceRule(text(form, "rule"))
+        manual = [p.delegation.code for p in engagement.delegations]
+        await set_precedence_of(
+            db,
+            engagement,
+            rule,
+            text(form, "language") or "en",
+            draw_lot=bool(text(form, "draw_lot")) and rule is not PrecedenceRule.MANUAL,
+            manual_codes=manual if rule is PrecedenceRule.MANUAL else None,
+        )
+    except SummitryError as err:
+        errors = FormErrors()
+        errors.add(err, "rule")
+        return await _detail_with_errors(request, db, engagement_id, who, errors)
+    except ValueError:
+        errors = FormErrors()
+        errors.fields["rule"] = "Choose one of the rules in the list"
         return await _detail_with_errors(request, db, engagement_id, who, errors)
     return RedirectResponse(f"/engagements/{engagement_id}#delegations", status_code=303)
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -15,6 +16,16 @@ from summitry.live.log import PENDING
 log = logging.getLogger(__name__)
 
 QUEUE_LIMIT = 1024
+ENCODED_LIMIT = 256  # messages of the latest events kept encoded, for every connection to send
+
+
+def events_message(envelopes: list[EventEnvelope]) -> str:
+    """The ``events`` message of ``envelopes``, as Starlette's ``send_json`` would write it."""
+    return json.dumps(
+        {"type": "events", "events": [e.model_dump(mode="json") for e in envelopes]},
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
 
 
 class LiveHub:
@@ -22,6 +33,8 @@ class LiveHub:
 
     def __init__(self) -> None:
         self._subscribers: dict[int, set[asyncio.Queue[EventEnvelope | None]]] = defaultdict(set)
+        # id(envelope) -> (envelope, its message); holding the envelope keeps its id unique.
+        self._encoded: OrderedDict[int, tuple[EventEnvelope, str]] = OrderedDict()
 
     def subscribe(self, engagement_id: int) -> asyncio.Queue[EventEnvelope | None]:
         queue: asyncio.Queue[EventEnvelope | None] = asyncio.Queue(QUEUE_LIMIT)
@@ -44,6 +57,17 @@ class LiveHub:
                 log.warning(
                     "dropped a slow live subscriber of engagement %s", envelope.engagement_id
                 )
+
+    def message_of(self, envelope: EventEnvelope) -> str:
+        """The ``events`` message of one published envelope: encoded once, not per connection."""
+        cached = self._encoded.get(id(envelope))
+        if cached is not None and cached[0] is envelope:
+            return cached[1]
+        text = events_message([envelope])
+        self._encoded[id(envelope)] = (envelope, text)
+        if len(self._encoded) > ENCODED_LIMIT:
+            self._encoded.popitem(last=False)
+        return text
 
     def holds(self, engagement_id: int, queue: asyncio.Queue[EventEnvelope | None]) -> bool:
         return queue in self._subscribers.get(engagement_id, ())

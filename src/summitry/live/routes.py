@@ -11,18 +11,24 @@ from fastapi import APIRouter, Query, Request, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, ConfigDict
 
 from summitry.db import utcnow
-from summitry.deps import CurrentPrincipal, Db
+from summitry.deps import CurrentPrincipal, Db, media_of
+from summitry.engagements.models import Attendee, Engagement
 from summitry.engagements.operations import get_engagement
+from summitry.engagements.presentation import may_see_details
 from summitry.engagements.routes import RecordId
 from summitry.engagements.schemas import MAX_ID
 from summitry.errors import SummitryError
 from summitry.live import log, operations
 from summitry.live.events import EventEnvelope
-from summitry.live.hub import HUB, LiveHub
-from summitry.live.media_port import MeetingMedia
+from summitry.live.hub import HUB, LiveHub, events_message
 from summitry.live.presentation import roster
 from summitry.live.state import fold
-from summitry.security.principals import resolve
+from summitry.security.principals import (
+    Invitee,
+    Principal,
+    require_engagement_access,
+    resolve,
+)
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/engagements/{engagement_id}/live", tags=["live"])
@@ -71,11 +77,6 @@ class MediaAccessOut(BaseModel):
     feed_id: int
 
 
-def _media(request: Request) -> MeetingMedia | None:
-    media: MeetingMedia | None = getattr(request.app.state, "media", None)
-    return media
-
-
 @router.get("")
 async def snapshot(engagement_id: RecordId, db: Db, principal: CurrentPrincipal) -> Snapshot:
     """The meeting as it stands: presence, microphones, lock, and who is invited."""
@@ -104,22 +105,22 @@ async def enter(
     engagement_id: RecordId, request: Request, db: Db, principal: CurrentPrincipal
 ) -> Applied:
     """Come to the meeting (the lobby, or straight in for the secretariat)."""
-    return Applied(events=await operations.enter(db, principal, engagement_id, _media(request)))
+    return Applied(events=await operations.enter(db, principal, engagement_id, media_of(request)))
 
 
 @router.post("/leave")
 async def leave(
     engagement_id: RecordId, request: Request, db: Db, principal: CurrentPrincipal
 ) -> Applied:
-    return Applied(events=await operations.leave(db, principal, engagement_id, _media(request)))
+    return Applied(events=await operations.leave(db, principal, engagement_id, media_of(request)))
 
 
 @router.post("/published")
 async def published(
-    engagement_id: int, request: Request, db: Db, principal: CurrentPrincipal
+    engagement_id: RecordId, request: Request, db: Db, principal: CurrentPrincipal
 ) -> Applied:
     """Tell Summitry the page's media is up, so that a mute in force is applied again."""
-    await operations.published(db, principal, engagement_id, _media(request))
+    await operations.published(db, principal, engagement_id, media_of(request))
     return Applied(events=[])
 
 
@@ -128,7 +129,7 @@ async def media_access(
     engagement_id: RecordId, request: Request, db: Db, principal: CurrentPrincipal
 ) -> MediaAccessOut:
     """Room and personal token for the media server; only for a person admitted."""
-    access = await operations.media_access(db, principal, engagement_id, _media(request))
+    access = await operations.media_access(db, principal, engagement_id, media_of(request))
     return MediaAccessOut(
         server_url=access.server_url,
         room_id=access.room_id,
@@ -147,7 +148,7 @@ async def admit(
 ) -> Applied:
     """Admit a person waiting in the lobby (secretariat)."""
     return Applied(
-        events=await operations.admit(db, principal, engagement_id, attendee_id, _media(request))
+        events=await operations.admit(db, principal, engagement_id, attendee_id, media_of(request))
     )
 
 
@@ -169,7 +170,7 @@ async def remove(
 ) -> Applied:
     """Put a person out of the meeting, on the media server too (secretariat)."""
     return Applied(
-        events=await operations.remove(db, principal, engagement_id, attendee_id, _media(request))
+        events=await operations.remove(db, principal, engagement_id, attendee_id, media_of(request))
     )
 
 
@@ -185,7 +186,7 @@ async def microphone_of(
     """Mute or open someone's microphone on the media server (secretariat, or oneself)."""
     return Applied(
         events=await operations.set_microphone(
-            db, principal, engagement_id, attendee_id, data.muted, _media(request)
+            db, principal, engagement_id, attendee_id, data.muted, media_of(request)
         )
     )
 
@@ -201,7 +202,7 @@ async def my_microphone(
     """Mute or open one's own microphone."""
     return Applied(
         events=await operations.set_microphone(
-            db, principal, engagement_id, None, data.muted, _media(request)
+            db, principal, engagement_id, None, data.muted, media_of(request)
         )
     )
 
@@ -250,27 +251,43 @@ class LiveConnection:
     def close(self) -> None:
         self.hub.unsubscribe(self.engagement_id, self.queue)
 
-    async def _allowed(self) -> bool:
-        async with self.sessionmaker() as db:
-            principal = await resolve(db, self.websocket.session)
-            try:
-                await operations.require_follower(db, principal, self.engagement_id)
-            except SummitryError as err:
-                await self.websocket.close(
-                    code=4401 if err.status == 401 else 4404, reason=err.message[:120]
-                )
-                return False
+    async def _allowed(self, db: Any = None, principal: Principal | None = None) -> bool:
+        """Whether the session may still follow the meeting; if not, the socket is closed."""
+        if db is None:
+            async with self.sessionmaker() as own:
+                return await self._allowed(own, await resolve(own, self.websocket.session))
+        try:
+            await self._require_follower(db, principal)
+        except SummitryError as err:
+            await self.websocket.close(
+                code=4401 if err.status == 401 else 4404, reason=err.message[:120]
+            )
+            return False
         return True
 
+    async def _require_follower(self, db: Any, principal: Principal | None) -> None:
+        """``operations.require_follower``, without loading the whole engagement (every
+        attendee with their person and delegation) to read one column: that load, made by
+        each of 1,000 connections every heartbeat, is what a large meeting cannot afford.
+        Where the light check would refuse, the operation itself decides and words the
+        refusal; keep this in step with it."""
+        who = require_engagement_access(principal, self.engagement_id)
+        if isinstance(who, Invitee):
+            engagement = await db.get(Engagement, self.engagement_id)
+            if engagement is None or not may_see_details(who, engagement):
+                await operations.require_follower(db, principal, self.engagement_id)
+
     async def run(self) -> None:
-        if not await self._allowed():
-            return
         after = self.websocket.query_params.get("after")
         async with self.sessionmaker() as db:
             db.info[HUB] = self.hub
-            me = await operations.participant_of(
-                db, await resolve(db, self.websocket.session), self.engagement_id
-            )
+            principal = await resolve(db, self.websocket.session)
+            if not await self._allowed(db, principal):
+                return
+            me = None
+            if not isinstance(principal, Invitee):
+                # The secretariat may be recorded as an attendee here, before the roster is read.
+                me = (await operations.participant_of(db, principal, self.engagement_id)).attendee
             last = await log.last_seq(db, self.engagement_id)
             resume = (
                 after is not None
@@ -283,20 +300,24 @@ class LiveConnection:
                 await self._send_roster(db)
                 await self._send_events(missed)
             else:
-                await self._send_hello(db, me.attendee.id)
+                await self._send_hello(db, principal, me)
         receiver = asyncio.create_task(self._receive())
         try:
             while not receiver.done():
                 try:
-                    envelope = await asyncio.wait_for(self.queue.get(), HEARTBEAT_SECONDS)
-                except TimeoutError:
-                    if not await self._allowed():
-                        return
-                    await self._catch_up_if_dropped()
-                    await self.websocket.send_json(
-                        {"type": "ping", "cursor": self.cursor, "now": utcnow().isoformat()}
-                    )
-                    continue
+                    # Events waiting already: no timer to arm for each (1,000 clients, each event).
+                    envelope = self.queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    try:
+                        envelope = await asyncio.wait_for(self.queue.get(), HEARTBEAT_SECONDS)
+                    except TimeoutError:
+                        if not await self._allowed():
+                            return
+                        await self._catch_up_if_dropped()
+                        await self.websocket.send_json(
+                            {"type": "ping", "cursor": self.cursor, "now": utcnow().isoformat()}
+                        )
+                        continue
                 if envelope is not None:
                     await self._deliver(envelope)
         finally:
@@ -310,8 +331,16 @@ class LiveConnection:
             if isinstance(message, dict) and message.get("type") == "ping":
                 await self.websocket.send_json({"type": "pong", "cursor": self.cursor})
 
-    async def _send_hello(self, db: Any, me: int) -> None:
+    async def _send_hello(self, db: Any, principal: Principal | None, me: Attendee | None) -> None:
         engagement = await get_engagement(db, self.engagement_id)
+        if me is None:
+            # An invitee: ``operations.participant_of``'s attendee, from the engagement loaded
+            # once here rather than twice more there.
+            assert isinstance(principal, Invitee)  # noqa: S101 - run() gives others their own
+            grant = principal.grant_for(self.engagement_id)
+            me = next(
+                a for a in engagement.attendees if grant and a.id and a.person_id == grant.person_id
+            )
         state = fold(await log.events_after(db, self.engagement_id, 0))
         people = roster(engagement)
         self.known = {p["attendee_id"] for p in people}
@@ -322,7 +351,7 @@ class LiveConnection:
                 "cursor": state.seq,
                 "state": state.as_json(),
                 "roster": people,
-                "me": me,
+                "me": me.id,
                 "now": utcnow().isoformat(),
             }
         )
@@ -340,12 +369,11 @@ class LiveConnection:
         if unknown:
             async with self.sessionmaker() as db:
                 await self._send_roster(db)
-        await self.websocket.send_json(
-            {
-                "type": "events",
-                "events": [e.model_dump(mode="json") for e in envelopes],
-            }
-        )
+        if len(envelopes) == 1:
+            # A live event: the same text for every connection, encoded once by the hub.
+            await self.websocket.send_text(self.hub.message_of(envelopes[0]))
+        else:
+            await self.websocket.send_text(events_message(envelopes))
         self.cursor = envelopes[-1].seq
 
     async def _deliver(self, envelope: EventEnvelope) -> None:
