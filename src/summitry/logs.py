@@ -12,12 +12,10 @@ class RedactTokens(logging.Filter):
     """Replace the token in ``/invitation/<token>`` by ``[redacted]`` before a line is written."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.args and isinstance(record.args, tuple):
-            record.args = tuple(
-                _TOKEN_IN_PATH.sub(r"\1[redacted]", a) if isinstance(a, str) else a
-                for a in record.args
-            )
-        record.msg = _TOKEN_IN_PATH.sub(r"\1[redacted]", str(record.msg))
+        # Redact the finished line: a token may sit in the message or in any of its arguments.
+        message = record.getMessage()
+        if "/invitation/" in message:
+            record.msg, record.args = _TOKEN_IN_PATH.sub(r"\1[redacted]", message), None
         return True
 
 
