@@ -64,6 +64,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from websockets.exceptions import InvalidHandshake
+
 ROOT = Path(__file__).resolve().parents[1]
 for _path in (ROOT / "src", ROOT):
     if str(_path) not in sys.path:
@@ -182,7 +184,7 @@ async def serve_bare(port: int) -> None:
                 at = now_at()
                 for text in messages:
                     broadcast(subscribers, text.replace(AT_MARK, at))
-                await ws.send(str(len(subscribers)))
+                await ws.send(json.dumps({"at": at, "subscribers": len(subscribers)}))
             return
         subscribers.add(ws)
         try:
@@ -278,7 +280,11 @@ async def populate(url: str, delegations: int, per_delegation: int) -> Fixture:
         for attendee in attendees:
             token = new_token()
             tokens.append(token)
-            db.add(Invitation(attendee_id=attendee.id, token_hash=token_hash(token), expires_at=expires))
+            db.add(
+                Invitation(
+                    attendee_id=attendee.id, token_hash=token_hash(token), expires_at=expires
+                )
+            )
         await db.commit()
         heads = [a.id for a in attendees if a.role is Role.HEAD_OF_DELEGATION]
         # The heads entered and were admitted: what live.operations.enter and admit record.
@@ -290,7 +296,7 @@ async def populate(url: str, delegations: int, per_delegation: int) -> Fixture:
                     engagement_id=engagement.id,
                     attendee_id=head,
                     token=new_token(),
-                    feed_id=random.randrange(1, 2**53 - 1),  # noqa: S311 - not a secret here
+                    feed_id=random.randrange(1, 2**53 - 1),
                 )
             )
         bodies += [Admitted(attendee_id=head, by="Protocol Officer") for head in heads]
@@ -332,8 +338,8 @@ def start_server(name: str, workdir: Path, extra: list[str]) -> Server:
     return Server(name, process, port, log)
 
 
-async def wait_until_listening(server: Server, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
+async def wait_until_listening(server: Server, within: float = 60.0) -> None:
+    deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             sys.exit(f"fanout: the {server.name} server stopped; see {server.log}")
@@ -342,7 +348,7 @@ async def wait_until_listening(server: Server, timeout: float = 60.0) -> None:
             writer.close()
             return
         await asyncio.sleep(0.1)
-    sys.exit(f"fanout: the {server.name} server did not listen within {timeout} s")
+    sys.exit(f"fanout: the {server.name} server did not listen within {within} s")
 
 
 # --- clients -----------------------------------------------------------------------------------
@@ -366,6 +372,7 @@ class Client:
     reader: asyncio.Task[None] | None = None
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     closed_by_server: int = 0
+    failed_opens: int = 0
 
     def on_message(self, raw: str | bytes, t: float, generation: int) -> None:
         message = json.loads(raw)
@@ -392,7 +399,7 @@ class Client:
             self.live_since.setdefault(generation, t)
             self.ready.set()
 
-    async def connect(self, base: str, after: int | None = None, **options: Any) -> None:
+    async def connect(self, base: str, after: int | None = None) -> None:
         from websockets.asyncio.client import connect
 
         self.generation += 1
@@ -407,7 +414,6 @@ class Client:
             open_timeout=120,
             close_timeout=5,
             max_size=2**24,
-            **options,
         )
         if self.cookie is None:  # the bare server sends no hello: subscribed once open
             self.live_since[generation] = time.time()
@@ -422,8 +428,31 @@ class Client:
                 self.on_message(raw, time.time(), generation)
         except ConnectionClosed:
             pass
-        if ws.close_code not in (1000, 1001, None) or (ws.close_rcvd and not ws.close_sent):
+        protocol = ws.protocol
+        if protocol.close_rcvd_then_sent:
             self.closed_by_server += 1
+
+    @property
+    def live(self) -> bool:
+        return self.ws is not None and self.reader is not None and not self.reader.done()
+
+    async def open(self, base: str, after: int | None = None, attempts: int = 5) -> None:
+        """Connect until the server has answered (hello, or roster on a resumption); a
+        connection closed before that is counted and tried again, as a browser would."""
+        for attempt in range(attempts):
+            with contextlib.suppress(OSError, TimeoutError, InvalidHandshake):
+                await self.connect(base, after=after)
+                ready = asyncio.ensure_future(self.ready.wait())
+                assert self.reader is not None
+                await asyncio.wait({ready, self.reader}, return_when=asyncio.FIRST_COMPLETED)
+                if self.ready.is_set():
+                    return
+                ready.cancel()
+            self.failed_opens += 1
+            await self.disconnect()
+            await asyncio.sleep(1 + attempt)
+            after = self.last or None
+        raise RuntimeError(f"client {self.index} could not connect in {attempts} attempts")
 
     async def disconnect(self) -> None:
         ws, reader = self.ws, self.reader
@@ -464,9 +493,7 @@ async def open_sessions(base: str, tokens: list[str], workers: int) -> list[str]
     return cookies
 
 
-async def connect_all(
-    clients: list[Client], url: str, limit: int, **options: Any
-) -> float:
+async def connect_all(clients: list[Client], url: str, limit: int) -> float:
     """Open every client's connection, at most ``limit`` at a time; the seconds it took
     until each has its first message (the server's hello)."""
     started = time.monotonic()
@@ -474,11 +501,11 @@ async def connect_all(
 
     async def one(client: Client) -> None:
         nonlocal done
-        await client.connect(url, **options)
-        await asyncio.wait_for(client.ready.wait(), 600)
+        await client.open(url)
         done += 1
         if done % 100 == 0:
-            say(f"  {done} connected ({time.monotonic() - started:.1f} s)")
+            failed = sum(c.failed_opens for c in clients)
+            say(f"  {done} connected ({time.monotonic() - started:.1f} s, {failed} failed tries)")
 
     await bounded([lambda c=c: one(c) for c in clients], limit)
     return time.monotonic() - started
@@ -496,10 +523,10 @@ class Change:
     texts: list[str] = field(default_factory=list)
 
 
-async def wait_delivered(clients: list[Client], seq: int, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
+async def wait_delivered(clients: list[Client], seq: int, within: float) -> bool:
+    deadline = time.monotonic() + within
     while time.monotonic() < deadline:
-        if all(c.last >= seq for c in clients if c.ws is not None):
+        if all(c.last >= seq for c in clients if c.live):
             return True
         await asyncio.sleep(0.002)
     return False
@@ -511,7 +538,7 @@ class Figures:
     per_change_sent: list[float] = field(default_factory=list)  # ... from the chair's request
     per_client_at: list[float] = field(default_factory=list)
     per_client_sent: list[float] = field(default_factory=list)
-    incomplete: int = 0  # (client, change) pairs a live client never received
+    incomplete: int = 0  # (client, change) pairs never received at all
     caught_up: int = 0  # (client, change) pairs received from the log after a reconnection
 
     def as_json(self) -> dict[str, Any]:
@@ -527,6 +554,7 @@ class Figures:
 
 
 def measure(changes: list[Change], clients: list[Client]) -> Figures:
+    """Latencies of the clients that were subscribed when each change was committed."""
     figures = Figures()
     for change in changes:
         worst_at = worst_sent = 0.0
@@ -534,8 +562,7 @@ def measure(changes: list[Change], clients: list[Client]) -> Figures:
         for client in clients:
             got = client.got.get(change.last_seq)
             if got is None:
-                if any(since <= change.at for since in client.live_since.values()):
-                    figures.incomplete += 1
+                figures.incomplete += 1
                 continue
             t, generation = got
             since = client.live_since.get(generation)
@@ -561,6 +588,7 @@ class Chair:
 
         self.http = httpx.AsyncClient(base_url=base, timeout=120)
         self.api = f"/api/v1/engagements/{engagement_id}"
+        self.speaker: int | None = None  # who has the floor
 
     async def sign_in(self, email: str) -> None:
         response = await self.http.post(
@@ -588,16 +616,23 @@ class Chair:
 async def run_changes(
     chair: Chair, clients: list[Client], count: int, gap: float, label: str
 ) -> list[Change]:
-    """``count`` changes one after the other, each once every live client has the previous."""
+    """``count`` changes one after the other, each once every live client has the previous;
+    after each, the speaker who lost the floor is inscribed again (and that is delivered too,
+    before the pause)."""
     changes = []
     for i in range(count):
-        change, _ = await chair.give()
+        change, events = await chair.give()
         if not await wait_delivered(clients, change.last_seq, 30):
             say(f"  {label}: change {i + 1} not delivered to every client within 30 s")
         changes.append(change)
+        given = next(e for e in events if e["event"]["kind"] == "floor_given")
+        if chair.speaker is not None:
+            inscribed = await chair.post("/floor/requests", {"attendee_id": chair.speaker})
+            await wait_delivered(clients, inscribed[-1]["seq"], 30)
+        chair.speaker = given["event"]["attendee_id"]
         if (i + 1) % 20 == 0:
             say(f"  {label}: {i + 1}/{count} changes")
-        await asyncio.sleep(gap * random.uniform(0.5, 1.5))  # noqa: S311
+        await asyncio.sleep(gap * random.uniform(0.5, 1.5))
     return changes
 
 
@@ -606,7 +641,7 @@ async def run_changes(
 
 def texts_of(reference: Client, changes: list[Change]) -> list[list[str]]:
     """The messages of each change as the reference client received them, ``at`` marked."""
-    assert reference.keep is not None  # noqa: S101
+    assert reference.keep is not None
     out = []
     for change in changes:
         texts = [
@@ -618,3 +653,457 @@ def texts_of(reference: Client, changes: list[Change]) -> list[list[str]]:
     return out
 
 
+async def slow_connection(port: int, path: str, cookie: str) -> socket.socket:
+    """A client that opens its live socket and then never reads again: a tiny receive buffer,
+    no compression, the handshake's answer and whatever came with it read, nothing more."""
+    loop = asyncio.get_running_loop()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.setblocking(False)
+    await loop.sock_connect(sock, ("127.0.0.1", port))
+    key = "dGhlIHNhbXBsZSBub25jZQ=="
+    request = (
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+        f"Cookie: {COOKIE}={cookie}\r\n\r\n"
+    )
+    await loop.sock_sendall(sock, request.encode())
+    answer = b""
+    while b"\r\n\r\n" not in answer:
+        chunk = await loop.sock_recv(sock, 1024)
+        if not chunk:
+            raise RuntimeError("the server closed the slow client's connection at once")
+        answer += chunk
+    if not answer.startswith(b"HTTP/1.1 101"):
+        raise RuntimeError(f"no WebSocket for the slow client: {answer[:80]!r}")
+    return sock
+
+
+def server_sockets(port: int) -> int:
+    """How many established TCP connections the server side of ``port`` holds."""
+    out = subprocess.run(  # noqa: S603
+        ["ss", "-Htn", "state", "established", f"( sport = :{port} )"],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    return len([line for line in out.splitlines() if line.strip()])
+
+
+def send_queue_bytes(port: int, peers: set[int]) -> list[int]:
+    """Bytes waiting in the server's send queue towards each of ``peers`` (client ports)."""
+    out = subprocess.run(  # noqa: S603
+        ["ss", "-Htn", f"( sport = :{port} )"],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    queued = []
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) >= 5 and int(parts[-1].rsplit(":", 1)[1]) in peers:
+            queued.append(int(parts[2]))
+    return queued
+
+
+async def churn_phase(
+    chair: Chair,
+    clients: list[Client],
+    url: str,
+    seconds: float,
+    rate: float,
+    interval: float,
+) -> dict[str, Any]:
+    """Floor changes every ``interval`` s while ``rate`` of the clients a second reconnect."""
+    stop = time.monotonic() + seconds
+    changes: list[Change] = []
+    busy: set[int] = set()
+    bounces: set[asyncio.Task[None]] = set()
+    resume_times: list[float] = []
+    failures: list[str] = []
+
+    async def bounce(client: Client, delay: float, offline: float) -> None:
+        try:
+            await asyncio.sleep(delay)
+            await client.disconnect()
+            await asyncio.sleep(offline)
+            started = time.monotonic()
+            await client.open(url, after=client.last)
+            resume_times.append(time.monotonic() - started)
+        except Exception as err:
+            failures.append(f"{type(err).__name__}: {err}")
+        finally:
+            busy.discard(client.index)
+
+    async def churner() -> None:
+        per_second = round(rate * len(clients))
+        while time.monotonic() < stop:
+            idle = [c for c in clients if c.index not in busy and c.live]
+            for client in random.sample(idle, min(per_second, len(idle))):
+                busy.add(client.index)
+                task = asyncio.create_task(
+                    bounce(client, random.uniform(0, 1), random.uniform(0.2, 1.0))
+                )
+                bounces.add(task)
+                task.add_done_callback(bounces.discard)
+            await asyncio.sleep(1)
+
+    async def floor() -> None:
+        while time.monotonic() < stop:
+            change, events = await chair.give()
+            changes.append(change)
+            given = next(e for e in events if e["event"]["kind"] == "floor_given")
+            if chair.speaker is not None:
+                await chair.post("/floor/requests", {"attendee_id": chair.speaker})
+            chair.speaker = given["event"]["attendee_id"]
+            if len(changes) % 40 == 0:
+                say(f"  churn: {len(changes)} changes, {len(resume_times)} reconnections")
+            await asyncio.sleep(interval * random.uniform(0.5, 1.5))
+
+    started = time.monotonic()
+    await asyncio.gather(churner(), floor())
+    say(
+        f"churn: floor changes over after {time.monotonic() - started:.1f} s; "
+        f"{len(bounces)} reconnections still under way"
+    )
+    if bounces:
+        await asyncio.wait(set(bounces), timeout=300)
+    last_seq = max(c.last for c in clients)
+    delivered = await wait_delivered(clients, last_seq, 60)
+    return {
+        "changes": changes,
+        "resume_times": resume_times,
+        "failures": failures,
+        "late": time.monotonic() - started - seconds,
+        "all_delivered": delivered,
+    }
+
+
+def server_log_lines(server: Server, needle: str) -> list[str]:
+    return [line for line in server.log.read_text(errors="replace").splitlines() if needle in line]
+
+
+def profile_top(path: Path, limit: int = 25) -> str:
+    import io
+    import pstats
+
+    out = io.StringIO()
+    stats = pstats.Stats(str(path), stream=out)
+    stats.sort_stats("tottime").print_stats(limit)
+    stats.sort_stats("cumulative").print_stats(limit)
+    return out.getvalue()
+
+
+async def bare_phase(
+    server: Server, clients: list[Client], replay: list[list[str]], gap: float, limit: int
+) -> tuple[list[Change], float]:
+    from websockets.asyncio.client import connect
+
+    url = f"ws://127.0.0.1:{server.port}/ws"
+    connect_s = await connect_all(clients, url, limit)
+    say(f"bare: {len(clients)} clients connected in {connect_s:.1f} s")
+    changes = []
+    async with connect(f"ws://127.0.0.1:{server.port}/control", max_size=2**24) as control:
+        for i, texts in enumerate(replay):
+            seqs = [
+                e["seq"] for t in texts for e in json.loads(t.replace(AT_MARK, now_at()))["events"]
+            ]
+            for client in clients:
+                client.last = seqs[0] - 1
+            sent = time.time()
+            await control.send(json.dumps(texts))
+            answer = json.loads(await control.recv())
+            if not await wait_delivered(clients, seqs[-1], 30):
+                say(f"  bare: change {i + 1} not delivered to every client within 30 s")
+            changes.append(Change(sent, seqs[0], seqs[-1], parse_at(answer["at"])))
+            if (i + 1) % 20 == 0:
+                say(f"  bare: {i + 1}/{len(replay)} changes")
+            await asyncio.sleep(gap * random.uniform(0.5, 1.5))
+    return changes, connect_s
+
+
+def machine() -> dict[str, Any]:
+    model = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    memory = 0
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                memory = int(line.split()[1]) // 1024
+    return {"nproc": os.cpu_count(), "cpu": model, "ram_mib": memory}
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+
+async def bench(args: argparse.Namespace) -> dict[str, Any]:
+    from summitry import schema
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 4 * args.clients + 1024
+    if soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(wanted, hard), hard))
+    workdir = Path(tempfile.mkdtemp(prefix="summitry-fanout-"))
+    result: dict[str, Any] = {"machine": machine(), "load_before": load_average()}
+    say(f"machine {result['machine']}, load {result['load_before']}; working in {workdir}")
+
+    url = f"sqlite+aiosqlite:///{workdir / 'summitry.db'}"
+    started = time.monotonic()
+    schema.upgrade(url)
+    population = max(args.population or args.clients, args.clients)
+    fixture = await populate(url, population // args.per_delegation, args.per_delegation)
+    say(
+        f"{population} attendees, invitations and {len(fixture.heads)} heads admitted "
+        f"in {time.monotonic() - started:.1f} s"
+    )
+
+    profile_out = workdir / "summitry.prof" if args.profile else None
+    extra = ["--data-dir", str(workdir)]
+    if profile_out:
+        extra += ["--profile-out", str(profile_out)]
+    summitry = start_server("summitry", workdir, extra)
+    bare: Server | None = None
+    slow_sockets: list[socket.socket] = []
+    clients: list[Client] = []
+    try:
+        await wait_until_listening(summitry)
+        base = f"http://127.0.0.1:{summitry.port}"
+        chair = Chair(base, fixture.engagement_id)
+        await chair.sign_in(fixture.secretary_email)
+        await chair.post("/live/enter")
+
+        started = time.monotonic()
+        cookies = await open_sessions(base, fixture.tokens[: args.clients], args.http_concurrency)
+        say(f"{len(cookies)} invitations opened in {time.monotonic() - started:.1f} s")
+        path = f"/api/v1/engagements/{fixture.engagement_id}/live/ws"
+        ws_url = f"ws://127.0.0.1:{summitry.port}{path}"
+        clients = [Client(i, cookie) for i, cookie in enumerate(cookies)]
+        clients[0].keep = {}
+        cpu0 = cpu_seconds(summitry.process.pid)
+        connect_s = await connect_all(clients, ws_url, args.connect_concurrency)
+        result["summitry_connect_s"] = round(connect_s, 1)
+        result["summitry_connect_cpu_s"] = round(cpu_seconds(summitry.process.pid) - cpu0, 1)
+        say(
+            f"summitry: {len(clients)} clients connected in {connect_s:.1f} s "
+            f"(server CPU {result['summitry_connect_cpu_s']} s)"
+        )
+
+        # The chair opens the item once everyone is there: every head inscribed at once.
+        opened = await chair.post("/floor/items/1/open", {"inscribe_all": True})
+        if not await wait_delivered(clients, opened[-1]["seq"], 120):
+            say("the opening of the item did not reach every client within 120 s")
+        say(f"item opened: {len(opened)} events delivered to every client")
+
+        # 1. Summitry, 1,000 clients.
+        await run_changes(chair, clients, args.warmup, args.gap, "warm-up")
+        cpu0 = cpu_seconds(summitry.process.pid)
+        main_changes = await run_changes(chair, clients, args.changes, args.gap, "summitry")
+        main = measure(main_changes, clients)
+        result["summitry"] = main.as_json()
+        result["summitry"]["server_cpu_s"] = round(cpu_seconds(summitry.process.pid) - cpu0, 1)
+        say(f"summitry: {json.dumps(result['summitry'])}")
+
+        # 2. Quiet.
+        if args.quiet > 0:
+            say(f"quiet: {args.quiet:.0f} s without an event")
+            cpu0 = cpu_seconds(summitry.process.pid)
+            await asyncio.sleep(args.quiet)
+            quiet_cpu = cpu_seconds(summitry.process.pid) - cpu0
+            after = await run_changes(chair, clients, 5, 1.0, "after quiet")
+            result["quiet"] = {
+                "seconds": args.quiet,
+                "server_cpu_s": round(quiet_cpu, 1),
+                "after": measure(after, clients).as_json(),
+            }
+            say(f"quiet: {json.dumps(result['quiet'])}")
+
+        # 3. Slow clients.
+        if args.slow > 0:
+            slow_sockets = [
+                await slow_connection(summitry.port, path, clients[i].cookie or "")
+                for i in range(args.slow)
+            ]
+            slow_ports = {s.getsockname()[1] for s in slow_sockets}
+            await asyncio.sleep(1)
+            cpu0 = cpu_seconds(summitry.process.pid)
+            slow_changes = await run_changes(chair, clients, args.changes, args.gap, "slow")
+            slowed = measure(slow_changes, clients)
+            result["slow"] = {
+                "slow_clients": args.slow,
+                "others": slowed.as_json(),
+                "server_cpu_s": round(cpu_seconds(summitry.process.pid) - cpu0, 1),
+                "server_send_queue_bytes": send_queue_bytes(summitry.port, slow_ports),
+            }
+            say(f"slow: {json.dumps(result['slow'])}")
+
+        # 4. Churn.
+        if args.churn_seconds > 0:
+            say(
+                f"churn: {args.churn_seconds:.0f} s, {args.churn_rate:.0%} of the clients a second "
+                f"reconnect with ?after=, a change every ~{args.churn_interval} s"
+            )
+            cpu0 = cpu_seconds(summitry.process.pid)
+            churn = await churn_phase(
+                chair, clients, ws_url, args.churn_seconds, args.churn_rate, args.churn_interval
+            )
+            figures = measure(churn["changes"], clients)
+            final = max(c.last for c in clients)
+            behind = sum(1 for c in clients if c.last != final)
+            result["churn"] = {
+                **figures.as_json(),
+                "missed": sum(c.missed for c in clients) + behind,
+                "duplicated": sum(c.duplicated for c in clients),
+                "fresh_hellos": sum(c.fresh_hellos for c in clients),
+                "reconnections": len(churn["resume_times"]),
+                "reconnection_failures": len(churn["failures"]),
+                "failure_examples": churn["failures"][:3],
+                "resume": summary(churn["resume_times"]),
+                "finished_late_s": round(churn["late"], 1),
+                "server_cpu_s": round(cpu_seconds(summitry.process.pid) - cpu0, 1),
+                "last_seq": final,
+            }
+            say(f"churn: {json.dumps(result['churn'])}")
+
+        if slow_sockets:
+            drops = server_log_lines(summitry, "dropped a slow live subscriber")
+            result.setdefault("slow", {})["dropped_by_hub"] = len(drops)
+            result["slow"]["drop_log_times"] = [line[:23] for line in drops[:3]]
+            result["slow"]["server_send_queue_bytes_end"] = send_queue_bytes(
+                summitry.port, {s.getsockname()[1] for s in slow_sockets}
+            )
+            result["slow"]["server_connections_before_close"] = server_sockets(summitry.port)
+            say(
+                f"slow: the hub dropped {len(drops)} subscribers; server holds "
+                f"{result['slow']['server_connections_before_close']} connections"
+            )
+
+        result["summitry_checks"] = {
+            "missed": sum(c.missed for c in clients),
+            "duplicated": sum(c.duplicated for c in clients),
+            "closed_by_server": sum(c.closed_by_server for c in clients),
+            "failed_opens": sum(c.failed_opens for c in clients),
+        }
+        replay = texts_of(clients[0], main_changes)
+        await bounded([c.disconnect for c in clients], 100)
+        for sock in slow_sockets:
+            sock.close()
+        await chair.close()
+    finally:
+        for client in clients:
+            if client.ws is not None:
+                client.ws.transport.abort()
+        summitry.stop()
+    if profile_out is not None and profile_out.exists():
+        say("profile of the Summitry server (cProfile, whole run):\n" + profile_top(profile_out))
+
+    # 5. Bare.
+    bare = start_server("bare", workdir, [])
+    try:
+        await wait_until_listening(bare)
+        bare_clients = [Client(i, None) for i in range(args.clients)]
+        await bare_phase_warmup(bare, replay[: args.warmup])
+        bare_changes, bare_connect_s = await bare_phase(
+            bare, bare_clients, replay, args.gap, args.connect_concurrency
+        )
+        result["bare"] = measure(bare_changes, bare_clients).as_json()
+        result["bare_connect_s"] = round(bare_connect_s, 1)
+        say(f"bare: {json.dumps(result['bare'])}")
+        await bounded([c.disconnect for c in bare_clients], 100)
+    finally:
+        bare.stop()
+    result["load_after"] = load_average()
+    result["workdir"] = str(workdir)
+    return result
+
+
+async def bare_phase_warmup(server: Server, replay: list[list[str]]) -> None:
+    """Nothing to warm on the server side but Python's own caches: send to nobody."""
+    from websockets.asyncio.client import connect
+
+    async with connect(f"ws://127.0.0.1:{server.port}/control") as control:
+        for texts in replay:
+            await control.send(json.dumps(texts))
+            await control.recv()
+
+
+def headline(result: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+    main = result["summitry"]["all_clients_from_at"]
+    bare = result["bare"]["all_clients_from_at"]
+    churn = result.get("churn", {})
+    ratio = main["p95_ms"] / bare["p95_ms"] if bare.get("p95_ms") else float("nan")
+    return {
+        "clients": args.clients,
+        "changes": result["summitry"]["changes"],
+        "measured_from": "event at (server, in the transaction) to client receive, same clock",
+        "p50_ms": main["p50_ms"],
+        "p95_ms": main["p95_ms"],
+        "p99_ms": main["p99_ms"],
+        "max_ms": main["max_ms"],
+        "bare_p50_ms": bare["p50_ms"],
+        "bare_p95_ms": bare["p95_ms"],
+        "bare_p99_ms": bare["p99_ms"],
+        "bare_max_ms": bare["max_ms"],
+        "ratio_vs_floor": round(ratio, 2),
+        "churn_missed": churn.get("missed"),
+        "churn_duplicated": churn.get("duplicated"),
+        "churn_p95_ms": churn.get("all_clients_from_at", {}).get("p95_ms"),
+        "churn_p99_ms": churn.get("all_clients_from_at", {}).get("p99_ms"),
+        "slow_others_p95_ms": result.get("slow", {})
+        .get("others", {})
+        .get("all_clients_from_at", {})
+        .get("p95_ms"),
+        "slow_dropped_by_hub": result.get("slow", {}).get("dropped_by_hub"),
+        "targets": {"p95_ms": TARGET_P95_MS, "p99_ms": TARGET_P99_MS, "ratio": TARGET_RATIO},
+        "met": {
+            "p95": main["p95_ms"] <= TARGET_P95_MS,
+            "p99": main["p99_ms"] <= TARGET_P99_MS,
+            "ratio": ratio <= TARGET_RATIO,
+        },
+        "detail": result,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument("--per-delegation", type=int, default=5)
+    parser.add_argument(
+        "--population", type=int, default=0, help="attendees (default: one per client)"
+    )
+    parser.add_argument("--changes", type=int, default=60, help="measured changes per phase")
+    parser.add_argument("--warmup", type=int, default=3, help="changes before, not counted")
+    parser.add_argument("--gap", type=float, default=0.2, help="mean pause between changes, s")
+    parser.add_argument("--quiet", type=float, default=20.0, help="quiet phase, s (0: none)")
+    parser.add_argument("--slow", type=int, default=10, help="clients that never read")
+    parser.add_argument("--churn-seconds", type=float, default=60.0)
+    parser.add_argument("--churn-rate", type=float, default=0.05, help="share reconnecting a s")
+    parser.add_argument("--churn-interval", type=float, default=0.25, help="s between changes")
+    parser.add_argument("--connect-concurrency", type=int, default=50)
+    parser.add_argument(
+        "--http-concurrency", type=int, default=1, help="invitations opened at once (SQLite!)"
+    )
+    parser.add_argument("--profile", action="store_true", help="cProfile the Summitry server")
+    parser.add_argument("--serve", choices=["summitry", "bare"], help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--profile-out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    import uvloop
+
+    if args.serve == "summitry":
+        serve_summitry(args.port, args.data_dir, args.profile_out)
+        return
+    if args.serve == "bare":
+        uvloop.run(serve_bare(args.port))
+        return
+    result = uvloop.run(bench(args))
+    print(json.dumps(headline(result, args)))
+
+
+if __name__ == "__main__":
+    main()

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, WebSocket, WebSocketDisconnect
@@ -12,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from summitry.db import utcnow
 from summitry.deps import CurrentPrincipal, Db, media_of
-from summitry.engagements.models import Attendee, Engagement
+from summitry.engagements.models import Engagement
 from summitry.engagements.operations import get_engagement
 from summitry.engagements.presentation import may_see_details
 from summitry.engagements.routes import RecordId
@@ -237,7 +240,14 @@ async def live_socket(websocket: WebSocket, engagement_id: RecordId) -> None:
 
 
 class LiveConnection:
-    """One browser's live feed: resumable, with heartbeats, closed when access ends."""
+    """One browser's live feed: resumable, with heartbeats, closed when access ends.
+
+    A meeting may have 1,000 of these. What every one of them would read at the same moment
+    (the engagement's row, its roster, the folded state, the last sequence number) is read
+    once for all of them (``LiveHub.shared``), never earlier than each asked; each live event
+    is encoded once (``LiveHub.message_of``). No pooled database connection is held while a
+    shared read is awaited: with 1,000 waiters the pool would run dry and every read time out.
+    """
 
     def __init__(self, websocket: WebSocket, engagement_id: int) -> None:
         self.websocket = websocket
@@ -251,21 +261,24 @@ class LiveConnection:
     def close(self) -> None:
         self.hub.unsubscribe(self.engagement_id, self.queue)
 
-    async def _allowed(self, db: Any = None, principal: Principal | None = None) -> bool:
-        """Whether the session may still follow the meeting; if not, the socket is closed."""
-        if db is None:
-            async with self.sessionmaker() as own:
-                return await self._allowed(own, await resolve(own, self.websocket.session))
+    async def _follower(self) -> tuple[bool, Principal | None]:
+        """The session's principal, and whether it may still follow the meeting (if not, the
+        socket is closed)."""
+        async with self.sessionmaker() as db:
+            principal = await resolve(db, self.websocket.session)
         try:
-            await self._require_follower(db, principal)
+            await self._require_follower(principal)
         except SummitryError as err:
             await self.websocket.close(
                 code=4401 if err.status == 401 else 4404, reason=err.message[:120]
             )
-            return False
-        return True
+            return False, principal
+        return True, principal
 
-    async def _require_follower(self, db: Any, principal: Principal | None) -> None:
+    async def _allowed(self) -> bool:
+        return (await self._follower())[0]
+
+    async def _require_follower(self, principal: Principal | None) -> None:
         """``operations.require_follower``, without loading the whole engagement (every
         attendee with their person and delegation) to read one column: that load, made by
         each of 1,000 connections every heartbeat, is what a large meeting cannot afford.
@@ -273,20 +286,26 @@ class LiveConnection:
         refusal; keep this in step with it."""
         who = require_engagement_access(principal, self.engagement_id)
         if isinstance(who, Invitee):
-            engagement = await db.get(Engagement, self.engagement_id)
+            engagement = await self.hub.shared(
+                ("engagement", self.engagement_id),
+                partial(_read_engagement, self.sessionmaker, self.engagement_id),
+            )
             if engagement is None or not may_see_details(who, engagement):
-                await operations.require_follower(db, principal, self.engagement_id)
+                async with self.sessionmaker() as db:
+                    await operations.require_follower(db, principal, self.engagement_id)
 
     async def run(self) -> None:
+        allowed, principal = await self._follower()
+        if not allowed:
+            return
         after = self.websocket.query_params.get("after")
+        own: _Roster | _Hello | None = None
         async with self.sessionmaker() as db:
             db.info[HUB] = self.hub
-            principal = await resolve(db, self.websocket.session)
-            if not await self._allowed(db, principal):
-                return
             me = None
             if not isinstance(principal, Invitee):
-                # The secretariat may be recorded as an attendee here, before the roster is read.
+                # The secretariat may be recorded as an attendee here (not committed): what
+                # they are shown is read in this session, which holds that record.
                 me = (await operations.participant_of(db, principal, self.engagement_id)).attendee
             last = await log.last_seq(db, self.engagement_id)
             resume = (
@@ -294,13 +313,23 @@ class LiveConnection:
                 and after.isdigit()
                 and last - CATCH_UP_LIMIT <= int(after) <= last
             )
-            if resume:
-                self.cursor = int(after or 0)
-                missed = await log.events_after(db, self.engagement_id, self.cursor)
-                await self._send_roster(db)
-                await self._send_events(missed)
-            else:
-                await self._send_hello(db, principal, me)
+            missed = (
+                await log.events_after(db, self.engagement_id, int(after or 0)) if resume else []
+            )
+            if me is not None:
+                engagement = await get_engagement(db, self.engagement_id)
+                if resume:
+                    own = _roster_of(engagement)
+                else:
+                    state = fold(await log.events_after(db, self.engagement_id, 0))
+                    own = _Hello(state.seq, state.as_json(), _roster_of(engagement), me.id)
+        # An invitee's reads are shared with whoever else connects meanwhile.
+        if resume:
+            self.cursor = int(after or 0)
+            await self._send_roster(own if isinstance(own, _Roster) else None)
+            await self._send_events(missed)
+        else:
+            await self._send_hello(own if isinstance(own, _Hello) else await self._hello(principal))
         receiver = asyncio.create_task(self._receive())
         try:
             while not receiver.done():
@@ -331,44 +360,52 @@ class LiveConnection:
             if isinstance(message, dict) and message.get("type") == "ping":
                 await self.websocket.send_json({"type": "pong", "cursor": self.cursor})
 
-    async def _send_hello(self, db: Any, principal: Principal | None, me: Attendee | None) -> None:
-        engagement = await get_engagement(db, self.engagement_id)
-        if me is None:
-            # An invitee: ``operations.participant_of``'s attendee, from the engagement loaded
-            # once here rather than twice more there.
-            assert isinstance(principal, Invitee)  # noqa: S101 - run() gives others their own
-            grant = principal.grant_for(self.engagement_id)
-            me = next(
-                a for a in engagement.attendees if grant and a.id and a.person_id == grant.person_id
-            )
-        state = fold(await log.events_after(db, self.engagement_id, 0))
-        people = roster(engagement)
+    async def _hello(self, principal: Principal | None) -> _Hello:
+        """An invitee's hello: the state, then the roster (so it has everyone the state
+        names), both shared; their attendee is ``operations.participant_of``'s."""
+        assert isinstance(principal, Invitee)  # noqa: S101 - run() reads the others' itself
+        seq, folded = await self.hub.shared(
+            ("state", self.engagement_id),
+            partial(_read_state, self.sessionmaker, self.engagement_id),
+        )
+        current = await self._roster()
+        grant = principal.grant_for(self.engagement_id)
+        assert grant is not None  # noqa: S101 - the access check saw to it
+        return _Hello(seq, folded, current, current.attendee_of[grant.person_id])
+
+    async def _send_hello(self, hello: _Hello) -> None:
+        people = hello.roster.people
         self.known = {p["attendee_id"] for p in people}
-        self.cursor = state.seq
+        self.cursor = hello.seq
         await self.websocket.send_json(
             {
                 "type": "hello",
-                "cursor": state.seq,
-                "state": state.as_json(),
+                "cursor": hello.seq,
+                "state": hello.state,
                 "roster": people,
-                "me": me.id,
+                "me": hello.me,
                 "now": utcnow().isoformat(),
             }
         )
 
-    async def _send_roster(self, db: Any) -> None:
-        engagement = await get_engagement(db, self.engagement_id)
-        people = roster(engagement)
-        self.known = {p["attendee_id"] for p in people}
-        await self.websocket.send_json({"type": "roster", "roster": people})
+    async def _roster(self) -> _Roster:
+        return await self.hub.shared(
+            ("roster", self.engagement_id),
+            partial(_read_roster, self.sessionmaker, self.engagement_id),
+        )
+
+    async def _send_roster(self, current: _Roster | None = None) -> None:
+        current = current or await self._roster()
+        self.known = {p["attendee_id"] for p in current.people}
+        await self.websocket.send_text(current.message)
 
     async def _send_events(self, envelopes: list[EventEnvelope]) -> None:
         if not envelopes:
             return
         unknown = {getattr(e.event, "attendee_id", None) for e in envelopes} - self.known - {None}
         if unknown:
-            async with self.sessionmaker() as db:
-                await self._send_roster(db)
+            # Every connection meets the newcomer at once: they share one read of the roster.
+            await self._send_roster()
         if len(envelopes) == 1:
             # A live event: the same text for every connection, encoded once by the hub.
             await self.websocket.send_text(self.hub.message_of(envelopes[0]))
@@ -383,15 +420,71 @@ class LiveConnection:
             await self._send_events([envelope])
             return
         # A gap: events committed but not seen here (another replica, a dropped queue).
+        await self._send_events(await self._events_after(self.cursor))
+
+    async def _events_after(self, seq: int) -> list[EventEnvelope]:
         async with self.sessionmaker() as db:
-            await self._send_events(await log.events_after(db, self.engagement_id, self.cursor))
+            return await log.events_after(db, self.engagement_id, seq)
 
     async def _catch_up_if_dropped(self) -> None:
-        async with self.sessionmaker() as db:
-            last = await log.last_seq(db, self.engagement_id)
-            if last > self.cursor:
-                await self._send_events(await log.events_after(db, self.engagement_id, self.cursor))
+        last = await self.hub.shared(
+            ("last seq", self.engagement_id),
+            partial(_read_last_seq, self.sessionmaker, self.engagement_id),
+        )
+        if last > self.cursor:
+            await self._send_events(await self._events_after(self.cursor))
         if self.hub.connections(self.engagement_id) == 0 or not self.hub.holds(
             self.engagement_id, self.queue
         ):
             self.queue = self.hub.subscribe(self.engagement_id)
+
+
+@dataclass(frozen=True)
+class _Roster:
+    """An engagement's roster, its ``roster`` message, and which attendee each person is."""
+
+    people: list[dict[str, Any]]
+    message: str
+    attendee_of: dict[int, int]
+
+
+@dataclass(frozen=True)
+class _Hello:
+    """What a hello shows: the folded state at ``seq``, the roster, who the reader is."""
+
+    seq: int
+    state: dict[str, object]
+    roster: _Roster
+    me: int
+
+
+def _roster_of(engagement: Engagement) -> _Roster:
+    people = roster(engagement)
+    # As Starlette's send_json writes it; encoded once for every connection that shares it.
+    message = json.dumps(
+        {"type": "roster", "roster": people}, separators=(",", ":"), ensure_ascii=False
+    )
+    return _Roster(people, message, {a.person_id: a.id for a in engagement.attendees})
+
+
+async def _read_roster(sessionmaker: Any, engagement_id: int) -> _Roster:
+    async with sessionmaker() as db:
+        return _roster_of(await get_engagement(db, engagement_id))
+
+
+async def _read_state(sessionmaker: Any, engagement_id: int) -> tuple[int, dict[str, object]]:
+    async with sessionmaker() as db:
+        state = fold(await log.events_after(db, engagement_id, 0))
+        return state.seq, state.as_json()
+
+
+async def _read_engagement(sessionmaker: Any, engagement_id: int) -> Engagement | None:
+    """The engagement's row alone (what ``may_see_details`` reads), without its relations."""
+    async with sessionmaker() as db:
+        found: Engagement | None = await db.get(Engagement, engagement_id)
+        return found
+
+
+async def _read_last_seq(sessionmaker: Any, engagement_id: int) -> int:
+    async with sessionmaker() as db:
+        return await log.last_seq(db, engagement_id)
