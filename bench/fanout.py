@@ -1,43 +1,53 @@
 """Fan-out benchmark: how long until every one of 1,000 live clients has the floor's new state.
 
-    .venv/bin/python bench/fanout.py              (from the repository's root; no root needed)
+    .venv/bin/python bench/fanout.py              (from the repository's root; no root needed;
+                                                   about 7 minutes)
     .venv/bin/python bench/fanout.py --profile    (the same, with cProfile in the server)
 
 Everything runs on 127.0.0.1. Summitry (``create_app`` served by uvicorn as ``summitry serve``
-does it, SQLite in a temporary directory, media off) runs in a process of its own; so does the
-baseline, a bare fan-out server made with the ``websockets`` library that broadcasts
-pre-encoded text to every connection. This process is the client side: the chair's HTTP
-requests and 1,000 WebSocket clients (``websockets``, one asyncio loop). The machine's cores
-are shared by all three processes.
+does it: its logging, uvicorn's defaults, hence permessage-deflate; SQLite in a temporary
+directory; media off) runs in a process of its own; so does the baseline, a bare fan-out server
+made with the ``websockets`` library that broadcasts pre-encoded text to every connection
+(``websockets.broadcast``). This process is the client side: the chair's HTTP requests and
+1,000 WebSocket clients in one asyncio (uvloop) loop, each the ``websockets`` library's
+Sans-I/O client protocol on an asyncio transport, offering permessage-deflate as browsers do.
+All three processes share the machine's cores.
 
 One engagement of 200 delegations x 5 people (a head of delegation and four delegates), each
-with an invitation; the heads are in the room (entered and admitted), the chair (the
-secretariat) opens an agenda item with every head inscribed. The phases:
+with an invitation opened over HTTP (``POST /api/v1/session/invitation``, one at a time:
+SQLite refuses concurrent openings with "database is locked"); the heads are in the room
+(entered and admitted), the chair is the secretariat. Once the 1,000 clients are connected,
+the chair opens an agenda item with every head inscribed. The phases:
 
 1. **Summitry, 1,000 clients**: the chair gives the floor to the next speaker ``--changes``
    times (``POST .../floor/give``), one change at a time: each change is the events of one
    commit (the turn released, the floor given, the new speaker's microphone opened and the
-   previous one's muted, each event its own WebSocket message). A change is complete for a
-   client when it has the change's last event.
-2. **Quiet**: nothing happens for ``--quiet`` seconds (past the live socket's 15 s heartbeat),
-   then a few changes; what the server spends meanwhile is read from /proc.
-3. **Slow clients**: ``--slow`` more connections that never read (small receive buffer, no
-   compression); ``--changes`` more changes, with the 1,000 others measured as in phase 1.
+   previous one's muted: four events, each its own WebSocket message). A change is complete
+   for a client when it has the change's last event.
+2. **Quiet**: nothing happens for ``--quiet`` seconds (past the live socket's 15 s
+   heartbeat), then 5 changes; the server's CPU time meanwhile is read from /proc.
+3. **Slow clients**: ``--slow`` more connections that never read after the handshake (4 KiB
+   receive buffer, no compression); ``--slow-changes`` changes, the 1,000 others measured as in
+   phase 1. They stay connected through phases 4 and 5.
 4. **Churn**: for ``--churn-seconds`` the chair gives the floor (and inscribes the previous
    speaker again) every ``--churn-interval`` seconds while ``--churn-rate`` of the clients per
-   second leave and come back with ``?after=<last seq>``; the slow clients stay connected.
-   Every client checks that its sequence numbers are strictly consecutive across reconnections.
-5. **Bare**: Summitry is stopped; 1,000 clients connect to the bare server, which broadcasts
+   second leave, stay away 0.2-1 s and come back with ``?after=<last seq>``. Every client
+   checks that its sequence numbers are strictly consecutive across its reconnections.
+5. **Bursts**: all but 50 clients leave; the chair closes and reopens the item with every head
+   inscribed (about 200 events a commit) until the hub has dropped the slow clients or
+   ``--drop-cycles`` times; what the server holds for the slow clients is read with ``ss``.
+6. **Bare**: Summitry is stopped; 1,000 clients connect to the bare server, which broadcasts
    the very texts a client received from Summitry in phase 1 (with a fresh ``at``), change by
-   change, with the same pacing.
+   change, with the same pacing; then the same changes with each change's events in one message.
 
-Latency of one client for one change: its receive time (``time.time()``) of the change's last
-event minus that event's ``at`` (stamped by the server in the transaction, just before the
-commit; the bare server stamps it just before broadcasting). Same machine, same clock. The
-"all clients" latency of a change is the largest over the clients connected and subscribed
-before the change (those that reconnect later get it from the log and are counted apart). Also
-reported from the chair's request (its send time instead of ``at``). Percentiles interpolate
-linearly between ranks (numpy's default).
+Latency of one client for one change: when its connection read the change's last event (the
+time of the socket read, before parsing) minus that event's ``at`` (stamped by the server in
+the transaction, just before the commit; the bare server stamps it just before broadcasting).
+Same machine, same clock (``time.time()``). The "all clients" latency of a change is the
+largest over the clients subscribed before it was committed (those that reconnect later get it
+from the log and are counted apart, as ``caught_up``). Also reported from the chair's request
+(its send time instead of ``at``). Percentiles interpolate linearly between ranks (numpy's
+default).
 
 Progress goes to stderr; the last line of stdout is one JSON object with the figures.
 """
@@ -61,6 +71,7 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -354,12 +365,92 @@ async def wait_until_listening(server: Server, within: float = 60.0) -> None:
 # --- clients -----------------------------------------------------------------------------------
 
 
+class _Wire(asyncio.Protocol):
+    """One WebSocket connection: the ``websockets`` library's Sans-I/O client protocol on an
+    asyncio transport. Each chunk of bytes is stamped (``time.time()``) as the event loop reads
+    it, before any parsing: 1,000 reader tasks, as ``websockets.asyncio`` would run, would add
+    their scheduling to every latency measured."""
+
+    def __init__(self, client: Client, generation: int, url: str, compression: bool) -> None:
+        from websockets.client import ClientProtocol
+        from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
+        from websockets.uri import parse_uri
+
+        self.client = client
+        self.generation = generation
+        extensions = [ClientPerMessageDeflateFactory()] if compression else None
+        self.ws = ClientProtocol(parse_uri(url), extensions=extensions, max_size=2**24)
+        self.request = self.ws.connect()
+        if client.cookie:
+            self.request.headers["Cookie"] = f"{COOKIE}={client.cookie}"
+        loop = asyncio.get_running_loop()
+        self.opened: asyncio.Future[None] = loop.create_future()
+        self.closed: asyncio.Future[None] = loop.create_future()
+        self.transport: asyncio.Transport | None = None
+        self.closing = False  # we asked to close
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment] # uvloop's is no asyncio.Transport
+        self.ws.send_request(self.request)
+        self._flush()
+
+    def data_received(self, data: bytes) -> None:
+        from websockets.frames import Frame, Opcode
+        from websockets.http11 import Response
+
+        t = time.time()
+        self.ws.receive_data(data)
+        for event in self.ws.events_received():
+            if isinstance(event, Response):
+                if self.ws.handshake_exc is None:
+                    self.opened.set_result(None)
+                else:
+                    self.opened.set_exception(self.ws.handshake_exc)
+            elif isinstance(event, Frame):
+                if event.opcode is Opcode.TEXT:  # the servers send whole messages
+                    self.client.on_message(bytes(event.data), t, self.generation)
+                elif event.opcode is Opcode.CLOSE and not self.closing:
+                    self.client.closed_by_server += 1
+                    self.client.close_codes.append(self.ws.close_code or 0)
+        self._flush()
+
+    def _flush(self) -> None:
+        assert self.transport is not None
+        for chunk in self.ws.data_to_send():
+            if chunk:
+                self.transport.write(chunk)
+            elif self.transport.can_write_eof():
+                self.transport.write_eof()
+
+    def eof_received(self) -> bool | None:
+        self.ws.receive_eof()
+        return None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.opened.done():
+            self.opened.set_exception(exc or ConnectionError("closed during the handshake"))
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+    async def close(self) -> None:
+        self.closing = True
+        if self.transport is None or self.transport.is_closing():
+            return
+        self.ws.send_close(1000)
+        self._flush()
+        try:
+            await asyncio.wait_for(asyncio.shield(self.closed), 5)
+        except TimeoutError:
+            self.transport.abort()
+
+
 @dataclass
 class Client:
     """One live connection at a time; what it received, and whether it ever skipped or repeated."""
 
     index: int
     cookie: str | None
+    compression: bool = True
     last: int = 0  # the last sequence number received
     got: dict[int, tuple[float, int]] = field(default_factory=dict)  # seq -> (time, connection)
     live_since: dict[int, float] = field(default_factory=dict)  # connection -> time subscribed
@@ -368,13 +459,13 @@ class Client:
     missed: int = 0
     fresh_hellos: int = 0  # a reconnection answered by a whole new state instead of the gap
     keep: dict[int, str] | None = None  # raw texts by last seq (one reference client)
-    ws: Any = None
-    reader: asyncio.Task[None] | None = None
+    wire: _Wire | None = None
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     closed_by_server: int = 0
+    close_codes: list[int] = field(default_factory=list)
     failed_opens: int = 0
 
-    def on_message(self, raw: str | bytes, t: float, generation: int) -> None:
+    def on_message(self, raw: bytes, t: float, generation: int) -> None:
         message = json.loads(raw)
         kind = message.get("type")
         if kind == "events":
@@ -387,8 +478,8 @@ class Client:
                     self.missed += seq - self.last - 1
                 self.last = seq
                 self.got[seq] = (t, generation)
-            if self.keep is not None and isinstance(raw, str):
-                self.keep[self.last] = raw
+            if self.keep is not None:
+                self.keep[self.last] = raw.decode()
         elif kind == "hello":
             if self.last and message["cursor"] != self.last:
                 self.fresh_hellos += 1
@@ -399,55 +490,42 @@ class Client:
             self.live_since.setdefault(generation, t)
             self.ready.set()
 
-    async def connect(self, base: str, after: int | None = None) -> None:
-        from websockets.asyncio.client import connect
+    @property
+    def live(self) -> bool:
+        return self.wire is not None and not self.wire.closed.done()
 
+    async def connect(self, url: str, after: int | None = None) -> None:
         self.generation += 1
         generation = self.generation
         self.ready = asyncio.Event()
-        url = base if after is None else f"{base}?after={after}"
-        headers = {"Cookie": f"{COOKIE}={self.cookie}"} if self.cookie else {}
-        self.ws = await connect(
-            url,
-            additional_headers=headers,
-            ping_interval=None,  # the server pings; a browser does not ping on its own either
-            open_timeout=120,
-            close_timeout=5,
-            max_size=2**24,
+        if after is not None:
+            url = f"{url}?after={after}"
+        loop = asyncio.get_running_loop()
+        host, port = url.split("//", 1)[1].split("/", 1)[0].split(":")
+        _, wire = await loop.create_connection(
+            lambda: _Wire(self, generation, url, self.compression), host, int(port)
         )
+        self.wire = wire
+        await asyncio.wait_for(asyncio.shield(wire.opened), 120)
         if self.cookie is None:  # the bare server sends no hello: subscribed once open
             self.live_since[generation] = time.time()
             self.ready.set()
-        self.reader = asyncio.create_task(self._read(self.ws, generation))
 
-    async def _read(self, ws: Any, generation: int) -> None:
-        from websockets.exceptions import ConnectionClosed
-
-        try:
-            async for raw in ws:
-                self.on_message(raw, time.time(), generation)
-        except ConnectionClosed:
-            pass
-        protocol = ws.protocol
-        if protocol.close_rcvd_then_sent:
-            self.closed_by_server += 1
-
-    @property
-    def live(self) -> bool:
-        return self.ws is not None and self.reader is not None and not self.reader.done()
-
-    async def open(self, base: str, after: int | None = None, attempts: int = 5) -> None:
+    async def open(self, url: str, after: int | None = None, attempts: int = 5) -> None:
         """Connect until the server has answered (hello, or roster on a resumption); a
         connection closed before that is counted and tried again, as a browser would."""
         for attempt in range(attempts):
             with contextlib.suppress(OSError, TimeoutError, InvalidHandshake):
-                await self.connect(base, after=after)
-                ready = asyncio.ensure_future(self.ready.wait())
-                assert self.reader is not None
-                await asyncio.wait({ready, self.reader}, return_when=asyncio.FIRST_COMPLETED)
+                await self.connect(url, after=after)
+                assert self.wire is not None
+                ready: asyncio.Future[Any] = asyncio.ensure_future(self.ready.wait())
+                closed: asyncio.Future[Any] = asyncio.shield(self.wire.closed)
+                await asyncio.wait(
+                    {ready, closed}, timeout=300, return_when=asyncio.FIRST_COMPLETED
+                )
+                ready.cancel()
                 if self.ready.is_set():
                     return
-                ready.cancel()
             self.failed_opens += 1
             await self.disconnect()
             await asyncio.sleep(1 + attempt)
@@ -455,12 +533,9 @@ class Client:
         raise RuntimeError(f"client {self.index} could not connect in {attempts} attempts")
 
     async def disconnect(self) -> None:
-        ws, reader = self.ws, self.reader
-        self.ws = self.reader = None
-        if ws is not None:
-            await ws.close()
-        if reader is not None:
-            await reader
+        wire, self.wire = self.wire, None
+        if wire is not None:
+            await wire.close()
 
 
 async def bounded(jobs: Iterable[Callable[[], Awaitable[Any]]], limit: int) -> list[Any]:
@@ -507,7 +582,7 @@ async def connect_all(clients: list[Client], url: str, limit: int) -> float:
             failed = sum(c.failed_opens for c in clients)
             say(f"  {done} connected ({time.monotonic() - started:.1f} s, {failed} failed tries)")
 
-    await bounded([lambda c=c: one(c) for c in clients], limit)
+    await bounded([partial(one, c) for c in clients], limit)
     return time.monotonic() - started
 
 
@@ -614,11 +689,16 @@ class Chair:
 
 
 async def run_changes(
-    chair: Chair, clients: list[Client], count: int, gap: float, label: str
+    chair: Chair,
+    clients: list[Client],
+    count: int,
+    gap: float,
+    label: str,
+    reinscribe: bool = False,
 ) -> list[Change]:
-    """``count`` changes one after the other, each once every live client has the previous;
-    after each, the speaker who lost the floor is inscribed again (and that is delivered too,
-    before the pause)."""
+    """``count`` changes one after the other, each once every live client has the previous
+    (the next in line is given the floor; with ``reinscribe``, the speaker who lost it is then
+    inscribed again, and that is delivered too before the pause)."""
     changes = []
     for i in range(count):
         change, events = await chair.give()
@@ -626,7 +706,7 @@ async def run_changes(
             say(f"  {label}: change {i + 1} not delivered to every client within 30 s")
         changes.append(change)
         given = next(e for e in events if e["event"]["kind"] == "floor_given")
-        if chair.speaker is not None:
+        if reinscribe and chair.speaker is not None:
             inscribed = await chair.post("/floor/requests", {"attendee_id": chair.speaker})
             await wait_delivered(clients, inscribed[-1]["seq"], 30)
         chair.speaker = given["event"]["attendee_id"]
@@ -690,20 +770,22 @@ def server_sockets(port: int) -> int:
     return len([line for line in out.splitlines() if line.strip()])
 
 
-def send_queue_bytes(port: int, peers: set[int]) -> list[int]:
-    """Bytes waiting in the server's send queue towards each of ``peers`` (client ports)."""
+def socket_states(port: int, peers: set[int]) -> list[str]:
+    """The server's side of its TCP connections to ``peers`` (client ports): each one's state
+    and the bytes waiting in its send queue, as ``ss`` shows them."""
     out = subprocess.run(  # noqa: S603
-        ["ss", "-Htn", f"( sport = :{port} )"],  # noqa: S607
+        ["ss", "-Htan", f"( sport = :{port} )"],  # noqa: S607
         capture_output=True,
         text=True,
         check=False,
     ).stdout
-    queued = []
+    states = []
     for line in out.splitlines():
         parts = line.split()
-        if len(parts) >= 5 and int(parts[-1].rsplit(":", 1)[1]) in peers:
-            queued.append(int(parts[2]))
-    return queued
+        peer = parts[4].rsplit(":", 1)[-1] if len(parts) >= 5 else ""
+        if peer.isdigit() and int(peer) in peers:
+            states.append(f"{parts[0]} {parts[2]} B")
+    return states or ["none"]
 
 
 async def churn_phase(
@@ -713,34 +795,40 @@ async def churn_phase(
     seconds: float,
     rate: float,
     interval: float,
+    drain: float,
 ) -> dict[str, Any]:
-    """Floor changes every ``interval`` s while ``rate`` of the clients a second reconnect."""
+    """For ``seconds``: a floor change every ``interval`` s (and the previous speaker inscribed
+    again), while every second ``rate`` of the clients leave, stay away 0.2-1 s and come back
+    with ``?after=``. Then at most ``drain`` s for the reconnections under way to finish."""
     stop = time.monotonic() + seconds
     changes: list[Change] = []
     busy: set[int] = set()
     bounces: set[asyncio.Task[None]] = set()
     resume_times: list[float] = []
     failures: list[str] = []
+    started = 0
 
     async def bounce(client: Client, delay: float, offline: float) -> None:
         try:
             await asyncio.sleep(delay)
             await client.disconnect()
             await asyncio.sleep(offline)
-            started = time.monotonic()
+            began = time.monotonic()
             await client.open(url, after=client.last)
-            resume_times.append(time.monotonic() - started)
-        except Exception as err:
+            resume_times.append(time.monotonic() - began)
+        except Exception as err:  # counted and reported
             failures.append(f"{type(err).__name__}: {err}")
         finally:
             busy.discard(client.index)
 
     async def churner() -> None:
+        nonlocal started
         per_second = round(rate * len(clients))
         while time.monotonic() < stop:
             idle = [c for c in clients if c.index not in busy and c.live]
             for client in random.sample(idle, min(per_second, len(idle))):
                 busy.add(client.index)
+                started += 1
                 task = asyncio.create_task(
                     bounce(client, random.uniform(0, 1), random.uniform(0.2, 1.0))
                 )
@@ -760,22 +848,26 @@ async def churn_phase(
                 say(f"  churn: {len(changes)} changes, {len(resume_times)} reconnections")
             await asyncio.sleep(interval * random.uniform(0.5, 1.5))
 
-    started = time.monotonic()
     await asyncio.gather(churner(), floor())
     say(
-        f"churn: floor changes over after {time.monotonic() - started:.1f} s; "
+        f"churn: {len(changes)} changes and {len(resume_times)} reconnections in {seconds:.0f} s; "
         f"{len(bounces)} reconnections still under way"
     )
+    began = time.monotonic()
     if bounces:
-        await asyncio.wait(set(bounces), timeout=300)
+        await asyncio.wait(set(bounces), timeout=drain)
+    unfinished = len(bounces)
+    for task in list(bounces):
+        task.cancel()
     last_seq = max(c.last for c in clients)
-    delivered = await wait_delivered(clients, last_seq, 60)
+    await wait_delivered(clients, last_seq, 30)
     return {
         "changes": changes,
         "resume_times": resume_times,
         "failures": failures,
-        "late": time.monotonic() - started - seconds,
-        "all_delivered": delivered,
+        "started": started,
+        "unfinished": unfinished,
+        "drain": time.monotonic() - began,
     }
 
 
@@ -795,31 +887,28 @@ def profile_top(path: Path, limit: int = 25) -> str:
 
 
 async def bare_phase(
-    server: Server, clients: list[Client], replay: list[list[str]], gap: float, limit: int
-) -> tuple[list[Change], float]:
+    server: Server, clients: list[Client], replay: list[list[str]], gap: float, label: str
+) -> list[Change]:
+    """Each change's messages broadcast by the bare server, one change at a time, as Summitry
+    had them (pacing as in phase 1)."""
     from websockets.asyncio.client import connect
 
-    url = f"ws://127.0.0.1:{server.port}/ws"
-    connect_s = await connect_all(clients, url, limit)
-    say(f"bare: {len(clients)} clients connected in {connect_s:.1f} s")
     changes = []
     async with connect(f"ws://127.0.0.1:{server.port}/control", max_size=2**24) as control:
         for i, texts in enumerate(replay):
-            seqs = [
-                e["seq"] for t in texts for e in json.loads(t.replace(AT_MARK, now_at()))["events"]
-            ]
+            seqs = [e["seq"] for t in texts for e in json.loads(t)["events"]]
             for client in clients:
                 client.last = seqs[0] - 1
             sent = time.time()
             await control.send(json.dumps(texts))
             answer = json.loads(await control.recv())
             if not await wait_delivered(clients, seqs[-1], 30):
-                say(f"  bare: change {i + 1} not delivered to every client within 30 s")
+                say(f"  {label}: change {i + 1} not delivered to every client within 30 s")
             changes.append(Change(sent, seqs[0], seqs[-1], parse_at(answer["at"])))
             if (i + 1) % 20 == 0:
-                say(f"  bare: {i + 1}/{len(replay)} changes")
+                say(f"  {label}: {i + 1}/{len(replay)} changes")
             await asyncio.sleep(gap * random.uniform(0.5, 1.5))
-    return changes, connect_s
+    return changes
 
 
 def machine() -> dict[str, Any]:
@@ -840,6 +929,35 @@ def machine() -> dict[str, Any]:
 # --- the run -----------------------------------------------------------------------------------
 
 
+async def drop_slow(
+    chair: Chair, keep: list[Client], slow: int, server: Server, cycles: int
+) -> dict[str, Any]:
+    """Close and reopen the item (every head inscribed again: about 200 events a commit) until
+    the hub has dropped the ``slow`` subscribers, or ``cycles`` times; ``keep`` are the clients
+    still connected, whose delivery of each burst is timed."""
+    bursts = []
+    for cycle in range(cycles):
+        await chair.post("/floor/items/close")
+        sent = time.time()
+        opened = await chair.post("/floor/items/1/open", {"inscribe_all": True})
+        last = opened[-1]
+        await wait_delivered(keep, last["seq"], 120)
+        done = max(c.got[last["seq"]][0] for c in keep if last["seq"] in c.got)
+        bursts.append(
+            {
+                "events": len(opened),
+                "from_at_ms": round((done - parse_at(last["at"])) * 1000, 1),
+                "from_request_ms": round((done - sent) * 1000, 1),
+            }
+        )
+        drops = len(server_log_lines(server, "dropped a slow live subscriber"))
+        say(f"  burst {cycle + 1}: {len(opened)} events, the hub has dropped {drops} so far")
+        if drops >= slow:
+            break
+    chair.speaker = None
+    return {"bursts": bursts, "last_seq": max(c.last for c in keep)}
+
+
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
     from summitry import schema
 
@@ -850,6 +968,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="summitry-fanout-"))
     result: dict[str, Any] = {"machine": machine(), "load_before": load_average()}
     say(f"machine {result['machine']}, load {result['load_before']}; working in {workdir}")
+    compression = args.compression == "deflate"
+    bench_started = time.monotonic()
 
     url = f"sqlite+aiosqlite:///{workdir / 'summitry.db'}"
     started = time.monotonic()
@@ -866,11 +986,11 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     if profile_out:
         extra += ["--profile-out", str(profile_out)]
     summitry = start_server("summitry", workdir, extra)
-    bare: Server | None = None
     slow_sockets: list[socket.socket] = []
     clients: list[Client] = []
     try:
         await wait_until_listening(summitry)
+        pid = summitry.process.pid
         base = f"http://127.0.0.1:{summitry.port}"
         chair = Chair(base, fixture.engagement_id)
         await chair.sign_in(fixture.secretary_email)
@@ -881,38 +1001,43 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         say(f"{len(cookies)} invitations opened in {time.monotonic() - started:.1f} s")
         path = f"/api/v1/engagements/{fixture.engagement_id}/live/ws"
         ws_url = f"ws://127.0.0.1:{summitry.port}{path}"
-        clients = [Client(i, cookie) for i, cookie in enumerate(cookies)]
+        clients = [Client(i, cookie, compression) for i, cookie in enumerate(cookies)]
         clients[0].keep = {}
-        cpu0 = cpu_seconds(summitry.process.pid)
+        cpu0 = cpu_seconds(pid)
         connect_s = await connect_all(clients, ws_url, args.connect_concurrency)
-        result["summitry_connect_s"] = round(connect_s, 1)
-        result["summitry_connect_cpu_s"] = round(cpu_seconds(summitry.process.pid) - cpu0, 1)
-        say(
-            f"summitry: {len(clients)} clients connected in {connect_s:.1f} s "
-            f"(server CPU {result['summitry_connect_cpu_s']} s)"
-        )
+        result["summitry_connect"] = {
+            "seconds": round(connect_s, 1),
+            "server_cpu_s": round(cpu_seconds(pid) - cpu0, 1),
+        }
+        say(f"summitry: {len(clients)} clients connected: {result['summitry_connect']}")
 
         # The chair opens the item once everyone is there: every head inscribed at once.
+        sent = time.time()
         opened = await chair.post("/floor/items/1/open", {"inscribe_all": True})
         if not await wait_delivered(clients, opened[-1]["seq"], 120):
             say("the opening of the item did not reach every client within 120 s")
-        say(f"item opened: {len(opened)} events delivered to every client")
+        result["item_opened"] = {
+            "events": len(opened),
+            "all_clients_from_request_s": round(
+                max(c.got[opened[-1]["seq"]][0] for c in clients) - sent, 2
+            ),
+        }
+        say(f"item opened: {result['item_opened']}")
 
         # 1. Summitry, 1,000 clients.
         await run_changes(chair, clients, args.warmup, args.gap, "warm-up")
-        cpu0 = cpu_seconds(summitry.process.pid)
+        cpu0 = cpu_seconds(pid)
         main_changes = await run_changes(chair, clients, args.changes, args.gap, "summitry")
-        main = measure(main_changes, clients)
-        result["summitry"] = main.as_json()
-        result["summitry"]["server_cpu_s"] = round(cpu_seconds(summitry.process.pid) - cpu0, 1)
+        result["summitry"] = measure(main_changes, clients).as_json()
+        result["summitry"]["server_cpu_s"] = round(cpu_seconds(pid) - cpu0, 1)
         say(f"summitry: {json.dumps(result['summitry'])}")
 
         # 2. Quiet.
         if args.quiet > 0:
             say(f"quiet: {args.quiet:.0f} s without an event")
-            cpu0 = cpu_seconds(summitry.process.pid)
+            cpu0 = cpu_seconds(pid)
             await asyncio.sleep(args.quiet)
-            quiet_cpu = cpu_seconds(summitry.process.pid) - cpu0
+            quiet_cpu = cpu_seconds(pid) - cpu0
             after = await run_changes(chair, clients, 5, 1.0, "after quiet")
             result["quiet"] = {
                 "seconds": args.quiet,
@@ -922,21 +1047,22 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             say(f"quiet: {json.dumps(result['quiet'])}")
 
         # 3. Slow clients.
+        slow_ports: set[int] = set()
         if args.slow > 0:
+            slow_from = max(c.last for c in clients)
             slow_sockets = [
                 await slow_connection(summitry.port, path, clients[i].cookie or "")
                 for i in range(args.slow)
             ]
             slow_ports = {s.getsockname()[1] for s in slow_sockets}
             await asyncio.sleep(1)
-            cpu0 = cpu_seconds(summitry.process.pid)
-            slow_changes = await run_changes(chair, clients, args.changes, args.gap, "slow")
-            slowed = measure(slow_changes, clients)
+            cpu0 = cpu_seconds(pid)
+            slow_changes = await run_changes(chair, clients, args.slow_changes, args.gap, "slow")
             result["slow"] = {
                 "slow_clients": args.slow,
-                "others": slowed.as_json(),
-                "server_cpu_s": round(cpu_seconds(summitry.process.pid) - cpu0, 1),
-                "server_send_queue_bytes": send_queue_bytes(summitry.port, slow_ports),
+                "others": measure(slow_changes, clients).as_json(),
+                "server_cpu_s": round(cpu_seconds(pid) - cpu0, 1),
+                "server_side_after_changes": socket_states(summitry.port, slow_ports),
             }
             say(f"slow: {json.dumps(result['slow'])}")
 
@@ -946,40 +1072,35 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                 f"churn: {args.churn_seconds:.0f} s, {args.churn_rate:.0%} of the clients a second "
                 f"reconnect with ?after=, a change every ~{args.churn_interval} s"
             )
-            cpu0 = cpu_seconds(summitry.process.pid)
+            cpu0 = cpu_seconds(pid)
             churn = await churn_phase(
-                chair, clients, ws_url, args.churn_seconds, args.churn_rate, args.churn_interval
+                chair,
+                clients,
+                ws_url,
+                args.churn_seconds,
+                args.churn_rate,
+                args.churn_interval,
+                args.churn_drain,
             )
             figures = measure(churn["changes"], clients)
             final = max(c.last for c in clients)
-            behind = sum(1 for c in clients if c.last != final)
             result["churn"] = {
                 **figures.as_json(),
-                "missed": sum(c.missed for c in clients) + behind,
+                "missed": sum(c.missed for c in clients),
                 "duplicated": sum(c.duplicated for c in clients),
+                "behind_at_end": sum(1 for c in clients if c.live and c.last != final),
                 "fresh_hellos": sum(c.fresh_hellos for c in clients),
-                "reconnections": len(churn["resume_times"]),
+                "reconnections_started": churn["started"],
+                "reconnections_done": len(churn["resume_times"]),
+                "reconnections_unfinished": churn["unfinished"],
                 "reconnection_failures": len(churn["failures"]),
                 "failure_examples": churn["failures"][:3],
                 "resume": summary(churn["resume_times"]),
-                "finished_late_s": round(churn["late"], 1),
-                "server_cpu_s": round(cpu_seconds(summitry.process.pid) - cpu0, 1),
+                "drain_s": round(churn["drain"], 1),
+                "server_cpu_s": round(cpu_seconds(pid) - cpu0, 1),
                 "last_seq": final,
             }
             say(f"churn: {json.dumps(result['churn'])}")
-
-        if slow_sockets:
-            drops = server_log_lines(summitry, "dropped a slow live subscriber")
-            result.setdefault("slow", {})["dropped_by_hub"] = len(drops)
-            result["slow"]["drop_log_times"] = [line[:23] for line in drops[:3]]
-            result["slow"]["server_send_queue_bytes_end"] = send_queue_bytes(
-                summitry.port, {s.getsockname()[1] for s in slow_sockets}
-            )
-            result["slow"]["server_connections_before_close"] = server_sockets(summitry.port)
-            say(
-                f"slow: the hub dropped {len(drops)} subscribers; server holds "
-                f"{result['slow']['server_connections_before_close']} connections"
-            )
 
         result["summitry_checks"] = {
             "missed": sum(c.missed for c in clients),
@@ -988,36 +1109,66 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             "failed_opens": sum(c.failed_opens for c in clients),
         }
         replay = texts_of(clients[0], main_changes)
+
+        # 5. The slow clients dropped: bursts, with 50 clients left.
+        if slow_sockets:
+            keep, others = clients[:50], clients[50:]
+            await bounded([c.disconnect for c in others], 100)
+            demo = await drop_slow(chair, keep, args.slow, summitry, args.drop_cycles)
+            drops = server_log_lines(summitry, "dropped a slow live subscriber")
+            result["slow"].update(
+                {
+                    "events_after_they_stopped_reading": demo["last_seq"] - slow_from,
+                    "bursts_with_50_clients": demo["bursts"],
+                    "dropped_by_hub": len(drops),
+                    "drop_log": [line[:23] for line in drops[:2]],
+                    "server_side_at_end": socket_states(summitry.port, slow_ports),
+                }
+            )
+            say(f"slow: {json.dumps(result['slow'])}")
         await bounded([c.disconnect for c in clients], 100)
         for sock in slow_sockets:
             sock.close()
         await chair.close()
     finally:
         for client in clients:
-            if client.ws is not None:
-                client.ws.transport.abort()
+            if client.wire is not None and client.wire.transport is not None:
+                client.wire.transport.abort()
         summitry.stop()
     if profile_out is not None and profile_out.exists():
         say("profile of the Summitry server (cProfile, whole run):\n" + profile_top(profile_out))
 
-    # 5. Bare.
+    # 6. Bare: the same messages, then each change's events as one message.
     bare = start_server("bare", workdir, [])
     try:
         await wait_until_listening(bare)
-        bare_clients = [Client(i, None) for i in range(args.clients)]
+        bare_clients = [Client(i, None, compression) for i in range(args.clients)]
         await bare_phase_warmup(bare, replay[: args.warmup])
-        bare_changes, bare_connect_s = await bare_phase(
-            bare, bare_clients, replay, args.gap, args.connect_concurrency
-        )
+        url = f"ws://127.0.0.1:{bare.port}/ws"
+        connect_s = await connect_all(bare_clients, url, args.connect_concurrency)
+        say(f"bare: {len(bare_clients)} clients connected in {connect_s:.1f} s")
+        bare_changes = await bare_phase(bare, bare_clients, replay, args.gap, "bare")
         result["bare"] = measure(bare_changes, bare_clients).as_json()
-        result["bare_connect_s"] = round(bare_connect_s, 1)
         say(f"bare: {json.dumps(result['bare'])}")
+        batched = [[_batch(texts)] for texts in replay]
+        batched_changes = await bare_phase(bare, bare_clients, batched, args.gap, "bare, batched")
+        result["bare_one_message_per_change"] = measure(batched_changes, bare_clients).as_json()
+        say(f"bare, one message a change: {json.dumps(result['bare_one_message_per_change'])}")
         await bounded([c.disconnect for c in bare_clients], 100)
     finally:
         bare.stop()
     result["load_after"] = load_average()
     result["workdir"] = str(workdir)
+    result["run_s"] = round(time.monotonic() - bench_started)
     return result
+
+
+def _batch(texts: list[str]) -> str:
+    """The events of several ``events`` messages as one (as Starlette would write it)."""
+    events = [e for t in texts for e in json.loads(t)["events"]]
+    return json.dumps(
+        {"type": "events", "events": events}, separators=(",", ":"), ensure_ascii=False
+    )
 
 
 async def bare_phase_warmup(server: Server, replay: list[list[str]]) -> None:
@@ -1048,10 +1199,18 @@ def headline(result: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]
         "bare_p99_ms": bare["p99_ms"],
         "bare_max_ms": bare["max_ms"],
         "ratio_vs_floor": round(ratio, 2),
+        "bare_one_message_per_change_p95_ms": result.get("bare_one_message_per_change", {})
+        .get("all_clients_from_at", {})
+        .get("p95_ms"),
+        "compression": args.compression,
         "churn_missed": churn.get("missed"),
         "churn_duplicated": churn.get("duplicated"),
         "churn_p95_ms": churn.get("all_clients_from_at", {}).get("p95_ms"),
         "churn_p99_ms": churn.get("all_clients_from_at", {}).get("p99_ms"),
+        "churn_changes": churn.get("changes"),
+        "churn_reconnections": churn.get("reconnections_done"),
+        "churn_reconnections_unfinished": churn.get("reconnections_unfinished"),
+        "churn_resume_p95_ms": churn.get("resume", {}).get("p95_ms"),
         "slow_others_p95_ms": result.get("slow", {})
         .get("others", {})
         .get("all_clients_from_at", {})
@@ -1074,14 +1233,18 @@ def main() -> None:
     parser.add_argument(
         "--population", type=int, default=0, help="attendees (default: one per client)"
     )
-    parser.add_argument("--changes", type=int, default=60, help="measured changes per phase")
+    parser.add_argument("--changes", type=int, default=50, help="measured changes")
     parser.add_argument("--warmup", type=int, default=3, help="changes before, not counted")
-    parser.add_argument("--gap", type=float, default=0.2, help="mean pause between changes, s")
+    parser.add_argument("--gap", type=float, default=0.1, help="mean pause between changes, s")
     parser.add_argument("--quiet", type=float, default=20.0, help="quiet phase, s (0: none)")
     parser.add_argument("--slow", type=int, default=10, help="clients that never read")
     parser.add_argument("--churn-seconds", type=float, default=60.0)
     parser.add_argument("--churn-rate", type=float, default=0.05, help="share reconnecting a s")
     parser.add_argument("--churn-interval", type=float, default=0.25, help="s between changes")
+    parser.add_argument("--churn-drain", type=float, default=90.0, help="s to let them finish")
+    parser.add_argument("--slow-changes", type=int, default=30, help="changes measured with them")
+    parser.add_argument("--drop-cycles", type=int, default=12, help="most bursts to drop them")
+    parser.add_argument("--compression", choices=["deflate", "none"], default="deflate")
     parser.add_argument("--connect-concurrency", type=int, default=50)
     parser.add_argument(
         "--http-concurrency", type=int, default=1, help="invitations opened at once (SQLite!)"

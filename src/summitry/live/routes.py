@@ -338,7 +338,9 @@ class LiveConnection:
                     envelope = self.queue.get_nowait()
                 except asyncio.QueueEmpty:
                     try:
-                        envelope = await asyncio.wait_for(self.queue.get(), HEARTBEAT_SECONDS)
+                        # A timer, not the task per wait that ``wait_for`` makes on Python 3.11.
+                        async with asyncio.timeout(HEARTBEAT_SECONDS):
+                            envelope = await self.queue.get()
                     except TimeoutError:
                         if not await self._allowed():
                             return
@@ -402,8 +404,8 @@ class LiveConnection:
     async def _send_events(self, envelopes: list[EventEnvelope]) -> None:
         if not envelopes:
             return
-        unknown = {getattr(e.event, "attendee_id", None) for e in envelopes} - self.known - {None}
-        if unknown:
+        named = (getattr(e.event, "attendee_id", None) for e in envelopes)
+        if any(who is not None and who not in self.known for who in named):
             # Every connection meets the newcomer at once: they share one read of the roster.
             await self._send_roster()
         if len(envelopes) == 1:
