@@ -2,6 +2,7 @@
 
 from summitry.delegations.models import Delegation, Person
 from summitry.engagements.models import AgendaItem, Attendee, Engagement, Participation
+from summitry.interpretation.models import LanguageChannel
 from summitry.live.models import LiveEvent, MediaGrant
 from summitry.media.models import MediaRoom
 from summitry.security.models import Account, Invitation
@@ -13,6 +14,7 @@ __all__ = [
     "Delegation",
     "Engagement",
     "Invitation",
+    "LanguageChannel",
     "LiveEvent",
     "MediaGrant",
     "MediaRoom",

@@ -77,6 +77,8 @@ class Engagement(Base):
     precedence_language: Mapped[str] = mapped_column(String(16), default="en")
     precedence_lot: Mapped[str | None] = mapped_column(String(12))
     """The delegation drawn by lot to head the alphabetical order, if any."""
+    floor_level: Mapped[int] = mapped_column(Integer, default=18)
+    """How loud the floor stays under an interpretation, in percent of its own level."""
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -117,6 +119,8 @@ class Attendee(Base):
     engagement_id: Mapped[int] = mapped_column(ForeignKey("engagement.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="RESTRICT"))
     role: Mapped[Role] = mapped_column(_enum(Role))
+    booth: Mapped[str | None] = mapped_column(String(16))
+    """For an interpreter, the language of the booth they work in (they interpret into it)."""
 
     engagement: Mapped[Engagement] = relationship(back_populates="attendees")
     person: Mapped[Person] = relationship()

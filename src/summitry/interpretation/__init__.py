@@ -1,0 +1,1 @@
+"""Interpretation: booths, language channels, interpreters on air, listeners' choice."""
