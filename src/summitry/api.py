@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from summitry.delegations.routes import router as delegations_router
 from summitry.engagements.routes import router as engagements_router
 from summitry.floor.routes import router as floor_router
+from summitry.interpretation.routes import router as interpretation_router
 from summitry.live.routes import router as live_router
 from summitry.security.routes import router as security_router
 
@@ -46,3 +47,4 @@ router.include_router(delegations_router)
 router.include_router(engagements_router)
 router.include_router(live_router)
 router.include_router(floor_router)
+router.include_router(interpretation_router)

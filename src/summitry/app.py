@@ -23,7 +23,9 @@ from summitry.config import Settings
 from summitry.db import create_engine, create_sessionmaker
 from summitry.errors import SummitryError
 from summitry.floor.clock import FloorClock
+from summitry.interpretation.routing import ChannelRouter
 from summitry.live.hub import LiveHub
+from summitry.media.channels import LanguageChannels
 from summitry.media.meetings import JanusMeetingMedia, MediaSupervisor, janus_keys
 from summitry.media.rooms import MeetingRooms
 from summitry.media.server import JanusConfig, JanusProcess
@@ -84,6 +86,9 @@ def create_app(
         finally:
             if clock is not None:
                 await clock.stop()
+            channels = getattr(app.state, "channels", None)
+            if channels is not None:
+                await channels.stop()
             if supervisor is not None:
                 await supervisor.stop()
             if engine is not None:
@@ -235,6 +240,9 @@ def start_media(settings: Settings, app: FastAPI) -> MediaSupervisor:
     app.state.media_origin = public
     supervisor = MediaSupervisor(media, app.state.sessionmaker, app.state.hub, process)
     app.state.media_supervisor = supervisor
+    app.state.channels = ChannelRouter(
+        LanguageChannels(media.rooms), public, app.state.sessionmaker, app.state.hub
+    )
     return supervisor
 
 

@@ -156,7 +156,11 @@ async def test_room_lifecycle_and_refusals(
 ) -> None:
     info = await meeting_rooms.info()
     assert info["version_string"] == "1.1.2"
-    assert set(info["plugins"]) == {"janus.plugin.videoroom", "janus.plugin.audiobridge"}
+    assert set(info["plugins"]) == {
+        "janus.plugin.videoroom",
+        "janus.plugin.audiobridge",
+        "janus.plugin.streaming",
+    }
     assert set(info["transports"]) == {"janus.transport.websockets"}
 
     assert await meeting_rooms.room_exists(room.room_id)

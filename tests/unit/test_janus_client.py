@@ -373,8 +373,8 @@ def test_audio_mids_are_read_from_the_publishers_streams() -> None:
             {"id": 99, "streams": [{"type": "audio", "mid": "0"}]},
         ],
     }
-    assert _audio_mids_of(joined, 1234) == ["1"]
-    assert _audio_mids_of(joined, 5) == []
+    assert _audio_mids_of(joined).get(1234) == ["1"]
+    assert _audio_mids_of(joined).get(5, []) == []
 
 
 def test_the_private_janus_config_keeps_to_loopback_and_its_own_secrets(tmp_path: Path) -> None:
@@ -402,7 +402,12 @@ def test_the_private_janus_config_keeps_to_loopback_and_its_own_secrets(tmp_path
     for name in ("libjanus_http.so", "libjanus_mqtt.so", "libjanus_pfunix.so"):
         if (config.lib_dir / "transports" / name).exists():
             assert name in core.split("transports: {")[1].split("}")[0]
-    if (config.lib_dir / "plugins" / "libjanus_streaming.so").exists():
-        assert "libjanus_streaming.so" in core.split("plugins: {")[1].split("}")[0]
-    assert "libjanus_videoroom.so" not in core
+    if (config.lib_dir / "plugins" / "libjanus_sip.so").exists():
+        assert "libjanus_sip.so" in core.split("plugins: {")[1].split("}")[0]
+    for wanted in ("videoroom", "audiobridge", "streaming"):
+        assert f"libjanus_{wanted}.so" not in core
+    streaming = (config.config_dir / "janus.plugin.streaming.jcfg").read_text()
+    assert f'admin_key = "{config.room_admin_key}"' in streaming
+    assert 'rtp_port_range = "45000-49999"' in streaming
+    assert "mountpoint-" not in streaming  # no stock mountpoints
     assert oct(config.config_dir.stat().st_mode & 0o777) == "0o700"

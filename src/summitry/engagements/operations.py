@@ -241,9 +241,9 @@ async def remove_participant(db: AsyncSession, engagement: Engagement, code: str
 
 
 async def add_attendee(
-    db: AsyncSession, engagement: Engagement, person: Person, role: Role
+    db: AsyncSession, engagement: Engagement, person: Person, role: Role, booth: str | None = None
 ) -> Attendee:
-    """Invite a person of a participating delegation, in a role."""
+    """Invite a person of a participating delegation, in a role (an interpreter in a booth)."""
     if all(p.delegation_id != person.delegation_id for p in engagement.delegations):
         raise InvalidInput(
             f"{person.display_name}'s delegation does not take part; add the delegation first",
@@ -251,11 +251,29 @@ async def add_attendee(
         )
     if any(a.person_id == person.id for a in engagement.attendees):
         raise Conflict(f"{person.display_name} is already invited to this engagement")
-    attendee = Attendee(engagement_id=engagement.id, person_id=person.id, role=role)
+    if booth:
+        booth = _booth_language(engagement, role, booth)
+    attendee = Attendee(
+        engagement_id=engagement.id, person_id=person.id, role=role, booth=booth or None
+    )
     db.add(attendee)
     await db.commit()
     await db.refresh(attendee, ["person"])
     return attendee
+
+
+def _booth_language(engagement: Engagement, role: Role, booth: str) -> str:
+    if role is not Role.INTERPRETER:
+        raise InvalidInput("only an interpreter works in a booth", field="booth")
+    code = catalogue.check_language(booth, field="booth")
+    if code not in engagement.languages:
+        working = ", ".join(engagement.languages) or "none yet"
+        raise InvalidInput(
+            f"a booth interprets into a working language of the engagement ({working}); "
+            f"add {code} to its languages first",
+            field="booth",
+        )
+    return code
 
 
 async def remove_attendee(db: AsyncSession, engagement: Engagement, attendee_id: int) -> None:

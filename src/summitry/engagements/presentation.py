@@ -83,7 +83,9 @@ def engagement_out(engagement: Engagement, principal: Principal) -> EngagementOu
         ],
         details_withheld=not details,
         attendees=[
-            AttendeeOut(id=a.id, role=a.role, person=PersonOut.model_validate(a.person))
+            AttendeeOut(
+                id=a.id, role=a.role, person=PersonOut.model_validate(a.person), booth=a.booth
+            )
             for a in engagement.attendees
         ]
         if details

@@ -104,8 +104,13 @@ async def add_attendee(
     require_secretariat(principal)
     engagement = await operations.get_engagement(db, engagement_id)
     person = await get_person(db, data.person_id)
-    attendee = await operations.add_attendee(db, engagement, person, data.role)
-    return AttendeeOut(id=attendee.id, role=attendee.role, person=PersonOut.model_validate(person))
+    attendee = await operations.add_attendee(db, engagement, person, data.role, data.booth)
+    return AttendeeOut(
+        id=attendee.id,
+        role=attendee.role,
+        person=PersonOut.model_validate(person),
+        booth=attendee.booth,
+    )
 
 
 @router.delete("/{engagement_id}/attendees/{attendee_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -57,6 +57,12 @@ class ParticipationIn(InputModel):
 class AttendeeIn(InputModel):
     person_id: int = Field(ge=1, le=MAX_ID)
     role: Role = Role.DELEGATE
+    booth: str | None = Field(
+        default=None,
+        max_length=16,
+        description="For an interpreter: the working language they interpret into",
+        examples=["fr"],
+    )
 
 
 class AgendaIn(InputModel):
@@ -69,6 +75,7 @@ class AttendeeOut(BaseModel):
     id: int
     role: Role
     person: PersonOut
+    booth: str | None = None
 
 
 class AgendaItemOut(BaseModel):

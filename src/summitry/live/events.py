@@ -22,6 +22,14 @@ from summitry.floor.events import (
     SpeakersReordered,
     TimeExtended,
 )
+from summitry.interpretation.events import (
+    ChannelChosen,
+    FloorLanguageDeclared,
+    FloorLevelSet,
+    InterpreterLive,
+    RelayTaken,
+    SlowDownAsked,
+)
 
 
 class _Event(BaseModel):
@@ -109,7 +117,13 @@ LiveEventBody = Annotated[
     | SpeakersListClosed
     | RollCallOpened
     | RollCallAnswered
-    | RollCallClosed,
+    | RollCallClosed
+    | ChannelChosen
+    | InterpreterLive
+    | RelayTaken
+    | SlowDownAsked
+    | FloorLanguageDeclared
+    | FloorLevelSet,
     Field(discriminator="kind"),
 ]
 

@@ -49,6 +49,16 @@ class LiveHub:
         # id(envelope) -> (envelope, its message); holding the envelope keeps its id unique.
         self._encoded: OrderedDict[int, tuple[EventEnvelope, str]] = OrderedDict()
         self._flights: dict[Hashable, _Flight] = {}
+        self._taps: list[Callable[[int, EventEnvelope | None], None]] = []
+
+    def tap(self, listener: Callable[[int, EventEnvelope | None], None]) -> None:
+        """Call ``listener`` with every committed event of every engagement, and with ``None``
+        when an engagement's media changed without an event (someone began publishing)."""
+        self._taps.append(listener)
+
+    def media_changed(self, engagement_id: int) -> None:
+        for listener in self._taps:
+            listener(engagement_id, None)
 
     def subscribe(self, engagement_id: int) -> asyncio.Queue[EventEnvelope | None]:
         queue: asyncio.Queue[EventEnvelope | None] = asyncio.Queue(QUEUE_LIMIT)
@@ -62,6 +72,8 @@ class LiveHub:
 
     def publish(self, envelope: EventEnvelope) -> None:
         """Hand a committed event to every subscriber of its engagement."""
+        for listener in self._taps:
+            listener(envelope.engagement_id, envelope)
         for queue in list(self._subscribers.get(envelope.engagement_id, ())):
             try:
                 queue.put_nowait(envelope)

@@ -45,6 +45,8 @@ def roster(engagement: Engagement) -> list[dict[str, Any]]:
                 "name": a.person.delegation.name,
             },
             "role": a.role.value,
+            "language": a.person.language,
+            "booth": a.booth,
             "rank": rank,
         }
         for rank, a in enumerate(people)

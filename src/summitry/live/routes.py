@@ -124,6 +124,7 @@ async def published(
 ) -> Applied:
     """Tell Summitry the page's media is up, so that a mute in force is applied again."""
     await operations.published(db, principal, engagement_id, media_of(request))
+    request.app.state.hub.media_changed(engagement_id)
     return Applied(events=[])
 
 

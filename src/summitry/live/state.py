@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass, field
 
 from summitry.floor.state import FloorState
+from summitry.interpretation.state import InterpretationState
 from summitry.live.events import (
     Admitted,
     CameraSet,
@@ -43,8 +44,11 @@ class MeetingState:
     seq: int = 0
     locked: bool = False
     media_epoch: int = 0
+    removals: int = 0
+    """How many people were put out: whatever they were given to listen with is renewed."""
     participants: dict[int, ParticipantState] = field(default_factory=dict)
     floor: FloorState = field(default_factory=FloorState)
+    interpretation: InterpretationState = field(default_factory=InterpretationState)
 
     def apply(self, envelope: EventEnvelope) -> None:
         """Move the state forward by one event; events must come in order."""
@@ -66,15 +70,19 @@ class MeetingState:
             case Left(attendee_id=who):
                 person = self._of(who)
                 person.presence, person.muted = Presence.LEFT, True
+                self.interpretation.gone(who)
             case Removed(attendee_id=who):
                 person = self._of(who)
                 person.presence, person.muted = Presence.REMOVED, True
+                self.removals += 1
+                self.interpretation.gone(who)
             case MicrophoneSet(attendee_id=who, muted=muted):
                 self._of(who).muted = muted
             case CameraSet(attendee_id=who, on=on):
                 self._of(who).camera = on
             case _:
                 self.floor.apply(event, envelope.at)
+                self.interpretation.apply(event, envelope.at)
 
     def _of(self, attendee_id: int) -> ParticipantState:
         return self.participants.setdefault(attendee_id, ParticipantState())
@@ -93,6 +101,7 @@ class MeetingState:
                 for k, v in sorted(self.participants.items())
             },
             "floor": self.floor.as_json(),
+            "interpretation": self.interpretation.as_json(),
         }
 
 

@@ -246,16 +246,24 @@ class MeetingRooms:
         return bool(mids)
 
     async def _audio_mids(self, room_id: int, secret: str, participant_id: int) -> list[str]:
-        # ``moderate`` needs the mid of the publisher's audio, which only participants are
-        # told: join for a moment with the server's own token, read the publishers, leave.
+        return (await self.publishers(room_id, secret)).get(participant_id, [])
+
+    async def attach(self, plugin: str) -> Handle:
+        """A handle of our own on ``plugin``, in the management session (gone if Janus goes)."""
         await self._management()
         session = self._session
         if session is None:
             raise MediaUnavailable("the media server does not answer")
         try:
-            handle = await session.attach(VIDEOROOM)
+            return await session.attach(plugin)
         except JanusClientError as err:
             raise MediaUnavailable(f"the media server does not answer: {err}") from err
+
+    async def publishers(self, room_id: int, secret: str) -> dict[int, list[str]]:
+        """Each publisher's feed number and the mids of its audio; empty if no such room."""
+        # Only participants are told the streams: join for a moment with the server's own
+        # token, read the publishers, leave.
+        handle = await self.attach(VIDEOROOM)
         try:
             joined = await handle.message(
                 {
@@ -270,14 +278,53 @@ class MeetingRooms:
                 await handle.message({"request": "leave"})
         except JanusError as err:
             if err.code == NO_SUCH_ROOM:
-                return []
+                return {}
             raise MediaUnavailable(f"the media server refused a join: {err}") from err
         except JanusUnavailable as err:
             raise MediaUnavailable(f"the media server does not answer: {err}") from err
         finally:
             with contextlib.suppress(JanusClientError):
                 await handle.detach()
-        return _audio_mids_of(joined.data, participant_id)
+        return _audio_mids_of(joined.data)
+
+    async def forward_audio(
+        self, room_id: int, secret: str, publisher_id: int, mid: str, port: int, pt: int
+    ) -> int | None:
+        """Send a publisher's audio as plain RTP to ``127.0.0.1:port``; the forwarder's id, or
+        None if the publisher has gone."""
+        body: JSON = {
+            "request": "rtp_forward",
+            "room": room_id,
+            "secret": secret,
+            "publisher_id": publisher_id,
+            "host": "127.0.0.1",
+            "host_family": "ipv4",
+            "streams": [{"mid": mid, "port": port, "pt": pt}],
+        }
+        if self.admin_key is not None:
+            body["admin_key"] = self.admin_key
+        reply = await self._request(body, tolerate=frozenset({NO_SUCH_ROOM, NO_SUCH_PARTICIPANT}))
+        if reply is None:
+            return None
+        for stream in reply.get("forwarders", []):
+            if isinstance(stream, dict) and "stream_id" in stream:
+                return int(stream["stream_id"])
+        return None
+
+    async def stop_forward(
+        self, room_id: int, secret: str, publisher_id: int, stream_id: int
+    ) -> None:
+        """Stop a forwarder; one already gone with its publisher is fine."""
+        body: JSON = {
+            "request": "stop_rtp_forward",
+            "room": room_id,
+            "secret": secret,
+            "publisher_id": publisher_id,
+            "stream_id": stream_id,
+        }
+        if self.admin_key is not None:
+            body["admin_key"] = self.admin_key
+        await self._request(body, tolerate=frozenset({NO_SUCH_ROOM, NO_SUCH_PARTICIPANT}))
 
     async def participants(self, room_id: int) -> list[Participant]:
         """Who is in the room now; empty if Janus has no such room."""
@@ -289,15 +336,16 @@ class MeetingRooms:
         return [_participant(p) for p in listed if isinstance(p, dict)]
 
 
-def _audio_mids_of(joined: JSON, participant_id: int) -> list[str]:
-    for publisher in joined.get("publishers", []):
-        if isinstance(publisher, dict) and publisher.get("id") == participant_id:
-            return [
-                str(s["mid"])
-                for s in publisher.get("streams", [])
-                if isinstance(s, dict) and s.get("type") == "audio" and "mid" in s
-            ]
-    return []
+def _audio_mids_of(joined: JSON) -> dict[int, list[str]]:
+    return {
+        int(publisher["id"]): [
+            str(s["mid"])
+            for s in publisher.get("streams", [])
+            if isinstance(s, dict) and s.get("type") == "audio" and "mid" in s
+        ]
+        for publisher in joined.get("publishers", [])
+        if isinstance(publisher, dict) and "id" in publisher
+    }
 
 
 def _participant(data: dict[str, Any]) -> Participant:

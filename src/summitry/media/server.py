@@ -87,9 +87,11 @@ class JanusConfig:
     """UDP ports for AudioBridge plain-RTP legs (telephony); must not overlap the above."""
     plain_rtp_ip: str = "127.0.0.1"
     """Address AudioBridge binds plain-RTP legs to and announces in ``join`` replies."""
+    channel_port_range: tuple[int, int] = (45000, 49999)
+    """UDP ports where Streaming mountpoints take in the language channels' mixes."""
     ice_enforce_list: str | None = None
     """Gather ICE candidates only on this interface (None: all but the ignored ones)."""
-    plugins: tuple[str, ...] = ("videoroom", "audiobridge")
+    plugins: tuple[str, ...] = ("videoroom", "audiobridge", "streaming")
     debug_level: int = 3
     lib_dir: Path = field(default_factory=default_lib_dir)
 
@@ -210,9 +212,12 @@ class JanusConfig:
         # No stock rooms: Summitry creates every room through the API, with its own secret.
         general: dict[str, str | int | bool | None] = {
             "admin_key": self.room_admin_key,
-            "lock_rtp_forward": True,
             "events": False,
         }
+        if plugin == "streaming":
+            general.update(rtp_port_range=_range(self.channel_port_range))
+        else:
+            general.update(lock_rtp_forward=True)
         if plugin == "audiobridge":
             general.update(
                 lock_play_file=True,

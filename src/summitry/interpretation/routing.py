@@ -1,0 +1,214 @@
+"""Routing the audio of interpretation on Janus, following the meeting's log.
+
+Per booth, a language channel (``media.channels``): the floor comes in at the floor's level
+(at full level where the speaker speaks the channel's own language), the interpreter on the
+air speaks, listeners receive the mix. The router keeps Janus in line with the log: when
+someone begins publishing, leaves or is removed, when the floor or its language changes, when
+Janus comes back after a crash. It reads the log; it never writes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from summitry.engagements.operations import get_engagement
+from summitry.errors import SummitryError
+from summitry.interpretation.booths import booths_of, floor_language, floor_level
+from summitry.interpretation.models import LanguageChannel
+from summitry.live import operations as live
+from summitry.live.events import EventEnvelope
+from summitry.live.hub import LiveHub
+from summitry.live.models import MediaGrant
+from summitry.media.channels import ChannelSpec, LanguageChannels, listening_pin
+from summitry.media.rooms import media_room_for, new_room_id, new_room_secret
+
+logger = logging.getLogger(__name__)
+
+FOLLOWED = frozenset(
+    {
+        "admitted",
+        "left",
+        "removed",
+        "floor_given",
+        "floor_released",
+        "floor_language_declared",
+        "floor_level_set",
+        "media_restored",
+    }
+)
+"""Events after which Janus may no longer match the log."""
+
+
+@dataclass(frozen=True)
+class ChannelAccess:
+    """What one admitted person's page needs to listen to the channels, or speak into one."""
+
+    server_url: str
+    channels: list[tuple[str, int, str]]
+    """(language, mountpoint, PIN) of every channel."""
+    booth: tuple[str, int, str, int] | None
+    """For an interpreter: (language, AudioBridge room, token, participant id)."""
+
+
+async def channel_for(db: AsyncSession, engagement_id: int, language: str) -> LanguageChannel:
+    """The channel's record, made with a fresh number and secret on first use."""
+    query = select(LanguageChannel).where(
+        LanguageChannel.engagement_id == engagement_id, LanguageChannel.language == language
+    )
+    found = await db.scalar(query)
+    if found is not None:
+        return found
+    channel = LanguageChannel(
+        engagement_id=engagement_id,
+        language=language,
+        janus_room_id=new_room_id(),
+        secret=new_room_secret(),
+    )
+    try:
+        async with db.begin_nested():
+            db.add(channel)
+    except IntegrityError:
+        made = await db.scalar(query)
+        if made is None:
+            raise
+        return made
+    return channel
+
+
+class ChannelRouter:
+    """Keeps every engagement's language channels on Janus as its log says they should be."""
+
+    def __init__(
+        self,
+        channels: LanguageChannels,
+        public_url: str,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        hub: LiveHub,
+    ) -> None:
+        self.channels = channels
+        self.public_url = public_url
+        self.sessionmaker = sessionmaker
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._due: set[int] = set()
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        hub.tap(self._heard)
+
+    def _lock(self, engagement_id: int) -> asyncio.Lock:
+        return self._locks.setdefault(engagement_id, asyncio.Lock())
+
+    def _heard(self, engagement_id: int, envelope: EventEnvelope | None) -> None:
+        if envelope is None or envelope.event.kind in FOLLOWED:
+            self.follow(engagement_id)
+
+    def follow(self, engagement_id: int) -> None:
+        """Bring Janus in line with the log soon (once, however often this is called)."""
+        self._due.add(engagement_id)
+        if engagement_id not in self._tasks:
+            task = asyncio.create_task(self._catch_up(engagement_id), name="channel router")
+            self._tasks[engagement_id] = task
+
+    async def _catch_up(self, engagement_id: int) -> None:
+        try:
+            while engagement_id in self._due:
+                self._due.discard(engagement_id)
+                try:
+                    async with self.sessionmaker() as db:
+                        await self.open(db, engagement_id)
+                except SummitryError as err:
+                    logger.warning("channels of engagement %s: %s", engagement_id, err)
+                except Exception:  # one meeting's failure must not stop the others'
+                    logger.exception("channels of engagement %s failed", engagement_id)
+        finally:
+            self._tasks.pop(engagement_id, None)
+
+    async def stop(self) -> None:
+        for task in list(self._tasks.values()):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def open(self, db: AsyncSession, engagement_id: int) -> list[ChannelSpec]:
+        """Make the engagement's channels on Janus if needed and feed them the floor."""
+        async with self._lock(engagement_id):
+            return await self._open(db, engagement_id)
+
+    async def _open(self, db: AsyncSession, engagement_id: int) -> list[ChannelSpec]:
+        engagement = await get_engagement(db, engagement_id)
+        booths = booths_of(engagement)
+        if not booths:
+            return []
+        state = await live.meeting_state(db, engagement_id)
+        room = await media_room_for(db, engagement_id)
+        grants = {
+            g.attendee_id: g
+            for g in await db.scalars(
+                select(MediaGrant).where(MediaGrant.engagement_id == engagement_id)
+            )
+        }
+        rows = [await channel_for(db, engagement_id, booth.language) for booth in booths]
+        await db.commit()
+        specs = []
+        for booth, row in zip(booths, rows, strict=True):
+            tokens = sorted(grants[a.id].token for a in booth.interpreters if a.id in grants)
+            spec = ChannelSpec(
+                row.janus_room_id,
+                row.secret,
+                booth.language,
+                tuple(tokens),
+                listening_pin(row.secret, state.removals),
+            )
+            await self.channels.ensure(spec)
+            specs.append(spec)
+        publishers = await self.channels.rooms.publishers(room.janus_room_id, room.secret)
+        speaking = floor_language(engagement, state)
+        level = floor_level(engagement, state)
+        for spec in specs:
+            volume = 100 if spec.language == speaking else level
+            await self.channels.feed_floor(
+                spec, room.janus_room_id, room.secret, publishers, volume
+            )
+        return specs
+
+    async def access(self, db: AsyncSession, engagement_id: int, attendee_id: int) -> ChannelAccess:
+        """The channels an admitted person may listen to, and the booth they may speak into."""
+        specs = await self.open(db, engagement_id)
+        engagement = await get_engagement(db, engagement_id)
+        grant = await db.scalar(
+            select(MediaGrant).where(
+                MediaGrant.engagement_id == engagement_id, MediaGrant.attendee_id == attendee_id
+            )
+        )
+        booth = None
+        for spec in specs:
+            interprets = any(
+                a.id == attendee_id and a.booth == spec.language for a in engagement.attendees
+            )
+            if interprets and grant is not None:
+                booth = (spec.language, spec.room_id, grant.token, grant.feed_id)
+        return ChannelAccess(
+            self.public_url,
+            [(s.language, s.room_id, s.pin) for s in specs],
+            booth,
+        )
+
+    async def set_on_air(
+        self, db: AsyncSession, engagement_id: int, language: str, attendee_id: int, on_air: bool
+    ) -> None:
+        """Open or close one interpreter's microphone in their booth's channel, in Janus."""
+        grant = await db.scalar(
+            select(MediaGrant).where(
+                MediaGrant.engagement_id == engagement_id, MediaGrant.attendee_id == attendee_id
+            )
+        )
+        if grant is None:
+            return  # not in the meeting: nothing of theirs reaches Janus
+        row = await channel_for(db, engagement_id, language)
+        spec = ChannelSpec(row.janus_room_id, row.secret, language)
+        await self.channels.set_on_air(spec, grant.feed_id, on_air)
