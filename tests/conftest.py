@@ -202,12 +202,15 @@ def make_invitee(
     """A client that has opened a fresh invitation to ``engagement`` as ``role``."""
 
     async def make(
-        engagement: Engagement, role: Role = Role.DELEGATE, code: str | None = None
+        engagement: Engagement,
+        role: Role = Role.DELEGATE,
+        code: str | None = None,
+        booth: str | None = None,
     ) -> tuple[httpx.AsyncClient, Attendee, str]:
         code = code or engagement.delegations[0].delegation.code
         person = await make_person(code)
         engagement = await get_engagement(db, engagement.id)
-        attendee = await add_attendee(db, engagement, person, role)
+        attendee = await add_attendee(db, engagement, person, role, booth)
         engagement = await get_engagement(db, engagement.id)
         issued = await issue_invitation(db, engagement, attendee.id, days=14)
         invited = make_client()

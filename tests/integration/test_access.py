@@ -53,6 +53,7 @@ SECRETARIAT = "secretariat"  # the host's secretariat only
 FOLLOWER = "follower"  # like a reader, but not the press where details are withheld
 SPEAKER = "speaker"  # a follower who may take the floor: not an interpreter, not the press
 CHAIR = "chair"  # the chair, or the secretariat for the chair
+INTERPRETER = "interpreter"  # an interpreter in a booth: nobody in these fixtures has one
 
 PAST_ACCESS = None
 """``ok`` of a row whose answer depends on the meeting (an item open, someone speaking):
@@ -98,6 +99,7 @@ class World:
 
 LIVE = "/api/v1/engagements/{engagement_id}/live"
 FLOOR = "/api/v1/engagements/{engagement_id}/floor"
+INTERPRETATION = "/api/v1/engagements/{engagement_id}/interpretation"
 
 ROUTES: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/session"): Row(
@@ -190,6 +192,19 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("GET", FLOOR + "/log"): Row(FOLLOWER, 200),
     ("GET", FLOOR + "/log.csv"): Row(FOLLOWER, 200),
     ("GET", FLOOR + "/attendance"): Row(FOLLOWER, 200),
+    # Interpretation (the fixtures' engagements have no booths, and no media server)
+    ("GET", INTERPRETATION + "/access"): Row(FOLLOWER, 404, before=CALLER_IN_ROOM),
+    ("PUT", INTERPRETATION + "/channel"): Row(FOLLOWER, 200, lambda w: {"channel": None}),
+    ("POST", INTERPRETATION + "/on-air"): Row(
+        INTERPRETER, 403, lambda w: {"on_air": True}, before=CALLER_IN_ROOM
+    ),
+    ("POST", INTERPRETATION + "/hand-over"): Row(
+        INTERPRETER, 403, lambda w: {"to": w.attendee.id}, before=CALLER_IN_ROOM
+    ),
+    ("PUT", INTERPRETATION + "/relay"): Row(INTERPRETER, 403, lambda w: {"booth": None}),
+    ("POST", INTERPRETATION + "/slow-down"): Row(INTERPRETER, 403),
+    ("PUT", INTERPRETATION + "/language"): Row(SPEAKER, 200, lambda w: {"language": "de"}),
+    ("PUT", INTERPRETATION + "/floor-level"): Row(CHAIR, 200, lambda w: {"percent": 20}),
     ("PUT", "/api/v1/engagements/{engagement_id}/precedence"): Row(
         SECRETARIAT, 200, lambda w: {"rule": "alphabetical", "language": "fr"}
     ),
@@ -305,6 +320,8 @@ async def callers(
 
 def expected_status(row: Row, caller: Caller) -> int | None:
     """The status ``caller`` must get; ``PAST_ACCESS`` where only being let through is fixed."""
+    if row.access == INTERPRETER:
+        return 401 if caller.name == "anonymous" else 403
     if row.access == OPEN or caller.name == "secretariat":
         return row.ok
     if caller.role is None:
@@ -391,7 +408,12 @@ async def test_route_admits_only_whom_it_should(
                     # The press are kept out of a restricted meeting at one door or another.
                     assert caller.role is Role.PRESS or any(
                         reason in error["message"]
-                        for reason in ("only the secretariat", "only the chair", "does not take")
+                        for reason in (
+                            "only the secretariat",
+                            "only the chair",
+                            "does not take",
+                            "only an interpreter",
+                        )
                     ), error
                 assert await table_counts(db) == before, "a refused request changed something"
             elif caller.role is not None:

@@ -20,6 +20,7 @@ from summitry.engagements.models import (
     Role,
 )
 from summitry.engagements.presentation import may_see_details, seat_times
+from summitry.interpretation.booths import booths_of
 from summitry.security.models import Invitation
 from summitry.security.operations import list_invitations
 from summitry.security.principals import (
@@ -186,6 +187,7 @@ def engagement_context(engagement: Engagement, who: Principal) -> dict[str, Any]
         "own_code": own_code,
         "is_secretariat": isinstance(who, Secretary),
         "my_role": _my_role(engagement, who),
+        "booths": booths_of(engagement),
         "roles": list(Role),
         "confidentiality": Confidentiality,
     }

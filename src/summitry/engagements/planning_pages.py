@@ -378,7 +378,7 @@ async def add_attendee(
             language=text(form, "language") or None,
         )
         person = await _find_or_add_person(db, delegation.id, data, delegation)
-        await operations.add_attendee(db, engagement, person, role)
+        await operations.add_attendee(db, engagement, person, role, text(form, "booth") or None)
     except ValidationError as err:
         errors.add_validation(err)
     except (SummitryError, ValueError) as err:

@@ -169,7 +169,7 @@ async def declare_language(
     code = check_language(language, field="language")
     me = ctx.me.attendee.id
     if ctx.me.attendee.role in (Role.INTERPRETER, Role.PRESS):
-        raise Forbidden("interpreters and the press do not speak at the floor")
+        raise Forbidden("an interpreter does not take the floor; only speakers declare a language")
     if ctx.state.interpretation.languages.get(me) == code:
         return []
     body = FloorLanguageDeclared(attendee_id=me, language=code)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from summitry.delegations.catalogue import language_name
 from summitry.deps import Db
 from summitry.engagements.models import Role
 from summitry.engagements.operations import get_engagement
 from summitry.engagements.pages import PagePrincipal
+from summitry.interpretation.booths import booths_of
 from summitry.live.operations import require_follower
 from summitry.security.principals import Invitee, Secretary
 from summitry.web.rendering import render
@@ -25,6 +27,10 @@ async def meeting_page(
     host_zone = engagement.host.timezone if engagement.host else "UTC"
     grant = who.grant_for(engagement_id) if isinstance(who, Invitee) else None
     presides = isinstance(who, Secretary) or (grant is not None and grant.role is Role.CHAIR)
+    me = next(
+        (a for a in engagement.attendees if grant is not None and a.person_id == grant.person_id),
+        None,
+    )
     return render(
         request,
         "live/meeting.html",
@@ -32,4 +38,7 @@ async def meeting_page(
         is_secretariat=isinstance(who, Secretary),
         presides=presides,
         host_zone=host_zone,
+        booths=booths_of(engagement),
+        languages=[(code, language_name(code, code)) for code in engagement.languages],
+        my_language=me.person.language if me else None,
     )

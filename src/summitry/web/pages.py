@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from summitry.engagements.pages import router as engagement_pages
 from summitry.engagements.planning_pages import router as planning_pages
 from summitry.floor.pages import router as floor_pages
+from summitry.interpretation.pages import router as interpretation_pages
 from summitry.live.pages import router as meeting_pages
 from summitry.security.pages import router as security_pages
 
@@ -16,3 +17,4 @@ router.include_router(planning_pages)  # before the reading pages: /engagements/
 router.include_router(engagement_pages)
 router.include_router(meeting_pages)
 router.include_router(floor_pages)
+router.include_router(interpretation_pages)

@@ -17,7 +17,8 @@ function send(handle, message, jsep) {
 }
 
 export class MediaSession extends EventTarget {
-  // access: {server_url, room_id, token, feed_id}; local: the MediaStream to publish.
+  // access: {server_url, room_id, token, feed_id}; local: the MediaStream to publish, or null
+  // to enter only to receive (an interpreter hears the floor but never speaks into it).
   constructor(access, local, attendeeId) {
     super();
     this.access = access;
@@ -71,7 +72,7 @@ export class MediaSession extends EventTarget {
     if (jsep) this.publisher.handleRemoteJsep({ jsep });
     if (message.videoroom === "joined") {
       this.privateId = message.private_id;
-      this.offer();
+      if (this.local) this.offer();
       this.onJoined();
       this.learn(message.publishers ?? []);
     } else if (message.videoroom === "talking" || message.videoroom === "stopped-talking") {

@@ -4,6 +4,7 @@ import { MeetingState } from "./state.js";
 import { LiveSocket } from "./socket.js";
 import { MediaSession } from "./media.js";
 import { initFloor } from "./floor.js";
+import { initChannels } from "./interpretation.js";
 
 const root = document.getElementById("meeting");
 const engagementId = Number(root.dataset.engagement);
@@ -259,7 +260,7 @@ function tile(person) {
   const video = figure.querySelector("video");
   const stream = person.attendee_id === page.me ? page.local : page.streams.get(person.attendee_id);
   if (stream && video.srcObject !== stream) video.srcObject = stream;
-  video.muted = person.attendee_id === page.me;
+  video.muted = person.attendee_id === page.me || Boolean(page.floorMuted);
   const state = page.state.participants.get(person.attendee_id);
   const live = state && !state.muted;
   figure.querySelector(".mic-state").textContent = live ? "Microphone live" : "Muted";
@@ -270,10 +271,12 @@ function tile(person) {
 }
 
 const renderFloor = initFloor({ page, call, presides, engagementId });
+const renderChannels = initChannels({ page, call, engagementId, presides });
 
 function renderRoom() {
   applyMyMicrophone();
   renderFloor();
+  renderChannels();
   const present = [...page.roster.values()]
     .filter((p) => page.state.presenceOf(p.attendee_id) === "admitted")
     .sort((a, b) => a.rank - b.rank);

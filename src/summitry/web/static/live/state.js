@@ -9,6 +9,7 @@ export class MeetingState {
       Object.entries(snapshot.participants).map(([id, p]) => [Number(id), { ...p }]),
     );
     this.floor = new FloorState(snapshot.floor);
+    this.interpretation = new InterpretationState(snapshot.interpretation);
   }
 
   person(id) {
@@ -34,11 +35,51 @@ export class MeetingState {
       case "lobby_entered": this.person(e.attendee_id).presence = "lobby"; break;
       case "admitted": this.person(e.attendee_id).presence = "admitted"; break;
       case "turned_away": this.person(e.attendee_id).presence = "turned_away"; break;
-      case "left": Object.assign(this.person(e.attendee_id), { presence: "left", muted: true }); break;
-      case "removed": Object.assign(this.person(e.attendee_id), { presence: "removed", muted: true }); break;
+      case "left":
+        Object.assign(this.person(e.attendee_id), { presence: "left", muted: true });
+        this.interpretation.gone(e.attendee_id);
+        break;
+      case "removed":
+        Object.assign(this.person(e.attendee_id), { presence: "removed", muted: true });
+        this.interpretation.gone(e.attendee_id);
+        break;
       case "microphone_set": this.person(e.attendee_id).muted = e.muted; break;
       case "camera_set": this.person(e.attendee_id).camera = e.on; break;
-      default: this.floor.apply(e, envelope.at); break;
+      default:
+        this.floor.apply(e, envelope.at);
+        this.interpretation.apply(e, envelope.at);
+        break;
+    }
+  }
+}
+
+// Interpretation, folded as interpretation/state.py folds it.
+export class InterpretationState {
+  constructor(snapshot) {
+    const numbered = (o) => new Map(Object.entries(o ?? {}).map(([k, v]) => [Number(k), v]));
+    this.channels = numbered(snapshot?.channels);
+    this.live = new Map(Object.entries(snapshot?.live ?? {}));
+    this.relays = numbered(snapshot?.relays);
+    this.languages = numbered(snapshot?.languages);
+    this.floorLevel = snapshot?.floor_level ?? null;
+    this.slowDown = snapshot?.slow_down ?? null;
+  }
+
+  gone(who) {
+    for (const [booth, id] of this.live) if (id === who) this.live.delete(booth);
+    this.relays.delete(who);
+  }
+
+  apply(e, at) {
+    const set = (map, key, value) => (value === null ? map.delete(key) : map.set(key, value));
+    switch (e.kind) {
+      case "channel_chosen": set(this.channels, e.attendee_id, e.channel); break;
+      case "interpreter_live": set(this.live, e.booth, e.attendee_id); break;
+      case "relay_taken": set(this.relays, e.attendee_id, e.booth); break;
+      case "slow_down_asked": this.slowDown = { booth: e.booth, at }; break;
+      case "floor_language_declared": this.languages.set(e.attendee_id, e.language); break;
+      case "floor_level_set": this.floorLevel = e.percent; break;
+      default: break;
     }
   }
 }

@@ -1,0 +1,189 @@
+// Language channels through Janus: listening to a channel (a Streaming mountpoint, switched
+// without renegotiation), speaking into a booth (an AudioBridge room), and the limiter that
+// protects an interpreter's ears.
+
+import Janus from "/static/vendor/janus-gateway/npm/dist/janus.es.js";
+
+let initialised = null;
+
+function init() {
+  initialised ??= new Promise((resolve) => Janus.init({ debug: false, callback: resolve }));
+  return initialised;
+}
+
+function send(handle, message, jsep) {
+  return new Promise((resolve, reject) => {
+    handle.send({ message, jsep, success: resolve, error: reject });
+  });
+}
+
+function connect(serverUrl, onLost) {
+  return new Promise((resolve, reject) => {
+    const janus = new Janus({
+      server: serverUrl,
+      iceServers: [],
+      success: () => resolve(janus),
+      error: (cause) => { reject(cause); onLost(String(cause)); },
+    });
+  });
+}
+
+function attach(janus, plugin, callbacks) {
+  return new Promise((resolve, reject) => {
+    janus.attach({ plugin, success: resolve, error: reject, ...callbacks });
+  });
+}
+
+// Acoustic-shock protection: a brick-wall limiter in front of the interpreter's headphones.
+// Loud, sudden sounds (a microphone knocked, feedback) are held to `ceilingDb` within a
+// millisecond; speech at normal levels passes untouched.
+export function shockLimiter(context, ceilingDb = -12) {
+  const ratio = 20;
+  const input = context.createGain();
+  const limiter = context.createDynamicsCompressor();
+  limiter.threshold.value = ceilingDb;
+  limiter.knee.value = 0;
+  limiter.ratio.value = ratio;
+  limiter.attack.value = 0.001;
+  limiter.release.value = 0.1;
+  // The compressor adds make-up gain of its own (0.6 of the full-scale reduction, in dB, in
+  // Chromium and Firefox): take it back, so that speech keeps its level and only peaks fall.
+  const reductionDb = -(ceilingDb + (0 - ceilingDb) / ratio);
+  const output = context.createGain();
+  output.gain.value = 10 ** (-(0.6 * reductionDb) / 20);
+  input.connect(limiter).connect(output);
+  return { input, output, limiter };
+}
+
+// Listens to one language channel at a time; `listen(null)` is the floor (nothing here).
+export class ChannelListener extends EventTarget {
+  constructor(access, element) {
+    super();
+    this.access = access; // {server_url, channels: [{language, mountpoint, pin}]}
+    this.element = element;
+    this.current = null;
+    this.watching = null;
+    this.stream = null;
+  }
+
+  channel(language) {
+    return this.access.channels.find((c) => c.language === language) ?? null;
+  }
+
+  async listen(language) {
+    this.current = language;
+    const channel = language ? this.channel(language) : null;
+    if (!channel) {
+      this.element.muted = true;
+      return;
+    }
+    this.element.muted = false;
+    if (this.handle && this.watching !== null) {
+      if (this.watching !== channel.mountpoint) {
+        // Same connection, another mountpoint: heard within a packet or two.
+        await send(this.handle, { request: "switch", id: channel.mountpoint });
+        this.watching = channel.mountpoint;
+      }
+      return;
+    }
+    await this.watch(channel);
+  }
+
+  async watch(channel) {
+    await init();
+    this.janus ??= await connect(this.access.server_url, (cause) => this.emit("lost", { cause }));
+    this.handle = await attach(this.janus, "janus.plugin.streaming", {
+      onmessage: (message, jsep) => this.onMessage(message, jsep),
+      onremotetrack: (track, mid, on) => {
+        if (!on || track.kind !== "audio") return;
+        this.stream = new MediaStream([track]);
+        this.element.srcObject = this.stream;
+        this.element.play?.().catch(() => {});
+        this.emit("stream", { stream: this.stream });
+      },
+    });
+    this.watching = channel.mountpoint;
+    await send(this.handle, { request: "watch", id: channel.mountpoint, pin: channel.pin });
+  }
+
+  onMessage(message, jsep) {
+    const result = message.result ?? {};
+    if (message.error || result.status === "stopped") {
+      // Kicked (someone was removed and the PINs changed) or the channel was made again.
+      this.emit("lost", { cause: message.error ?? "stopped" });
+      return;
+    }
+    if (jsep) {
+      this.handle.createAnswer({
+        jsep,
+        tracks: [{ type: "audio", capture: false, recv: true }],
+        success: (answer) => send(this.handle, { request: "start" }, answer),
+        error: (cause) => this.emit("lost", { cause: String(cause) }),
+      });
+    }
+  }
+
+  stop() {
+    try { this.janus?.destroy({ unload: true }); } catch { /* already gone */ }
+    this.janus = null;
+    this.handle = null;
+    this.watching = null;
+  }
+
+  emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+}
+
+// An interpreter's microphone into their booth's channel. Summitry opens and closes it in
+// Janus; the page joins muted unless the log says it is on the air.
+export class BoothMicrophone extends EventTarget {
+  constructor(booth, serverUrl, track) {
+    super();
+    this.booth = booth; // {language, room_id, token, participant_id}
+    this.serverUrl = serverUrl;
+    this.track = track;
+  }
+
+  async start(onAir) {
+    await init();
+    this.janus = await connect(this.serverUrl, (cause) => this.emit("lost", { cause }));
+    const joined = new Promise((resolve, reject) => { this.onJoined = resolve; this.onRefused = reject; });
+    this.handle = await attach(this.janus, "janus.plugin.audiobridge", {
+      onmessage: (message, jsep) => this.onMessage(message, jsep),
+      webrtcState: (up) => this.emit("connected", { up }),
+    });
+    await send(this.handle, {
+      request: "join", room: this.booth.room_id, token: this.booth.token,
+      id: this.booth.participant_id, display: "booth", muted: !onAir,
+    });
+    await joined;
+  }
+
+  onMessage(message, jsep) {
+    if (jsep) this.handle.handleRemoteJsep({ jsep });
+    if (message.audiobridge === "joined" && message.id === this.booth.participant_id) {
+      this.handle.createOffer({
+        // What comes back is the channel's own mix: the interpreter hears the floor directly.
+        tracks: [{ type: "audio", capture: this.track, recv: false }],
+        success: (offer) => send(this.handle, { request: "configure" }, offer),
+        error: (cause) => this.emit("lost", { cause: String(cause) }),
+      });
+      this.onJoined?.();
+    } else if (message.error) {
+      this.onRefused?.(new Error(message.error));
+      this.emit("lost", { cause: message.error });
+    } else if (message.audiobridge === "destroyed" || message.audiobridge === "event" && message.kicked === this.booth.participant_id) {
+      this.emit("lost", { cause: "the channel was made again" });
+    }
+  }
+
+  stop() {
+    try { this.janus?.destroy({ unload: true }); } catch { /* already gone */ }
+    this.janus = null;
+  }
+
+  emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+}

@@ -1,0 +1,98 @@
+// The listener's side of interpretation on the meeting page: the channel menu, the channel's
+// audio, the language one speaks, and (for the chair) the booths' signals and the floor level.
+
+import { ChannelListener } from "./channels.js";
+
+export function initChannels({ page, call, engagementId, presides }) {
+  const api = `/api/v1/engagements/${engagementId}/interpretation`;
+  const menu = document.getElementById("channel-choice");
+  const audio = document.getElementById("channel-audio");
+  const note = document.getElementById("channel-note");
+  const speaks = document.getElementById("my-language");
+  const slowDown = document.getElementById("slow-down");
+  const level = document.getElementById("floor-level");
+  if (!menu) return () => {};
+
+  let listener = null;
+  let opening = null;
+
+  menu.addEventListener("change", () => {
+    const channel = menu.value === "floor" ? null : menu.value;
+    call(`${api}/channel`, { channel }, "PUT").catch((e) => alert(e.message));
+  });
+  speaks?.addEventListener("change", () => {
+    call(`${api}/language`, { language: speaks.value }, "PUT").catch((e) => alert(e.message));
+  });
+  level?.addEventListener("change", () => {
+    call(`${api}/floor-level`, { percent: Number(level.value) }, "PUT").catch((e) => alert(e.message));
+  });
+
+  async function open() {
+    const response = await fetch(`${api}/access`);
+    if (!response.ok) throw new Error((await response.json()).error?.message);
+    listener = new ChannelListener(await response.json(), audio);
+    listener.addEventListener("lost", () => {
+      listener?.stop();
+      listener = null;
+      setTimeout(render, 2000);
+    });
+  }
+
+  // What this person should hear now: their channel, except while they have the floor (a
+  // channel carries the floor, so they would hear their own voice come back).
+  function wanted() {
+    const chosen = page.state.interpretation.channels.get(page.me) ?? null;
+    const speaking = page.state.floor.turn?.attendee_id === page.me;
+    return { chosen, effective: speaking ? null : chosen, speaking };
+  }
+
+  page.heard = () => {
+    const { effective } = wanted();
+    if (effective && listener?.stream) return [listener.stream];
+    return [...page.streams.values()];
+  };
+
+  function render() {
+    if (page.state.presenceOf(page.me) !== "admitted") return;
+    const { chosen, effective, speaking } = wanted();
+    menu.value = chosen ?? "floor";
+    page.floorMuted = effective !== null;
+    for (const video of document.querySelectorAll("figure.tile video")) {
+      const mine = video.closest("figure").dataset.attendee === String(page.me);
+      video.muted = mine || page.floorMuted;
+    }
+    note.textContent = speaking && chosen
+      ? "You have the floor: your channel is paused while you speak."
+      : chosen ? `The floor is underneath at ${floorLevel()} %.` : "";
+    const mine = page.state.interpretation.languages.get(page.me);
+    if (speaks && mine) speaks.value = mine;
+    if (presides) renderChair();
+    if (effective === null) {
+      if (listener) listener.listen(null);
+      return;
+    }
+    if (!listener && !opening) {
+      opening = open().then(render).catch((e) => console.warn("channels", e)).finally(() => { opening = null; });
+      return;
+    }
+    if (listener && listener.current !== effective) listener.listen(effective).catch((e) => console.warn("channel", e));
+  }
+
+  function floorLevel() {
+    return page.state.interpretation.floorLevel ?? Number(menu.dataset.floorLevel);
+  }
+
+  function renderChair() {
+    if (level) level.value = String(floorLevel());
+    const signal = page.state.interpretation.slowDown;
+    if (!slowDown) return;
+    const fresh = signal && Date.now() + (page.clockOffset ?? 0) - Date.parse(signal.at) < 60_000;
+    slowDown.hidden = !fresh;
+    if (fresh) {
+      const booth = menu.querySelector(`option[value="${signal.booth}"]`)?.textContent ?? signal.booth;
+      slowDown.textContent = `The ${booth} booth asks the speaker to slow down.`;
+    }
+  }
+
+  return render;
+}
