@@ -115,7 +115,7 @@ def inside_namespace() -> str:
         ICE_IFACE_ENV: BENCH_ICE_IFACE,
         REEXEC_ENV: "1",
     }
-    command = [sys.executable, str(Path(__file__).resolve()), *sys.argv[1:]]
+    command = [sys.executable, str(Path(sys.argv[0]).resolve()), *sys.argv[1:]]
     sys.stdout.flush()
     os.execvpe("ip", ["ip", "netns", "exec", BENCH_NETNS, *command], env)  # noqa: S606, S607
     raise AssertionError("exec does not return")

@@ -94,7 +94,10 @@ def _make_sqlite_transactional(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE: a transaction that read and then writes would otherwise fail at once with
+        # "database is locked" whenever another wrote in between (WAL gives it no busy wait);
+        # taking the write lock at the start makes concurrent requests queue instead.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

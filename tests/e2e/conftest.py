@@ -198,7 +198,12 @@ def new_page(browser: Browser) -> Iterator[object]:
             viewport={"width": width, "height": height}, locale="en-GB", timezone_id="Europe/Berlin"
         )
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        if os.environ.get("SUMMITRY_TEST_CONSOLE"):
+            n = len(contexts)
+            page.on("console", lambda m: print(f"[{n}] {m.type}: {m.text}"))
+            page.on("pageerror", lambda e: print(f"[{n}] pageerror: {e}"))
+        return page
 
     yield make
     for context in contexts:

@@ -192,3 +192,24 @@ async def test_precedence_in_french_puts_afrique_du_sud_before_allemagne(
     bad = await secretariat.put(api, json={"rule": "manual", "manual_codes": ["DE", "CN"]})
     assert bad.status_code == 422
     assert "ZA" in bad.json()["error"]["message"]
+
+
+async def test_an_item_without_a_limit_gives_speakers_unlimited_time(
+    secretariat: httpx.AsyncClient,
+) -> None:
+    made = await secretariat.post(
+        "/api/v1/engagements",
+        json={
+            "title": "Open debate",
+            "starts_at": "2026-12-14T14:00:00+01:00",
+            "delegations": ["CN", "DE"],
+            "agenda": ["General debate — no limit", "Replies — 90 s", "Closing"],
+        },
+    )
+    assert made.status_code == 201, made.text
+    limits = [item["speaking_time_s"] for item in made.json()["agenda"]]
+    assert limits == [None, 90, 180]
+    api = f"/api/v1/engagements/{made.json()['id']}"
+    await secretariat.post(f"{api}/live/enter")
+    opened = await secretariat.post(f"{api}/floor/items/0/open", json={})
+    assert opened.json()["events"][0]["event"]["limit_s"] is None

@@ -66,7 +66,8 @@ class BoothMicrophone(_Peer):
 
     def __init__(self, client: JanusClient, frequency: float, amplitude: float = 0.3) -> None:
         super().__init__(client)
-        self.pc.addTrack(ToneTrack(frequency, amplitude))
+        self.tone = ToneTrack(frequency, amplitude)
+        self.pc.addTrack(self.tone)
 
     async def join(self, room_id: int, token: str, participant_id: int, *, muted: bool) -> None:
         """Join as the console does (``muted`` unless on the air); JanusError if refused."""

@@ -114,7 +114,8 @@ class MarkedVideoTrack(VideoStreamTrack):
 
 
 class ToneTrack(MediaStreamTrack):
-    """A sine tone at ``frequency`` Hz, 48 kHz mono, in 20 ms frames."""
+    """A sine tone at ``frequency`` Hz, 48 kHz mono, in 20 ms frames; silence while ``on`` is
+    false, and the moment of each onset kept in ``onsets`` (for latency measures)."""
 
     kind = "audio"
 
@@ -122,6 +123,9 @@ class ToneTrack(MediaStreamTrack):
         super().__init__()
         self.frequency = frequency
         self.amplitude = amplitude
+        self.on = True
+        self.onsets: list[float] = []
+        self._sounding = False
         self._samples = int(SAMPLE_RATE * AUDIO_PTIME)
         self._pts = 0
         self._start: float | None = None
@@ -134,7 +138,10 @@ class ToneTrack(MediaStreamTrack):
         else:
             await asyncio.sleep(self._start + self._pts / SAMPLE_RATE - time.monotonic())
         t = (np.arange(self._samples) + self._pts) / SAMPLE_RATE
-        wave = np.sin(2 * np.pi * self.frequency * t) * self.amplitude * 32767
+        wave = np.sin(2 * np.pi * self.frequency * t) * self.amplitude * 32767 * self.on
+        if self.on and not self._sounding:
+            self.onsets.append(time.monotonic())
+        self._sounding = self.on
         frame = AudioFrame.from_ndarray(
             wave.astype(np.int16).reshape(1, -1), format="s16", layout="mono"
         )
@@ -268,7 +275,7 @@ class Publisher(_Peer):
         super().__init__(client, room_id, token)
         self.sender_id = sender_id
         self.display = display or f"peer {sender_id}"
-        self.frequency = frequency
+        self.tone = ToneTrack(frequency)
 
     async def join(self, feed_id: int | None = None) -> int:
         """Join as a participant (Janus checks the token); returns the feed id."""
@@ -282,7 +289,7 @@ class Publisher(_Peer):
 
     async def publish(self) -> None:
         """Send audio (mid 0) and video (mid 1); returns once Janus reports ``webrtcup``."""
-        self.pc.addTransceiver(ToneTrack(self.frequency), direction="sendonly")
+        self.pc.addTransceiver(self.tone, direction="sendonly")
         self.pc.addTransceiver(MarkedVideoTrack(self.sender_id), direction="sendonly")
         await self.pc.setLocalDescription(await self.pc.createOffer())
         offer = {"type": "offer", "sdp": self.pc.localDescription.sdp}

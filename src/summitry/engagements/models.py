@@ -135,8 +135,9 @@ class AgendaItem(Base):
     engagement_id: Mapped[int] = mapped_column(ForeignKey("engagement.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(300))
-    speaking_time_s: Mapped[int | None] = mapped_column(Integer, default=180)
-    """Each speaker's time on this item, in seconds (three minutes unless set); ``None``: no
-    limit."""
+    speaking_time_s: Mapped[int | None] = mapped_column(Integer)
+    """Each speaker's time on this item, in seconds; ``None``: no limit. (No column default:
+    SQLAlchemy would put it in place of an explicit ``None``. Three minutes unless set is the
+    rule of ``operations.agenda_item``.)"""
 
     engagement: Mapped[Engagement] = relationship(back_populates="agenda")

@@ -98,6 +98,8 @@ class ChannelRouter:
         self._locks: dict[int, asyncio.Lock] = {}
         self._due: set[int] = set()
         self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._opened: dict[int, list[ChannelSpec]] = {}
+        """The channels of each engagement as last made in Janus."""
         hub.tap(self._heard)
 
     def _lock(self, engagement_id: int) -> asyncio.Lock:
@@ -137,7 +139,9 @@ class ChannelRouter:
     async def open(self, db: AsyncSession, engagement_id: int) -> list[ChannelSpec]:
         """Make the engagement's channels on Janus if needed and feed them the floor."""
         async with self._lock(engagement_id):
-            return await self._open(db, engagement_id)
+            specs = await self._open(db, engagement_id)
+            self._opened[engagement_id] = specs
+            return specs
 
     async def _open(self, db: AsyncSession, engagement_id: int) -> list[ChannelSpec]:
         engagement = await get_engagement(db, engagement_id)
@@ -178,13 +182,22 @@ class ChannelRouter:
 
     async def access(self, db: AsyncSession, engagement_id: int, attendee_id: int) -> ChannelAccess:
         """The channels an admitted person may listen to, and the booth they may speak into."""
-        specs = await self.open(db, engagement_id)
         engagement = await get_engagement(db, engagement_id)
         grant = await db.scalar(
             select(MediaGrant).where(
                 MediaGrant.engagement_id == engagement_id, MediaGrant.attendee_id == attendee_id
             )
         )
+        # The router follows every admission, so the channels are usually made already; an
+        # interpreter just admitted may come before the router has let their token in.
+        specs = self._opened.get(engagement_id, [])
+        interprets = any(a.id == attendee_id and a.booth for a in engagement.attendees)
+        if not specs or (
+            interprets
+            and grant is not None
+            and all(grant.token not in s.interpreters for s in specs)
+        ):
+            specs = await self.open(db, engagement_id)
         booth = None
         for spec in specs:
             interprets = any(

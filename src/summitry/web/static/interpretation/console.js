@@ -218,6 +218,7 @@ function languageOf(id) {
 function renderDesk() {
   const airborne = onAir();
   page.mic?.getAudioTracks().forEach((t) => { t.enabled = airborne; });
+  page.booth?.setOnAir(airborne);
   document.getElementById("on-air").classList.toggle("live", airborne);
   document.getElementById("on-air-text").textContent = airborne ? "On the air" : "Off the air";
   const partnerLive = page.state.interpretation.live.get(booth);

@@ -145,13 +145,22 @@ export class BoothMicrophone extends EventTarget {
     this.track = track;
   }
 
+  // The page follows the log too: Summitry's own mute or unmute finds nobody while the page
+  // is still joining.
+  setOnAir(onAir) {
+    if (!this.joined || this.onAir === onAir) return;
+    this.onAir = onAir;
+    send(this.handle, { request: "configure", muted: !onAir }).catch(() => {});
+  }
+
   async start(onAir) {
+    this.onAir = onAir;
     await init();
     this.janus = await connect(this.serverUrl, (cause) => this.emit("lost", { cause }));
     const joined = new Promise((resolve, reject) => { this.onJoined = resolve; this.onRefused = reject; });
     this.handle = await attach(this.janus, "janus.plugin.audiobridge", {
       onmessage: (message, jsep) => this.onMessage(message, jsep),
-      webrtcState: (up) => this.emit("connected", { up }),
+      webrtcState: (up) => { this.up = up; this.emit("connected", { up }); },
     });
     await send(this.handle, {
       request: "join", room: this.booth.room_id, token: this.booth.token,
@@ -166,9 +175,10 @@ export class BoothMicrophone extends EventTarget {
       this.handle.createOffer({
         // What comes back is the channel's own mix: the interpreter hears the floor directly.
         tracks: [{ type: "audio", capture: this.track, recv: false }],
-        success: (offer) => send(this.handle, { request: "configure" }, offer),
+        success: (offer) => send(this.handle, { request: "configure", muted: !this.onAir }, offer),
         error: (cause) => this.emit("lost", { cause: String(cause) }),
       });
+      this.joined = true;
       this.onJoined?.();
     } else if (message.error) {
       this.onRefused?.(new Error(message.error));

@@ -31,7 +31,8 @@ export function initChannels({ page, call, engagementId, presides }) {
     const response = await fetch(`${api}/access`);
     if (!response.ok) throw new Error((await response.json()).error?.message);
     listener = new ChannelListener(await response.json(), audio);
-    listener.addEventListener("lost", () => {
+    listener.addEventListener("lost", ({ detail }) => {
+      console.warn("channel lost:", detail.cause);
       listener?.stop();
       listener = null;
       setTimeout(render, 2000);

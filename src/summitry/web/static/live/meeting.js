@@ -280,22 +280,36 @@ function renderRoom() {
   const present = [...page.roster.values()]
     .filter((p) => page.state.presenceOf(p.attendee_id) === "admitted")
     .sort((a, b) => a.rank - b.rank);
+  // Interpreters are heard on their channels, not seen: they have no tile.
+  const seen = present.filter((p) => p.role !== "interpreter");
   const speakerArea = document.getElementById("speaker");
   const tiles = document.getElementById("tiles");
-  const speaker = present.find((p) => p.attendee_id === page.speaker) ?? present.find((p) => p.attendee_id !== page.me) ?? present[0];
+  const speaker = seen.find((p) => p.attendee_id === page.speaker) ?? seen.find((p) => p.attendee_id !== page.me) ?? seen[0];
   speakerArea.replaceChildren(...(speaker ? [tile(speaker)] : []));
-  tiles.replaceChildren(...present.filter((p) => p !== speaker).map(tile));
+  tiles.replaceChildren(...seen.filter((p) => p !== speaker).map(tile));
   renderLists(present);
 }
 
 function renderLists(present) {
+  // Rebuilt only when who is listed changes: a button must not vanish under the pointer
+  // each time someone starts talking.
+  const waiting = isSecretariat
+    ? [...page.roster.values()].filter((p) => page.state.presenceOf(p.attendee_id) === "lobby")
+    : [];
+  const signature = JSON.stringify([present.map((p) => p.attendee_id), waiting.map((p) => p.attendee_id)]);
+  if (isSecretariat) {
+    const lockButton = document.getElementById("toggle-lock");
+    lockButton.textContent = page.state.locked ? "Unlock the room" : "Lock the room";
+    lockButton.setAttribute("aria-pressed", String(page.state.locked));
+  }
+  if (signature === page.listed) return;
+  page.listed = signature;
   const list = document.getElementById("present-list");
   list.replaceChildren(...present.map((p) => personRow(p, isSecretariat && p.attendee_id !== page.me
     ? [["Mute", () => call(`/participants/${p.attendee_id}/microphone`, { muted: true })],
        ["Remove", () => call(`/participants/${p.attendee_id}/remove`)]]
     : [])));
   if (!isSecretariat) return;
-  const waiting = [...page.roster.values()].filter((p) => page.state.presenceOf(p.attendee_id) === "lobby");
   document.getElementById("lobby-count").textContent = String(waiting.length);
   const lobby = document.getElementById("lobby-list");
   if (!waiting.length) {
@@ -309,9 +323,6 @@ function renderLists(present) {
       ["Turn away", () => call(`/participants/${p.attendee_id}/turn-away`)],
     ])));
   }
-  const lockButton = document.getElementById("toggle-lock");
-  lockButton.textContent = page.state.locked ? "Unlock the room" : "Lock the room";
-  lockButton.setAttribute("aria-pressed", String(page.state.locked));
 }
 
 function personRow(person, actions) {
