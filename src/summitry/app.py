@@ -27,6 +27,8 @@ from summitry.live.hub import LiveHub
 from summitry.media.meetings import JanusMeetingMedia, MediaSupervisor, janus_keys
 from summitry.media.rooms import MeetingRooms
 from summitry.media.server import JanusConfig, JanusProcess
+from summitry.telephony.calls import TelephoneGateway
+from summitry.telephony.prompts import Prompts
 from summitry.web.pages import router as pages_router
 from summitry.web.rendering import render_error
 
@@ -73,6 +75,10 @@ def create_app(
         if settings.media:
             supervisor = start_media(settings, app)
             await supervisor.start()
+        gateway = None
+        if settings.media and settings.sip_enabled:
+            gateway = telephone_gateway(settings, app)
+            await gateway.start()
         clock = None
         if sessionmaker is None:
             # Tests that pass their own sessions drive speaking time themselves.
@@ -82,6 +88,8 @@ def create_app(
         try:
             yield
         finally:
+            if gateway is not None:
+                await gateway.stop()
             if clock is not None:
                 await clock.stop()
             if supervisor is not None:
@@ -103,6 +111,7 @@ def create_app(
     app.state.hub = LiveHub()
     app.state.media = None
     app.state.media_origin = ""
+    app.state.telephony = None
 
     app.add_middleware(BodyLimit)
     app.add_middleware(
@@ -236,6 +245,25 @@ def start_media(settings: Settings, app: FastAPI) -> MediaSupervisor:
     supervisor = MediaSupervisor(media, app.state.sessionmaker, app.state.hub, process)
     app.state.media_supervisor = supervisor
     return supervisor
+
+
+def telephone_gateway(settings: Settings, app: FastAPI) -> TelephoneGateway:
+    """The SIP listener of this app, on the media engine ``start_media`` made."""
+    gateway = TelephoneGateway(
+        host=settings.sip_host,
+        port=settings.sip_port,
+        media_host=settings.sip_media_host or settings.sip_host,
+        sessionmaker=app.state.sessionmaker,
+        hub=app.state.hub,
+        media=app.state.media,
+        prompts=Prompts(settings.data_dir / "telephony" / "prompts"),
+        max_calls=settings.sip_max_calls,
+        calls_per_source=settings.sip_calls_per_source,
+        invites_per_second=settings.sip_invites_per_second,
+        invite_burst=settings.sip_invite_burst,
+    )
+    app.state.telephony = gateway
+    return gateway
 
 
 def _wants_json(request: Request) -> bool:

@@ -28,11 +28,16 @@ class _Event(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+Channel = Literal["browser", "telephone"]
+
+
 class LobbyEntered(_Event):
-    """A person opened the meeting page and waits to be admitted."""
+    """A person opened the meeting page, or called in, and waits to be admitted."""
 
     kind: Literal["lobby_entered"] = "lobby_entered"
     attendee_id: int
+    channel: Channel = "browser"
+    """How they came: a telephone leg is shown with a telephone mark (and is not encrypted)."""
 
 
 class Admitted(_Event):
@@ -81,6 +86,17 @@ class RoomLocked(_Event):
     by: str
 
 
+class TelephoneRefused(_Event):
+    """A call to the engagement's number was ended after three wrong PINs (or none in time)."""
+
+    kind: Literal["telephone_refused"] = "telephone_refused"
+    caller: str
+    """What the caller said they were (the SIP From user): spoofable, kept for the record."""
+    source: str
+    """The address the call's signalling came from."""
+    tries: int
+
+
 class MediaRestored(_Event):
     """The media server came back and the meeting's room was rebuilt."""
 
@@ -97,6 +113,7 @@ LiveEventBody = Annotated[
     | Removed
     | RoomLocked
     | MediaRestored
+    | TelephoneRefused
     | ItemOpened
     | ItemClosed
     | FloorRequested
