@@ -143,7 +143,7 @@ class Sipp:
         path.write_text(text)
         args = [
             "-sf", str(path), "-i", "127.0.0.1", "-p", str(local_port), "-m", "1",
-            "-timeout", f"{seconds}s", "-timeout_error", "-nostdin", "-trace_err",
+            "-timeout", f"{seconds}s", "-timeout_error", "-nostdin", "-trace_err", "-trace_msg", "-message_file", str(folder / f"{local_port}-messages.log"),
             "-error_file", str(folder / f"{local_port}-errors.log"),
         ]
         if service:

@@ -93,6 +93,7 @@ class Dialog:
 
     # --- from sippy's thread --------------------------------------------------------------
     def sip_event(self, event: Any, ua: Any) -> None:
+        _lower_transport(ua)
         self._loop.call_soon_threadsafe(self._dispatch, event)
 
     def _dispatch(self, event: Any) -> None:
@@ -116,7 +117,11 @@ class Dialog:
     # --- from asyncio ----------------------------------------------------------------------
     def _send(self, event: Any) -> None:
         # The user agent is read in sippy's thread: a dial-out's is made there, in order.
-        ED2.callFromThread(lambda: self._ua.recvEvent(event))
+        def send() -> None:
+            _lower_transport(self._ua)
+            self._ua.recvEvent(event)
+
+        ED2.callFromThread(send)
 
     def answer(self, sdp: str) -> None:
         self._send(CCEventConnect((200, "OK", MsgBody(sdp))))
@@ -130,6 +135,19 @@ class Dialog:
         if not self.ended:
             self.ended = True
             self._send(CCEventDisconnect())
+
+
+def _lower_transport(ua: Any) -> None:
+    """sippy 2.5 routes in-dialog requests only to ``transport=udp`` in lower case, but URI
+    parameters are case-insensitive (RFC 3261 §19.1.4) and phones (SIPp among them) write
+    ``transport=UDP``: without this, our BYE to such a phone is never sent."""
+    target = getattr(ua, "rTarget", None)
+    transport = getattr(target, "transport", None)
+    if isinstance(transport, str):
+        target.transport = transport.lower()
+    address = getattr(ua, "rAddr", None)  # where requests go: (host, port), transport
+    if isinstance(address, tuple) and len(address) == 2 and isinstance(address[1], str):
+        ua.rAddr = (address[0], address[1].lower())
 
 
 def _text(body: Any) -> str | None:
@@ -186,8 +204,10 @@ class SipEndpoint:
     async def stop(self) -> None:
         manager = self._config.get("_sip_tm")
         if manager is not None:
+            # Only the sockets: sippy's timers of calls that just ended still refer to the
+            # manager for a while (its full shutdown would make them fail).
             with contextlib.suppress(Exception):
-                await asyncio.to_thread(ED2.callFromThreadSync, manager.shutdown)
+                await asyncio.to_thread(ED2.callFromThreadSync, manager.l4r.shutdown)
         self._config = {}
 
     def _request(self, req: Any, sip_t: Any) -> Any:
