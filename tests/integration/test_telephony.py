@@ -370,10 +370,11 @@ async def test_the_floor_mutes_and_unmutes_a_telephone_participant(
 
         await phone.key("*1")  # the keypad asks for the floor
         for _ in range(100):
-            queue = (await chair.get(f"{api}/live")).json()["state"]["floor"]["queue"]
-            if queue:
+            if call.keyed:
                 break
             await asyncio.sleep(0.05)
+        assert call.keyed == ["*1 floor_requested"]
+        queue = (await chair.get(f"{api}/live")).json()["state"]["floor"]["queue"]
         assert [q["attendee_id"] for q in queue] == [caller.id]
         assert (await chair.post(f"{api}/floor/give", json={})).status_code == 200
         await asyncio.sleep(0.5)

@@ -108,6 +108,8 @@ class Call:
     ended: asyncio.Event = field(default_factory=asyncio.Event)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     answer_sdp: str | None = None
+    keyed: list[str] = field(default_factory=list)
+    """Keypad commands carried out, with what came of them (``*1 floor_requested``)."""
 
     def mark(self, milestone: str) -> None:
         self.timings[milestone] = time.monotonic() - self.started
@@ -488,6 +490,8 @@ class TelephoneGateway:
                     prompt = "no_channels"
         except SummitryError as err:
             logger.info("call %s: keypad *%s refused: %s", call.id, command, err)
+        call.keyed.append(f"*{command} {prompt}")
+        call.changed.set()
         # Spoken over the room's sound, briefly: the room comes back after it.
         call.relay.in_room = False
         await call.relay.play(self.prompts[prompt])
