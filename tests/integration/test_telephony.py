@@ -20,9 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from summitry.engagements.models import Engagement, Role
 from summitry.live import log
 from summitry.media.janus import JanusClient
+from summitry.media.meetings import JanusMeetingMedia
+from summitry.media.rooms import MeetingRooms
 from summitry.telephony.calls import Call, Stage, TelephoneGateway
 from summitry.telephony.prompts import Prompts
-from tests.integration.test_meeting_media import media_app  # noqa: F401 - the fixture
+from tests.support.janus import JanusServer
 from tests.support.peers import Publisher, Subscriber
 from tests.support.phone import Phone, Sipp
 from tests.support.postgres import free_port
@@ -39,6 +41,16 @@ Invite = Callable[..., Awaitable[tuple[httpx.AsyncClient, Any, str]]]
 @pytest.fixture(scope="session")
 def prompt_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("prompts")
+
+
+@pytest.fixture
+async def media_app(app: Any, janus: JanusServer) -> AsyncIterator[Any]:
+    """The test app, with Summitry's media adapter on the test run's Janus."""
+    await janus.start()
+    rooms = MeetingRooms(janus.url, admin_key=janus.room_admin_key)
+    app.state.media = JanusMeetingMedia(rooms, janus.url)
+    yield app
+    await rooms.close()
 
 
 @pytest.fixture
@@ -71,7 +83,9 @@ async def wait_call(
             if (call_id is None or call.id == call_id) and call.stage is stage:
                 return call
         await asyncio.sleep(0.02)
-    seen = [(c.id, c.stage.value, c.end_reason) for c in [*gateway.calls.values(), *gateway.finished]]
+    seen = [
+        (c.id, c.stage.value, c.end_reason) for c in [*gateway.calls.values(), *gateway.finished]
+    ]
     raise TimeoutError(f"no call reached {stage.value} in {within} s; calls: {seen}")
 
 
@@ -187,9 +201,7 @@ async def test_a_caller_with_the_right_pin_is_admitted_and_heard_both_ways(
         assert call.attendee_id == caller.id
 
         state = (await secretariat.get(live)).json()["state"]["participants"][str(caller.id)]
-        assert state == {
-            "presence": "lobby", "muted": True, "camera": True, "channel": "telephone"
-        }
+        assert state == {"presence": "lobby", "muted": True, "camera": True, "channel": "telephone"}
         admitted = await secretariat.post(f"{live}/participants/{caller.id}/admit")
         assert admitted.status_code == 200, admitted.text
         call = await wait_call(gateway, Stage.ROOM)
@@ -253,7 +265,8 @@ async def test_three_wrong_pins_by_sip_info_end_the_call_and_are_recorded(
         await sipp.stop()
         await phone.close()
     assert call.end_reason == "wrong PIN"
-    assert call.attendee_id is None and call.leg is None
+    assert call.attendee_id is None
+    assert call.leg is None
     events = await log.events_after(db, engagement.id, 0)
     refused = [e.event for e in events if e.event.kind == "telephone_refused"]
     assert len(refused) == 1
@@ -317,16 +330,17 @@ async def test_a_call_out_is_answered_admitted_and_heard(
         call = await wait_call(gateway, Stage.ROOM, call_id=placed.json()["id"])
         assert call.leg is not None
         state = (await secretariat.get(live)).json()["state"]["participants"][str(callee.id)]
-        assert state["presence"] == "admitted" and state["channel"] == "telephone"
-        await secretariat.post(
-            f"{live}/participants/{callee.id}/microphone", json={"muted": False}
-        )
+        assert state["presence"] == "admitted"
+        assert state["channel"] == "telephone"
+        await secretariat.post(f"{live}/participants/{callee.id}/microphone", json={"muted": False})
         await subscriber.join([call.leg.access.feed_id])
         since = time.monotonic()
         await asyncio.sleep(2.5)
         assert subscriber.tone_level_db(PHONE_TONE, call.leg.access.feed_id, since) > HEARD_DB
         assert phone.level_db(BROWSER_TONE, since) > HEARD_DB
-        assert (await secretariat.post(f"{live}/participants/{callee.id}/remove")).status_code == 200
+        assert (
+            await secretariat.post(f"{live}/participants/{callee.id}/remove")
+        ).status_code == 200
         assert await sipp.finished() == 0, sipp.errors()
     finally:
         await sipp.stop()

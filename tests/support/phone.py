@@ -142,16 +142,34 @@ class Sipp:
         path = folder / f"{local_port}-{scenario}"
         path.write_text(text)
         args = [
-            "-sf", str(path), "-i", "127.0.0.1", "-p", str(local_port), "-m", "1",
-            "-timeout", f"{seconds}s", "-timeout_error", "-nostdin", "-trace_err", "-trace_msg", "-message_file", str(folder / f"{local_port}-messages.log"),
-            "-error_file", str(folder / f"{local_port}-errors.log"),
+            "-sf",
+            str(path),
+            "-i",
+            "127.0.0.1",
+            "-p",
+            str(local_port),
+            "-m",
+            "1",
+            "-timeout",
+            f"{seconds}s",
+            "-timeout_error",
+            "-nostdin",
+            "-trace_err",
+            "-trace_msg",
+            "-message_file",
+            str(folder / f"{local_port}-messages.log"),
+            "-error_file",
+            str(folder / f"{local_port}-errors.log"),
         ]
         if service:
             args += ["-s", service]
         if remote:
             args.append(remote)
         process = await asyncio.create_subprocess_exec(
-            sipp, *args, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+            sipp,
+            *args,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
             cwd=folder,
         )
         return cls(process, folder / f"{local_port}-errors.log")

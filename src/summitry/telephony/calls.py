@@ -47,7 +47,9 @@ LOBBY_SECONDS = 15 * 60.0
 """How long a caller may wait in the lobby before the call ends."""
 ANSWER_SECONDS = 45.0
 """How long a call out may ring."""
-_SIP_URI = re.compile(r"^sips?:(?P<user>[A-Za-z0-9_.+*#-]{1,64})@(?P<host>[0-9.]{7,15})(:(?P<port>\d{1,5}))?$")
+_SIP_URI = re.compile(
+    r"^sips?:(?P<user>[A-Za-z0-9_.+*#-]{1,64})@(?P<host>[0-9.]{7,15})(:(?P<port>\d{1,5}))?$"
+)
 _ids = itertools.count(1)
 
 
@@ -110,6 +112,18 @@ class Call:
     answer_sdp: str | None = None
     keyed: list[str] = field(default_factory=list)
     """Keypad commands carried out, with what came of them (``*1 floor_requested``)."""
+
+    def seat(self) -> tuple[int, int]:
+        """The engagement and attendee of a call that has them (after the PIN, or dialled)."""
+        if self.engagement_id is None or self.attendee_id is None:
+            raise CallEnded("the call has no place in a meeting")
+        return self.engagement_id, self.attendee_id
+
+    def acting(self) -> Invitee:
+        """The principal the caller acts as (once the PIN was right, or the call answered)."""
+        if self.principal is None:
+            raise CallEnded("the call acts as nobody yet")
+        return self.principal
 
     def mark(self, milestone: str) -> None:
         self.timings[milestone] = time.monotonic() - self.started
@@ -337,8 +351,7 @@ class TelephoneGateway:
     # --- in the meeting -------------------------------------------------------------------
     async def _into_meeting(self, call: Call, admitted_by: Secretary | None = None) -> None:
         """Enter as the attendee (the lobby), wait for admission, join the media, keypad."""
-        assert call.engagement_id is not None and call.attendee_id is not None  # noqa: S101
-        engagement_id, attendee_id = call.engagement_id, call.attendee_id
+        engagement_id, attendee_id = call.seat()
         queue = self.hub.subscribe(engagement_id)
         try:
             async with self._db() as db:
@@ -363,9 +376,7 @@ class TelephoneGateway:
         finally:
             self.hub.unsubscribe(engagement_id, queue)
 
-    async def _wait_admission(
-        self, call: Call, queue: asyncio.Queue[EventEnvelope | None]
-    ) -> None:
+    async def _wait_admission(self, call: Call, queue: asyncio.Queue[EventEnvelope | None]) -> None:
         deadline = time.monotonic() + LOBBY_SECONDS
         while True:
             envelope = await self._next_event(call, queue, deadline - time.monotonic())
@@ -401,10 +412,11 @@ class TelephoneGateway:
         return event.result()
 
     async def _join_media(self, call: Call) -> None:
-        assert call.engagement_id is not None and call.principal is not None  # noqa: S101
+        engagement_id, _ = call.seat()
+        principal = call.acting()
         async with self._db() as db:
-            access = await live.media_access(db, call.principal, call.engagement_id, self.media)
-            room = await media_room_for(db, call.engagement_id)
+            access = await live.media_access(db, principal, engagement_id, self.media)
+            room = await media_room_for(db, engagement_id)
             await db.commit()
         rooms = self.media.rooms
         leg = TelephoneLeg(
@@ -415,7 +427,7 @@ class TelephoneGateway:
                 secret=room.secret,
                 token=access.token,
                 feed_id=access.feed_id,
-                display=f"☎ {call.principal.name}",
+                display=f"☎ {principal.name}",
             ),
             call.relay.bridge_port,
         )
@@ -428,7 +440,7 @@ class TelephoneGateway:
         call.relay.latch_bridge()
         async with self._db() as db:
             # Janus starts a new publisher unmuted: apply the mute the log says is in force.
-            await live.published(db, call.principal, call.engagement_id, self.media)
+            await live.published(db, principal, engagement_id, self.media)
         call.relay.stop_prompt()
         call.relay.in_room = True
         call.set_stage(Stage.ROOM)
@@ -449,9 +461,7 @@ class TelephoneGateway:
             with contextlib.suppress(asyncio.CancelledError, CallEnded):
                 await watcher
 
-    async def _watch_removal(
-        self, call: Call, queue: asyncio.Queue[EventEnvelope | None]
-    ) -> None:
+    async def _watch_removal(self, call: Call, queue: asyncio.Queue[EventEnvelope | None]) -> None:
         while True:
             envelope = await self._next_event(call, queue, 3600.0)
             if envelope is None:
@@ -468,22 +478,21 @@ class TelephoneGateway:
     async def _keypad(self, call: Call, command: str) -> None:
         """``*1`` asks for the floor, ``*6`` opens or mutes the microphone, ``*2`` + digit
         would choose a language channel."""
-        assert call.engagement_id is not None and call.principal is not None  # noqa: S101
+        engagement_id, attendee_id = call.seat()
+        principal = call.acting()
         prompt = "refused"
         try:
             async with self._db() as db:
                 if command == "1":
                     await floor_operations.request_floor(
-                        db, call.principal, call.engagement_id, RequestKind.STATEMENT, None
+                        db, principal, engagement_id, RequestKind.STATEMENT, None
                     )
                     prompt = "floor_requested"
                 elif command == "6":
-                    state = await live.meeting_state(db, call.engagement_id)
-                    person = state.participants.get(call.attendee_id or 0)
+                    state = await live.meeting_state(db, engagement_id)
+                    person = state.participants.get(attendee_id)
                     muted = not (person.muted if person else True)
-                    await live.set_microphone(
-                        db, call.principal, call.engagement_id, None, muted, self.media
-                    )
+                    await live.set_microphone(db, principal, engagement_id, None, muted, self.media)
                     prompt = "microphone_closed" if muted else "microphone_open"
                 elif command == "2":
                     await self._next_digit(call, 5.0)
@@ -533,8 +542,9 @@ class TelephoneGateway:
         answered = asyncio.ensure_future(call.answered.wait())
         ended = asyncio.ensure_future(call.ended.wait())
         try:
-            await asyncio.wait({answered, ended}, timeout=ANSWER_SECONDS,
-                               return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                {answered, ended}, timeout=ANSWER_SECONDS, return_when=asyncio.FIRST_COMPLETED
+            )
         finally:
             answered.cancel()
             ended.cancel()

@@ -108,7 +108,9 @@ async def issue_pin(
     pin_hash = await asyncio.to_thread(pins.hash_pin, pin)
     existing = await db.scalar(select(TelephonePin).where(TelephonePin.attendee_id == attendee_id))
     if existing is None:
-        db.add(TelephonePin(engagement_id=engagement_id, attendee_id=attendee_id, pin_hash=pin_hash))
+        db.add(
+            TelephonePin(engagement_id=engagement_id, attendee_id=attendee_id, pin_hash=pin_hash)
+        )
     else:
         existing.pin_hash = pin_hash
     await db.commit()

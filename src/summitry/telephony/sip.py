@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sippy.CCEvents import (  # type: ignore[import-untyped]
+from sippy.CCEvents import (
     CCEventConnect,
     CCEventDisconnect,
     CCEventFail,
@@ -24,11 +24,11 @@ from sippy.CCEvents import (  # type: ignore[import-untyped]
     CCEventRing,
     CCEventTry,
 )
-from sippy.Core.EventDispatcher import ED2  # type: ignore[import-untyped]
-from sippy.MsgBody import MsgBody  # type: ignore[import-untyped]
-from sippy.SipCallId import SipCallId  # type: ignore[import-untyped]
-from sippy.SipTransactionManager import SipTransactionManager  # type: ignore[import-untyped]
-from sippy.UA import UA  # type: ignore[import-untyped]
+from sippy.Core.EventDispatcher import ED2
+from sippy.MsgBody import MsgBody
+from sippy.SipCallId import SipCallId
+from sippy.SipTransactionManager import SipTransactionManager
+from sippy.UA import UA
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +143,7 @@ def _lower_transport(ua: Any) -> None:
     ``transport=UDP``: without this, our BYE to such a phone is never sent."""
     target = getattr(ua, "rTarget", None)
     transport = getattr(target, "transport", None)
-    if isinstance(transport, str):
+    if target is not None and isinstance(transport, str):
         target.transport = transport.lower()
     address = getattr(ua, "rAddr", None)  # where requests go: (host, port), transport
     if isinstance(address, tuple) and len(address) == 2 and isinstance(address[1], str):
