@@ -8,6 +8,7 @@ recorded; a call out is answered and admitted; the floor mutes and unmutes a tel
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -87,6 +88,15 @@ async def wait_call(
         (c.id, c.stage.value, c.end_reason) for c in [*gateway.calls.values(), *gateway.finished]
     ]
     raise TimeoutError(f"no call reached {stage.value} in {within} s; calls: {seen}")
+
+
+def janus_cpu(janus: JanusServer) -> float:
+    """Seconds of CPU the test run's Janus has used (user + system)."""
+    pid = janus.process.pid
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def info_digits(keyed: str) -> str:
@@ -305,6 +315,7 @@ async def test_a_call_out_is_answered_admitted_and_heard(
     make_engagement: Callable[..., Awaitable[Engagement]],
     make_invitee: Invite,
     tmp_path: Path,
+    janus: JanusServer,
 ) -> None:
     engagement = await make_engagement()
     live = f"/api/v1/engagements/{engagement.id}/live"
@@ -338,9 +349,22 @@ async def test_a_call_out_is_answered_admitted_and_heard(
         await asyncio.sleep(2.5)
         assert subscriber.tone_level_db(PHONE_TONE, call.leg.access.feed_id, since) > HEARD_DB
         assert phone.level_db(BROWSER_TONE, since) > HEARD_DB
-        assert (
-            await secretariat.post(f"{live}/participants/{callee.id}/remove")
-        ).status_code == 200
+
+        # The cost of one call alone (figures for docs/architecture.md; not asserted).
+        await publisher.close()
+        await subscriber.close()
+        await asyncio.sleep(0.5)
+        ours, theirs = time.process_time(), janus_cpu(janus)
+        await asyncio.sleep(3.0)
+        ours, theirs = time.process_time() - ours, janus_cpu(janus) - theirs
+        print(
+            f"\ncall out: answered after {call.timings['answered'] * 1000:.1f} ms, in the room "
+            f"after {call.timings['room'] * 1000:.0f} ms; one call costs {ours / 3 * 100:.1f} % "
+            f"of a core here (gateway, relay, Opus encoding, and the test's phone) and "
+            f"{theirs / 3 * 100:.1f} % in Janus"
+        )
+        removed = await secretariat.post(f"{live}/participants/{callee.id}/remove")
+        assert removed.status_code == 200
         assert await sipp.finished() == 0, sipp.errors()
     finally:
         await sipp.stop()

@@ -11,7 +11,7 @@ from summitry.deps import CurrentPrincipal, Db
 from summitry.engagements.operations import get_engagement
 from summitry.engagements.routes import RecordId
 from summitry.engagements.schemas import MAX_ID
-from summitry.errors import MediaUnavailable, NotFound
+from summitry.errors import MediaUnavailable
 from summitry.security.principals import require_secretariat
 from summitry.telephony import operations
 from summitry.telephony.calls import TelephoneGateway
@@ -20,8 +20,9 @@ router = APIRouter(prefix="/engagements/{engagement_id}/telephone", tags=["telep
 
 
 class LineOut(BaseModel):
-    number: str
-    """Dial this number (through the operator's trunk), or ``sip:<number>@<Summitry>``."""
+    number: str | None
+    """Dial this number (through the operator's trunk), or ``sip:<number>@<Summitry>``;
+    ``null`` until the secretariat opens the line."""
     sip_uri: str | None
     """The SIP address, when this Summitry has a SIP listener."""
 
@@ -72,7 +73,7 @@ async def line(
     await get_engagement(db, engagement_id)
     found = await operations.line_of(db, engagement_id)
     if found is None:
-        raise NotFound("this engagement has no dial-in number yet: open one with POST")
+        return LineOut(number=None, sip_uri=None)
     return LineOut(number=found.number, sip_uri=_sip_uri(request, found.number))
 
 

@@ -254,7 +254,11 @@ function tile(person) {
     video.playsInline = true;
     const mic = document.createElement("span");
     mic.className = "mic-state";
-    figure.append(video, plate(person), mic);
+    const phone = document.createElement("span");
+    phone.className = "phone-mark";
+    phone.textContent = "☎ Telephone · not encrypted";
+    phone.title = "This person is on the telephone: audio only, not end-to-end encrypted";
+    figure.append(video, plate(person), mic, phone);
   }
   const video = figure.querySelector("video");
   const stream = person.attendee_id === page.me ? page.local : page.streams.get(person.attendee_id);
@@ -266,6 +270,7 @@ function tile(person) {
   figure.classList.toggle("mic-live", Boolean(live));
   figure.classList.toggle("speaking", page.speaker === person.attendee_id);
   figure.classList.toggle("no-video", !stream);
+  figure.classList.toggle("telephone", state?.channel === "telephone");
   return figure;
 }
 
