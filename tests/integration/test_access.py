@@ -202,7 +202,7 @@ ROUTES: dict[tuple[str, str], Row] = {
     # The tests run without a SIP listener: past every check, that is what the secretariat hears.
     ("POST", TELEPHONE + "/calls"): Row(
         SECRETARIAT,
-        503,
+        409,
         lambda w: {"attendee_id": w.attendee.id, "uri": "sip:delegate@192.0.2.10:5060"},
     ),
 }

@@ -261,15 +261,16 @@ class TelephoneGateway:
         try:
             offer = sdp.parse(invite.sdp or "")
         except sdp.SdpError:
-            call.dialog.refuse(488, "Not Acceptable Here")
-            raise CallEnded from None
-        if not offer.speaks_pcmu:
+            offer = None
+        if offer is None or not offer.speaks_pcmu:
+            call.end_reason = "no G.711 µ-law offered"
             call.dialog.refuse(488, "Not Acceptable Here")
             raise CallEnded
         async with self._db() as db:
             engagement_id = await operations.engagement_of_number(db, invite.called)
         if engagement_id is None:
             # Unknown numbers learn nothing, and never reach a room.
+            call.end_reason = "unknown number"
             call.dialog.refuse(404, "Not Found")
             raise CallEnded
         call.engagement_id = engagement_id

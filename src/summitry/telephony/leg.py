@@ -37,11 +37,10 @@ from summitry.media.janus import (
     Handle,
     JanusClient,
     JanusClientError,
-    JanusError,
     Session,
     connect,
 )
-from summitry.media.rooms import VIDEOROOM, moderator_token
+from summitry.media.rooms import VIDEOROOM
 from summitry.telephony import g711
 from summitry.telephony.relay import FRAME_SECONDS
 
@@ -295,6 +294,3 @@ class TelephoneLeg:
                 await self._session.destroy()
         if self._client is not None:
             await self._client.close()
-
-
-__all__ = ["JanusError", "LegError", "RoomAccess", "TelephoneLeg", "moderator_token"]

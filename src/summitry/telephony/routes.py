@@ -11,10 +11,10 @@ from summitry.deps import CurrentPrincipal, Db
 from summitry.engagements.operations import get_engagement
 from summitry.engagements.routes import RecordId
 from summitry.engagements.schemas import MAX_ID
-from summitry.errors import MediaUnavailable
+from summitry.errors import Conflict
 from summitry.security.principals import require_secretariat
 from summitry.telephony import operations
-from summitry.telephony.calls import TelephoneGateway
+from summitry.telephony.calls import Target, TelephoneGateway
 
 router = APIRouter(prefix="/engagements/{engagement_id}/telephone", tags=["telephone"])
 
@@ -53,7 +53,11 @@ class CallOut(BaseModel):
 def _gateway(request: Request) -> TelephoneGateway:
     gateway: TelephoneGateway | None = getattr(request.app.state, "telephony", None)
     if gateway is None:
-        raise MediaUnavailable("this Summitry has no telephone gateway (SUMMITRY_SIP_ENABLED)")
+        # Not a 503: nothing is down, this installation simply has no telephone.
+        raise Conflict(
+            "this Summitry has no telephone gateway: the operator turns it on with "
+            "SUMMITRY_SIP_ENABLED"
+        )
     return gateway
 
 
@@ -106,6 +110,7 @@ async def dial_out(
     """Call a person from the meeting; they are admitted when they answer."""
     secretary = require_secretariat(principal)
     await get_engagement(db, engagement_id)
+    Target.parse(data.uri)  # a malformed address is the caller's to fix, gateway or not
     gateway = _gateway(request)
     call = await gateway.dial_out(secretary, engagement_id, data.attendee_id, data.uri)
     return CallOut(
