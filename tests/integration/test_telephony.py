@@ -455,3 +455,46 @@ async def test_a_flood_of_invites_is_refused_before_any_call_is_made(
     started = len(gateway.finished) + len(gateway.calls)
     assert started <= 8, f"{started} calls were started by a flood of 40 INVITEs"
     assert gateway.refused_invites >= 40 - started
+
+
+async def test_a_caller_who_hangs_up_has_left_the_meeting(
+    gateway: TelephoneGateway,
+    db: AsyncSession,
+    secretariat: httpx.AsyncClient,
+    make_engagement: Callable[..., Awaitable[Engagement]],
+    make_invitee: Invite,
+    tmp_path: Path,
+) -> None:
+    engagement = await make_engagement()
+    live = f"/api/v1/engagements/{engagement.id}/live"
+    _, caller, _ = await make_invitee(engagement, Role.DELEGATE, "DE")
+    number, pin = await line_and_pin(secretariat, engagement.id, caller.id)
+    phone = await Phone.open(PHONE_TONE)
+    sipp = await Sipp.run(
+        "dial_in_hangs_up.xml",
+        tmp_path,
+        local_port=free_port(),
+        remote=f"127.0.0.1:{gateway.endpoint.port}",
+        service=number,
+        replacements={
+            "PHONE_PORT": str(phone.port),
+            "INFO_DIGITS": info_digits(pin + "#"),  # the PIN by SIP INFO this time
+            "CALLER": "delegate",
+            "HANG_UP_MS": "5000",
+        },
+    )
+    try:
+        await wait_call(gateway, Stage.LOBBY)
+        assert (await secretariat.post(f"{live}/participants/{caller.id}/admit")).status_code == 200
+        await wait_call(gateway, Stage.ROOM)
+        call = await wait_call(gateway, Stage.ENDED, within=15.0)
+        assert await sipp.finished() == 0, sipp.errors()
+    finally:
+        await sipp.stop()
+        await phone.close()
+    assert call.end_reason == "hung up"
+    kinds = [e.event.kind for e in await log.events_after(db, engagement.id, 0)]
+    assert kinds[-1] == "left"
+    assert (await secretariat.get(live)).json()["state"]["participants"][str(caller.id)][
+        "presence"
+    ] == "left"

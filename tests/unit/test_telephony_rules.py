@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from summitry.telephony import g711, pins, rtp, sdp
 from summitry.telephony.dtmf import TelephoneEvents, info_digit
-from summitry.telephony.ratelimit import CallSlots, TokenBuckets
+from summitry.telephony.ratelimit import CallSlots, Lockouts, TokenBuckets
 
 
 def event(code: int, end: bool, duration: int = 160) -> bytes:
@@ -178,3 +178,20 @@ def test_g711_round_trip_and_rtp_restamping() -> None:
     assert (second.timestamp - first.timestamp) % 2**32 == 160
     with pytest.raises(rtp.NotRtp):
         rtp.parse(b"\x00" * 12)
+
+
+def test_a_source_that_keeps_failing_pins_is_locked_out_for_a_while() -> None:
+    clock = Clock()
+    lockouts = Lockouts(limit=3, window=600, duration=900, clock=clock)
+    for minute in (0, 4, 11):  # the first failure has left the window by the third
+        clock.now = minute * 60.0
+        lockouts.failed("198.51.100.7")
+    assert not lockouts.locked("198.51.100.7")
+    clock.now = 12 * 60.0
+    lockouts.failed("198.51.100.7")
+    assert lockouts.locked("198.51.100.7")
+    assert not lockouts.locked("203.0.113.9")
+    clock.now = 12 * 60.0 + 899
+    assert lockouts.locked("198.51.100.7")
+    clock.now = 12 * 60.0 + 900
+    assert not lockouts.locked("198.51.100.7")

@@ -35,7 +35,7 @@ from summitry.telephony import operations, pins, sdp
 from summitry.telephony.dtmf import info_digit
 from summitry.telephony.leg import LegError, RoomAccess, TelephoneLeg
 from summitry.telephony.prompts import Prompts
-from summitry.telephony.ratelimit import CallSlots, TokenBuckets
+from summitry.telephony.ratelimit import CallSlots, Lockouts, TokenBuckets
 from summitry.telephony.relay import Relay
 from summitry.telephony.sip import Dialog, Invite, SipEndpoint
 
@@ -182,6 +182,7 @@ class TelephoneGateway:
         self.refused_invites = 0
         self.buckets = TokenBuckets(invites_per_second, invite_burst)
         self.slots = CallSlots(max_calls, calls_per_source)
+        self.lockouts = Lockouts()
         self.endpoint = SipEndpoint(host, port, self._on_invite, self._screen)
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -204,6 +205,9 @@ class TelephoneGateway:
     # --- admission of calls, in sippy's thread ------------------------------------------------
     def _screen(self, source: str) -> int | None:
         """Rate and concurrency limits, checked before anything is allocated for a call."""
+        if self.lockouts.locked(source):
+            self.refused_invites += 1
+            return 403
         if not self.buckets.allow(source):
             self.refused_invites += 1
             return 503
@@ -305,6 +309,7 @@ class TelephoneGateway:
             pins.MAX_TRIES,
             call.engagement_id,
         )
+        self.lockouts.failed(call.source)
         async with self._db() as db:
             await operations.record_refusal(
                 db, call.engagement_id, call.caller, call.source, pins.MAX_TRIES

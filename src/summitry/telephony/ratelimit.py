@@ -90,3 +90,47 @@ class CallSlots:
                 self._by_source[source] = left
             else:
                 self._by_source.pop(source, None)
+
+
+class Lockouts:
+    """Sources that keep failing PINs are refused for a while: ``limit`` refused calls within
+    ``window`` seconds lock a source out for ``duration`` seconds (caller ID is spoofable, the
+    source address of the signalling much less so)."""
+
+    def __init__(
+        self,
+        limit: int = 3,
+        window: float = 600.0,
+        duration: float = 900.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.limit = limit
+        self.window = window
+        self.duration = duration
+        self._clock = clock
+        self._failures: dict[str, list[float]] = {}
+        self._until: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def failed(self, source: str) -> None:
+        now = self._clock()
+        with self._lock:
+            recent = [t for t in self._failures.get(source, []) if now - t < self.window]
+            recent.append(now)
+            self._failures[source] = recent
+            if len(recent) >= self.limit:
+                self._until[source] = now + self.duration
+                del self._failures[source]
+            if len(self._failures) > _MAX_SOURCES:
+                self._failures.clear()  # a flood of sources: forget, the buckets still hold
+
+    def locked(self, source: str) -> bool:
+        now = self._clock()
+        with self._lock:
+            until = self._until.get(source)
+            if until is None:
+                return False
+            if now >= until:
+                del self._until[source]
+                return False
+            return True

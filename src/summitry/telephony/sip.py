@@ -32,6 +32,8 @@ from sippy.UA import UA
 
 logger = logging.getLogger(__name__)
 
+_REASONS = {403: "Forbidden", 486: "Busy Here", 503: "Service Unavailable"}
+
 _thread: threading.Thread | None = None
 _thread_lock = threading.Lock()
 
@@ -223,7 +225,7 @@ class SipEndpoint:
         refusal = self._screen(str(address))
         if refusal is not None:
             # Refused before anything is allocated for the call.
-            return (req.genResponse(refusal, "Service Unavailable"), None, None)
+            return (req.genResponse(refusal, _REASONS.get(refusal, "Refused")), None, None)
         loop = self._loop
         if loop is None:
             return (req.genResponse(503, "Service Unavailable"), None, None)
