@@ -311,9 +311,33 @@ function renderLists(present) {
       ["Turn away", () => call(`/participants/${p.attendee_id}/turn-away`)],
     ])));
   }
+  renderTelephone();
   const lockButton = document.getElementById("toggle-lock");
   lockButton.textContent = page.state.locked ? "Unlock the room" : "Lock the room";
   lockButton.setAttribute("aria-pressed", String(page.state.locked));
+}
+
+// The secretariat's telephone panel: call out to someone absent, or issue their PIN (shown
+// once). The API refuses what is not possible (no gateway, someone already in the meeting).
+function renderTelephone() {
+  const list = document.getElementById("telephone-list");
+  if (!list) return;
+  const telephone = `/api/v1/engagements/${engagementId}/telephone`;
+  const absent = [...page.roster.values()].filter((p) =>
+    !["lobby", "admitted"].includes(page.state.presenceOf(p.attendee_id))
+    && p.role !== "press" && p.role !== "secretariat");
+  list.replaceChildren(...absent.map((p) => personRow(p, [
+    ["Call…", async () => {
+      const uri = prompt(`SIP address to call ${p.name} (sip:number@trunk):`);
+      if (uri) await call(`${telephone}/calls`, { attendee_id: p.attendee_id, uri });
+    }],
+    ["PIN", async () => {
+      const issued = await call(`${telephone}/pins/${p.attendee_id}`);
+      const line = await call(`${telephone}/line`);
+      alert(`Dial-in number ${line.number}, PIN for ${p.name}: ${issued.pin}\n`
+        + "Shown once: pass it on through a channel you trust.");
+    }],
+  ])));
 }
 
 function personRow(person, actions) {
@@ -326,6 +350,13 @@ function personRow(person, actions) {
   office.className = "muted small";
   office.textContent = `${person.delegation.name}`;
   who.append(name, office);
+  if (page.state.participants.get(person.attendee_id)?.channel === "telephone"
+      && ["lobby", "admitted"].includes(page.state.presenceOf(person.attendee_id))) {
+    const phone = document.createElement("span");
+    phone.className = "muted small";
+    phone.textContent = "☎ telephone, not encrypted";
+    who.append(phone);
+  }
   li.append(who);
   for (const [label, act] of actions) {
     const button = document.createElement("button");
