@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -27,10 +28,11 @@ from summitry.live.hub import LiveHub
 from summitry.media.meetings import JanusMeetingMedia, MediaSupervisor, janus_keys
 from summitry.media.rooms import MeetingRooms
 from summitry.media.server import JanusConfig, JanusProcess
-from summitry.telephony.calls import TelephoneGateway
-from summitry.telephony.prompts import Prompts
 from summitry.web.pages import router as pages_router
 from summitry.web.rendering import render_error
+
+if TYPE_CHECKING:  # imported where the gateway starts (sippy, aiortc: heavy)
+    from summitry.telephony.calls import TelephoneGateway
 
 log = logging.getLogger(__name__)
 
@@ -249,6 +251,11 @@ def start_media(settings: Settings, app: FastAPI) -> MediaSupervisor:
 
 def telephone_gateway(settings: Settings, app: FastAPI) -> TelephoneGateway:
     """The SIP listener of this app, on the media engine ``start_media`` made."""
+    # Imported here: sippy starts a process-wide reactor object on import, and aiortc is
+    # heavy; installations without a telephone need neither.
+    from summitry.telephony.calls import TelephoneGateway
+    from summitry.telephony.prompts import Prompts
+
     gateway = TelephoneGateway(
         host=settings.sip_host,
         port=settings.sip_port,

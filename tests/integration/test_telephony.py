@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from summitry.engagements.models import Engagement, Role
 from summitry.live import log
-from summitry.media.janus import JanusClient
+from summitry.media.janus import JanusClient, connect
 from summitry.media.meetings import JanusMeetingMedia
 from summitry.media.rooms import MeetingRooms
 from summitry.telephony.calls import Call, Stage, TelephoneGateway
@@ -498,3 +498,60 @@ async def test_a_caller_who_hangs_up_has_left_the_meeting(
     assert (await secretariat.get(live)).json()["state"]["participants"][str(caller.id)][
         "presence"
     ] == "left"
+
+
+async def test_a_telephone_leg_comes_back_after_janus_restarts(
+    gateway: TelephoneGateway,
+    media_app: Any,
+    janus: JanusServer,
+    secretariat: httpx.AsyncClient,
+    make_engagement: Callable[..., Awaitable[Engagement]],
+    make_invitee: Invite,
+    tmp_path: Path,
+) -> None:
+    engagement = await make_engagement()
+    live = f"/api/v1/engagements/{engagement.id}/live"
+    await secretariat.post(f"{live}/enter")
+    listener, _, _ = await make_invitee(engagement, Role.DELEGATE, "CN")
+    await listener.post(f"{live}/enter")
+    await secretariat.post(f"{live}/participants/{(await listener.get(live)).json()['me']}/admit")
+    access = (await listener.get(f"{live}/media")).json()
+    _, caller, _ = await make_invitee(engagement, Role.HEAD_OF_DELEGATION, "DE")
+    number, pin = await line_and_pin(secretariat, engagement.id, caller.id)
+    phone = await Phone.open(PHONE_TONE)
+    sipp = await dial_in(gateway, tmp_path, number, phone)
+    client = None
+    subscriber = None
+    try:
+        await wait_call(gateway, Stage.PIN)
+        await phone.key(pin + "#")
+        await wait_call(gateway, Stage.LOBBY)
+        await secretariat.post(f"{live}/participants/{caller.id}/admit")
+        call = await wait_call(gateway, Stage.ROOM)
+        await secretariat.post(f"{live}/participants/{caller.id}/microphone", json={"muted": False})
+
+        await janus.restart()
+        # What the media supervisor does when Janus is back: rebuild the rooms with their tokens.
+        await media_app.state.media.restore(media_app.state.sessionmaker, media_app.state.hub)
+        for _ in range(200):
+            if "rejoined" in call.timings:
+                break
+            await asyncio.sleep(0.05)
+        assert "rejoined" in call.timings, "the leg joined the rebuilt room again"
+        assert call.leg is not None
+        client = await connect(janus.url)
+        subscriber = Subscriber(client, access["room_id"], token=access["token"])
+        await subscriber.join([call.leg.access.feed_id])
+        since = time.monotonic()
+        await asyncio.sleep(2.0)
+        level = subscriber.tone_level_db(PHONE_TONE, call.leg.access.feed_id, since)
+        assert level > HEARD_DB, f"the caller is heard again ({level:.1f} dB), still unmuted"
+        await secretariat.post(f"{live}/participants/{caller.id}/remove")
+        assert await sipp.finished() == 0, sipp.errors()
+    finally:
+        await sipp.stop()
+        await phone.close()
+        if subscriber is not None:
+            await subscriber.close()
+        if client is not None:
+            await client.close()

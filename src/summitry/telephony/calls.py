@@ -15,7 +15,6 @@ import contextlib
 import enum
 import itertools
 import logging
-import re
 import time
 from dataclasses import dataclass, field
 
@@ -32,6 +31,7 @@ from summitry.media.meetings import JanusMeetingMedia
 from summitry.media.rooms import media_room_for
 from summitry.security.principals import Invitee, Secretary
 from summitry.telephony import operations, pins, sdp
+from summitry.telephony.addresses import Target
 from summitry.telephony.dtmf import info_digit
 from summitry.telephony.leg import LegError, RoomAccess, TelephoneLeg
 from summitry.telephony.prompts import Prompts
@@ -47,9 +47,8 @@ LOBBY_SECONDS = 15 * 60.0
 """How long a caller may wait in the lobby before the call ends."""
 ANSWER_SECONDS = 45.0
 """How long a call out may ring."""
-_SIP_URI = re.compile(
-    r"^sips?:(?P<user>[A-Za-z0-9_.+*#-]{1,64})@(?P<host>[0-9.]{7,15})(:(?P<port>\d{1,5}))?$"
-)
+REJOIN_SECONDS = 60.0
+"""How long a call waits for the media server to come back before it ends."""
 _ids = itertools.count(1)
 
 
@@ -63,27 +62,6 @@ class Stage(enum.StrEnum):
 
 class CallEnded(Exception):
     """The call is over (hung up, refused or removed): stop what it was doing."""
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where a call out goes: ``sip:user@host:port``."""
-
-    user: str
-    host: str
-    port: int
-
-    @classmethod
-    def parse(cls, uri: str) -> Target:
-        found = _SIP_URI.match(uri.strip())
-        if found is None:
-            raise InvalidInput(
-                "give a SIP address like sip:+41225550100@192.0.2.10:5060", field="uri"
-            )
-        port = int(found["port"] or 5060)
-        if not 0 < port < 65536:
-            raise InvalidInput("the port must be between 1 and 65535", field="uri")
-        return cls(found["user"], found["host"], port)
 
 
 @dataclass
@@ -352,6 +330,7 @@ class TelephoneGateway:
         call.end_reason = reason
         await call.relay.play(self.prompts["goodbye"])
         call.dialog.hang_up()
+        call.on_ended(reason)  # wakes whatever else of the call is waiting
         raise CallEnded
 
     # --- in the meeting -------------------------------------------------------------------
@@ -418,6 +397,18 @@ class TelephoneGateway:
         return event.result()
 
     async def _join_media(self, call: Call) -> None:
+        try:
+            await self._connect_leg(call)
+        except (LegError, MediaUnavailable) as err:
+            logger.error("call %s: %s", call.id, err)
+            await self._say_goodbye(call, "media unavailable")
+        call.relay.stop_prompt()
+        call.relay.in_room = True
+        call.set_stage(Stage.ROOM)
+        call.mark("room")
+
+    async def _connect_leg(self, call: Call) -> None:
+        """Enter the media as the attendee (again, after Janus came back)."""
         engagement_id, _ = call.seat()
         principal = call.acting()
         async with self._db() as db:
@@ -437,24 +428,43 @@ class TelephoneGateway:
             ),
             call.relay.bridge_port,
         )
-        try:
-            call.relay.bridge = await leg.start()
-        except LegError as err:
-            logger.error("call %s: %s", call.id, err)
-            await self._say_goodbye(call, "media unavailable")
+        call.relay.bridge = await leg.start()
         call.leg = leg
         call.relay.latch_bridge()
         async with self._db() as db:
             # Janus starts a new publisher unmuted: apply the mute the log says is in force.
             await live.published(db, principal, engagement_id, self.media)
-        call.relay.stop_prompt()
-        call.relay.in_room = True
-        call.set_stage(Stage.ROOM)
-        call.mark("room")
+
+    async def _keep_media(self, call: Call) -> None:
+        """If Janus goes away, join again once the supervisor has rebuilt the room, as pages
+        do; a caller is not left in a silent call."""
+        while True:
+            leg = call.leg
+            if leg is None:
+                return
+            await leg.wait_lost()
+            if call.ended.is_set():
+                return
+            logger.warning("call %s: lost the media server; joining again", call.id)
+            call.relay.in_room = False
+            call.leg = None
+            await leg.close()
+            deadline = time.monotonic() + REJOIN_SECONDS
+            while call.leg is None:
+                if time.monotonic() > deadline:
+                    await self._say_goodbye(call, "media lost")
+                await asyncio.sleep(1.0)
+                try:
+                    await self._connect_leg(call)
+                except (LegError, MediaUnavailable) as err:
+                    logger.info("call %s: not back in the media yet: %s", call.id, err)
+            call.relay.in_room = True
+            call.mark("rejoined")
 
     async def _in_room(self, call: Call, queue: asyncio.Queue[EventEnvelope | None]) -> None:
         """The keypad, and the meeting's events that end the call (removed, left elsewhere)."""
         watcher = asyncio.create_task(self._watch_removal(call, queue))
+        keeper = asyncio.create_task(self._keep_media(call))
         try:
             while True:
                 digit = await self._next_digit(call, 3600.0)
@@ -463,9 +473,10 @@ class TelephoneGateway:
                     if command is not None:
                         await self._keypad(call, command)
         finally:
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError, CallEnded):
-                await watcher
+            for task in (watcher, keeper):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, CallEnded):
+                    await task
 
     async def _watch_removal(self, call: Call, queue: asyncio.Queue[EventEnvelope | None]) -> None:
         while True:

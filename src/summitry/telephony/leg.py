@@ -159,6 +159,11 @@ class TelephoneLeg:
             raise LegError(f"the media server refused the telephone leg: {err}") from err
         return self.bridge_address
 
+    async def wait_lost(self) -> None:
+        """Return when the connection to Janus closes (Janus stopped or crashed)."""
+        if self._client is not None:
+            await self._client.wait_closed()
+
     async def _make_mix_room(self) -> None:
         assert self._session is not None  # noqa: S101 - set by start()
         handle = await self._session.attach(AUDIOBRIDGE)

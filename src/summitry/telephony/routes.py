@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,7 +14,10 @@ from summitry.engagements.schemas import MAX_ID
 from summitry.errors import Conflict
 from summitry.security.principals import require_secretariat
 from summitry.telephony import operations
-from summitry.telephony.calls import Target, TelephoneGateway
+from summitry.telephony.addresses import Target
+
+if TYPE_CHECKING:  # the gateway (sippy, aiortc) is imported only where it runs
+    from summitry.telephony.calls import TelephoneGateway
 
 router = APIRouter(prefix="/engagements/{engagement_id}/telephone", tags=["telephone"])
 
