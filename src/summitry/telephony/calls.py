@@ -16,7 +16,9 @@ import enum
 import itertools
 import logging
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -158,6 +160,7 @@ class TelephoneGateway:
         self.finished: list[Call] = []
         """The last calls that ended (newest last), for the secretariat and for tests."""
         self.refused_invites = 0
+        """INVITEs refused by the limits (counted in sippy's thread: a statistic, not exact)."""
         self.buckets = TokenBuckets(invites_per_second, invite_burst)
         self.slots = CallSlots(max_calls, calls_per_source)
         self.lockouts = Lockouts()
@@ -199,10 +202,12 @@ class TelephoneGateway:
         db.info[HUB] = self.hub  # events the gateway writes reach live pages on commit
         return db
 
-    def _run(self, call: Call, coroutine: object) -> None:
+    def _run(self, call: Call, coroutine: Coroutine[Any, Any, None]) -> None:
+        """Run one call to its end; whatever happens, ``_finish`` cleans up after it."""
+
         async def run() -> None:
             try:
-                await coroutine  # type: ignore[misc]
+                await coroutine
             except CallEnded:
                 pass
             except Exception:
