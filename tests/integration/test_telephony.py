@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from summitry.engagements.models import Engagement, Role
+from summitry.interpretation.models import LanguageChannel
 from summitry.live import log
 from summitry.media.janus import JanusClient, connect
 from summitry.media.meetings import JanusMeetingMedia
@@ -33,6 +34,7 @@ from tests.support.postgres import free_port
 
 PHONE_TONE = 1000.0
 BROWSER_TONE = 660.0
+INTERPRETER_TONE = 1500.0
 HEARD_DB = 30.0
 """A tone this far over the noise floor was heard; silence and other tones stay far below."""
 
@@ -560,3 +562,74 @@ async def test_a_telephone_leg_comes_back_after_janus_restarts(
             await subscriber.close()
         if client is not None:
             await client.close()
+
+
+async def test_the_keypad_chooses_a_language_channel_and_the_floor_again(
+    gateway: TelephoneGateway,
+    janus_client: JanusClient,
+    janus: JanusServer,
+    db: AsyncSession,
+    secretariat: httpx.AsyncClient,
+    make_engagement: Callable[..., Awaitable[Engagement]],
+    make_invitee: Invite,
+    tmp_path: Path,
+) -> None:
+    engagement = await make_engagement()
+    live = f"/api/v1/engagements/{engagement.id}/live"
+    # A French channel as interpretation keeps it: an AudioBridge room, its booth speaking.
+    room_id, secret = 7_000_000 + engagement.id, "channel secret"
+    db.add(LanguageChannel(engagement_id=engagement.id, language="fr", janus_room_id=room_id,
+                           secret=secret))  # fmt: skip
+    await db.commit()
+    session = await janus_client.create_session()
+    bridge = await session.attach("janus.plugin.audiobridge")
+    await bridge.request(
+        {"request": "create", "room": room_id, "secret": secret, "permanent": False,
+         "allow_rtp_participants": True, "admin_key": janus.room_admin_key}
+    )  # fmt: skip
+    booth = await Phone.open(INTERPRETER_TONE)
+    joined = await bridge.message(
+        {"request": "join", "room": room_id, "display": "booth fr", "codec": "pcmu",
+         "rtp": {"ip": "127.0.0.1", "port": booth.port, "payload_type": 0}}
+    )  # fmt: skip
+    booth.peer = (str(joined.data["rtp"]["ip"]), int(joined.data["rtp"]["port"]))
+
+    _, caller, _ = await make_invitee(engagement, Role.HEAD_OF_DELEGATION, "DE")
+    number, pin = await line_and_pin(secretariat, engagement.id, caller.id)
+    phone = await Phone.open(PHONE_TONE)
+    sipp = await dial_in(gateway, tmp_path, number, phone)
+    try:
+        await wait_call(gateway, Stage.PIN)
+        await phone.key(pin + "#")
+        await wait_call(gateway, Stage.LOBBY)
+        await secretariat.post(f"{live}/participants/{caller.id}/admit")
+        call = await wait_call(gateway, Stage.ROOM)
+
+        async def keyed(keys: str, expected: str) -> float:
+            count = len(call.keyed)
+            await phone.key(keys)
+            for _ in range(100):
+                if len(call.keyed) > count:
+                    break
+                await asyncio.sleep(0.05)
+            assert call.keyed[count:] == [expected]
+            await asyncio.sleep(2.5)  # the spoken confirmation
+            since = time.monotonic()
+            await asyncio.sleep(1.5)
+            return phone.level_db(INTERPRETER_TONE, since)
+
+        booth_heard = await keyed("*21", "*2 channel_chosen")
+        assert booth_heard > HEARD_DB
+        floor_again = await keyed("*20", "*2 floor_chosen")
+        no_ninth = await keyed("*29", "*2 no_channels")  # there is no ninth channel
+        print(f"\nbooth {booth_heard:.1f} dB; floor again {floor_again:.1f}; *29 {no_ninth:.1f}")
+        assert floor_again < booth_heard - 40
+        assert no_ninth < booth_heard - 40  # still the floor
+        await secretariat.post(f"{live}/participants/{caller.id}/remove")
+        assert await sipp.finished() == 0, sipp.errors()
+    finally:
+        await sipp.stop()
+        await phone.close()
+        await booth.close()
+        await bridge.request({"request": "destroy", "room": room_id, "secret": secret})
+        await session.destroy()

@@ -20,11 +20,13 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from summitry.errors import InvalidInput, MediaUnavailable, NotFound, SummitryError
 from summitry.floor import operations as floor_operations
 from summitry.floor.speakers import RequestKind
+from summitry.interpretation.models import LanguageChannel
 from summitry.live import operations as live
 from summitry.live.events import Admitted, EventEnvelope, Left, Removed, TurnedAway
 from summitry.live.hub import HUB, LiveHub
@@ -499,7 +501,7 @@ class TelephoneGateway:
 
     async def _keypad(self, call: Call, command: str) -> None:
         """``*1`` asks for the floor, ``*6`` opens or mutes the microphone, ``*2`` + digit
-        would choose a language channel."""
+        chooses what to hear: ``0`` the floor, ``1``–``9`` a language channel."""
         engagement_id, attendee_id = call.seat()
         principal = call.acting()
         prompt = "refused"
@@ -517,8 +519,8 @@ class TelephoneGateway:
                     await live.set_microphone(db, principal, engagement_id, None, muted, self.media)
                     prompt = "microphone_closed" if muted else "microphone_open"
                 elif command == "2":
-                    await self._next_digit(call, 5.0)
-                    prompt = "no_channels"
+                    choice = await self._next_digit(call, 5.0)
+                    prompt = await self._choose_channel(db, call, engagement_id, choice)
         except SummitryError as err:
             logger.info("call %s: keypad *%s refused: %s", call.id, command, err)
         call.keyed.append(f"*{command} {prompt}")
@@ -527,6 +529,36 @@ class TelephoneGateway:
         call.relay.in_room = False
         await call.relay.play(self.prompts[prompt])
         call.relay.in_room = True
+
+    async def _choose_channel(
+        self, db: AsyncSession, call: Call, engagement_id: int, choice: str | None
+    ) -> str:
+        """``*2`` then ``0`` is the floor; ``1``–``9`` the engagement's language channels in the
+        order of their language codes. The prompt to say."""
+        leg = call.leg
+        if leg is None or choice is None or not choice.isdigit():
+            return "refused"
+        try:
+            if choice == "0":
+                call.relay.bridge = await leg.hear_floor()
+                call.relay.latch_bridge()
+                return "floor_chosen"
+            channels = list(
+                await db.scalars(
+                    select(LanguageChannel)
+                    .where(LanguageChannel.engagement_id == engagement_id)
+                    .order_by(LanguageChannel.language)
+                )
+            )
+            index = int(choice) - 1
+            if index >= len(channels):
+                return "no_channels"
+            call.relay.bridge = await leg.hear_channel(channels[index].janus_room_id)
+        except LegError as err:
+            logger.info("call %s: %s", call.id, err)
+            return "no_channels"
+        call.relay.latch_bridge()
+        return "channel_chosen"
 
     # --- calls out ------------------------------------------------------------------------
     async def dial_out(

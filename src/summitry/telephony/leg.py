@@ -127,6 +127,7 @@ class TelephoneLeg:
         self._mix_room = 1 + secrets.randbelow(2**52)
         self._mix_secret = secrets.token_urlsafe(24)
         self._forwards: dict[int, Handle] = {}
+        self._listener: Handle | None = None
         self._pump: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
 
@@ -136,20 +137,7 @@ class TelephoneLeg:
             self._client = await connect(self.access.janus_url)
             self._session = await self._client.create_session()
             await self._make_mix_room()
-            listener = await self._session.attach(AUDIOBRIDGE)
-            joined = await listener.message(
-                {
-                    "request": "join",
-                    "room": self._mix_room,
-                    "secret": self._mix_secret,
-                    "display": f"{self.access.display} (ear)",
-                    "muted": True,  # the caller is heard through the VideoRoom, not here
-                    "codec": "pcmu",
-                    "rtp": {"ip": "127.0.0.1", "port": self.bridge_port, "payload_type": 0},
-                }
-            )
-            rtp_info = joined.data.get("rtp", {})
-            self.bridge_address = (str(rtp_info.get("ip")), int(rtp_info.get("port", 0)))
+            self.bridge_address = await self._hear(self._mix_room)
             publishers = await self._publish()
             for publisher in publishers:
                 await self._forward(publisher)
@@ -158,6 +146,48 @@ class TelephoneLeg:
             await self.close()
             raise LegError(f"the media server refused the telephone leg: {err}") from err
         return self.bridge_address
+
+    async def _hear(self, room_id: int) -> tuple[str, int]:
+        """Join ``room_id`` as the caller's ear (a muted plain-RTP leg sending its mix to the
+        relay), then leave the room heard before; Janus's address for the new leg."""
+        assert self._session is not None  # noqa: S101 - set by start()
+        listener = await self._session.attach(AUDIOBRIDGE)
+        try:
+            joined = await listener.message(
+                {
+                    "request": "join",
+                    "room": room_id,
+                    "display": f"{self.access.display} (ear)",
+                    "muted": True,  # the caller is heard through the VideoRoom, not here
+                    "codec": "pcmu",
+                    "rtp": {"ip": "127.0.0.1", "port": self.bridge_port, "payload_type": 0},
+                }
+            )
+        except JanusClientError:
+            with contextlib.suppress(JanusClientError):
+                await listener.detach()
+            raise
+        rtp_info = joined.data.get("rtp", {})
+        address = (str(rtp_info.get("ip")), int(rtp_info.get("port", 0)))
+        before, self._listener = self._listener, listener
+        if before is not None:
+            with contextlib.suppress(JanusClientError):
+                await before.detach()
+        return address
+
+    async def hear_floor(self) -> tuple[str, int]:
+        """The caller hears the floor again (the call's own mix)."""
+        try:
+            return await self._hear(self._mix_room)
+        except JanusClientError as err:
+            raise LegError(f"the media server refused the floor's mix: {err}") from err
+
+    async def hear_channel(self, room_id: int) -> tuple[str, int]:
+        """The caller hears a language channel's AudioBridge room (its booth over the floor)."""
+        try:
+            return await self._hear(room_id)
+        except JanusClientError as err:
+            raise LegError(f"the media server refused the language channel: {err}") from err
 
     async def wait_lost(self) -> None:
         """Return when the connection to Janus closes (Janus stopped or crashed)."""

@@ -27,7 +27,9 @@ PROMPTS = {
     "admitted": "You are in the meeting. Press star one to ask for the floor.",
     "floor_requested": "You have asked for the floor.",
     "refused": "That is not possible now.",
-    "no_channels": "Language channels are not available on this line yet.",
+    "no_channels": "That language channel is not available.",
+    "channel_chosen": "You now hear the interpretation.",
+    "floor_chosen": "You now hear the floor.",
     "microphone_open": "Your microphone is open.",
     "microphone_closed": "Your microphone is muted.",
 }
