@@ -412,7 +412,7 @@ async def test_the_floor_mutes_and_unmutes_a_telephone_participant(
         await subscriber.join([feed])
 
         since = time.monotonic()
-        await asyncio.sleep(1.5)
+        await asyncio.sleep(1.0)
         assert subscriber.tone_level_db(PHONE_TONE, feed, since) < 10, "muted without the floor"
 
         await phone.key("*1")  # the keypad asks for the floor
@@ -426,14 +426,14 @@ async def test_the_floor_mutes_and_unmutes_a_telephone_participant(
         assert (await chair.post(f"{api}/floor/give", json={})).status_code == 200
         await asyncio.sleep(0.5)
         since = time.monotonic()
-        await asyncio.sleep(1.5)
+        await asyncio.sleep(1.0)
         given = subscriber.tone_level_db(PHONE_TONE, feed, since)
         assert given > HEARD_DB, f"heard with the floor ({given:.1f} dB)"
 
         assert (await chair.post(f"{api}/floor/release", json={"cut": True})).status_code == 200
         await asyncio.sleep(0.5)
         since = time.monotonic()
-        await asyncio.sleep(1.5)
+        await asyncio.sleep(1.0)
         assert subscriber.tone_level_db(PHONE_TONE, feed, since) < 10, "muted again"
         await secretariat.post(f"{api}/live/participants/{caller.id}/remove")
         assert await sipp.finished() == 0, sipp.errors()
@@ -613,9 +613,9 @@ async def test_the_keypad_chooses_a_language_channel_and_the_floor_again(
                     break
                 await asyncio.sleep(0.05)
             assert call.keyed[count:] == [expected]
-            await asyncio.sleep(2.5)  # the spoken confirmation
+            await asyncio.sleep(2.0)  # the spoken confirmation
             since = time.monotonic()
-            await asyncio.sleep(1.5)
+            await asyncio.sleep(1.0)
             return phone.level_db(INTERPRETER_TONE, since)
 
         booth_heard = await keyed("*21", "*2 channel_chosen")

@@ -87,13 +87,13 @@ class RoomLocked(_Event):
 
 
 class TelephoneRefused(_Event):
-    """A call to the engagement's number was ended after three wrong PINs (or none in time)."""
+    """A call to the engagement's number was ended after three wrong PINs (or none in time).
+
+    Every follower of the meeting receives its events: who called from where (the caller's
+    claimed number, the source address) goes to the server's log only.
+    """
 
     kind: Literal["telephone_refused"] = "telephone_refused"
-    caller: str
-    """What the caller said they were (the SIP From user): spoofable, kept for the record."""
-    source: str
-    """The address the call's signalling came from."""
     tries: int
 
 

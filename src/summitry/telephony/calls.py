@@ -296,9 +296,7 @@ class TelephoneGateway:
         )
         self.lockouts.failed(call.source)
         async with self._db() as db:
-            await operations.record_refusal(
-                db, call.engagement_id, call.caller, call.source, pins.MAX_TRIES
-            )
+            await operations.record_refusal(db, call.engagement_id, pins.MAX_TRIES)
         await self._say_goodbye(call, "wrong PIN")
 
     async def _read_pin(self, call: Call) -> str:
@@ -364,6 +362,8 @@ class TelephoneGateway:
                 call.relay.play(self.prompts["lobby"], repeat=True)
                 await self._wait_admission(call, queue)
             await self._join_media(call)
+            while not call.digits.empty():  # keys pressed while waiting are not commands
+                call.digits.get_nowait()
             await self._in_room(call, queue)
         finally:
             self.hub.unsubscribe(engagement_id, queue)

@@ -163,13 +163,7 @@ async def principal_of_caller(db: AsyncSession, engagement_id: int, attendee_id:
     )
 
 
-async def record_refusal(
-    db: AsyncSession, engagement_id: int, caller: str, source: str, tries: int
-) -> None:
-    """Put a refused call in the engagement's record."""
-    await log.append(
-        db,
-        engagement_id,
-        TelephoneRefused(caller=caller[:64], source=source[:64], tries=tries),
-    )
+async def record_refusal(db: AsyncSession, engagement_id: int, tries: int) -> None:
+    """Put a refused call in the engagement's record (the caller's details are logged apart)."""
+    await log.append(db, engagement_id, TelephoneRefused(tries=tries))
     await db.commit()
