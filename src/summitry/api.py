@@ -13,6 +13,7 @@ from summitry.floor.routes import router as floor_router
 from summitry.interpretation.routes import router as interpretation_router
 from summitry.live.routes import router as live_router
 from summitry.security.routes import router as security_router
+from summitry.telephony.routes import router as telephony_router
 
 
 class ErrorDetail(BaseModel):
@@ -48,3 +49,4 @@ router.include_router(engagements_router)
 router.include_router(live_router)
 router.include_router(floor_router)
 router.include_router(interpretation_router)
+router.include_router(telephony_router)

@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -31,6 +32,9 @@ from summitry.media.rooms import MeetingRooms
 from summitry.media.server import JanusConfig, JanusProcess
 from summitry.web.pages import router as pages_router
 from summitry.web.rendering import render_error
+
+if TYPE_CHECKING:  # imported where the gateway starts (sippy, aiortc: heavy)
+    from summitry.telephony.calls import TelephoneGateway
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +79,10 @@ def create_app(
         if settings.media:
             supervisor = start_media(settings, app)
             await supervisor.start()
+        gateway = None
+        if settings.media and settings.sip_enabled:
+            gateway = telephone_gateway(settings, app)
+            await gateway.start()
         clock = None
         if sessionmaker is None:
             # Tests that pass their own sessions drive speaking time themselves.
@@ -84,6 +92,8 @@ def create_app(
         try:
             yield
         finally:
+            if gateway is not None:
+                await gateway.stop()
             if clock is not None:
                 await clock.stop()
             channels = getattr(app.state, "channels", None)
@@ -108,6 +118,7 @@ def create_app(
     app.state.hub = LiveHub()
     app.state.media = None
     app.state.media_origin = ""
+    app.state.telephony = None
 
     app.add_middleware(BodyLimit)
     app.add_middleware(
@@ -244,6 +255,30 @@ def start_media(settings: Settings, app: FastAPI) -> MediaSupervisor:
         LanguageChannels(media.rooms), public, app.state.sessionmaker, app.state.hub
     )
     return supervisor
+
+
+def telephone_gateway(settings: Settings, app: FastAPI) -> TelephoneGateway:
+    """The SIP listener of this app, on the media engine ``start_media`` made."""
+    # Imported here: sippy starts a process-wide reactor object on import, and aiortc is
+    # heavy; installations without a telephone need neither.
+    from summitry.telephony.calls import TelephoneGateway
+    from summitry.telephony.prompts import Prompts
+
+    gateway = TelephoneGateway(
+        host=settings.sip_host,
+        port=settings.sip_port,
+        media_host=settings.sip_media_host or settings.sip_host,
+        sessionmaker=app.state.sessionmaker,
+        hub=app.state.hub,
+        media=app.state.media,
+        prompts=Prompts(settings.data_dir / "telephony" / "prompts"),
+        max_calls=settings.sip_max_calls,
+        calls_per_source=settings.sip_calls_per_source,
+        invites_per_second=settings.sip_invites_per_second,
+        invite_burst=settings.sip_invite_burst,
+    )
+    app.state.telephony = gateway
+    return gateway
 
 
 def _wants_json(request: Request) -> bool:

@@ -100,6 +100,30 @@ class Settings(BaseSettings):
     janus_ice_interface: str = ""
     """Network interface the private Janus offers media on; empty: all of them."""
 
+    sip_enabled: bool = False
+    """Start the telephone gateway (SIP over UDP) with ``summitry serve``; needs ``media``."""
+
+    sip_host: str = "127.0.0.1"
+    """Address the SIP listener binds to (put a SIP proxy with TLS in front of it)."""
+
+    sip_port: int = Field(default=5060, ge=1, le=65535)
+    """UDP port of the SIP listener."""
+
+    sip_media_host: str = ""
+    """Address of the telephone legs' RTP, announced in SDP; empty: the same as ``sip_host``."""
+
+    sip_max_calls: int = Field(default=20, ge=1, le=1000)
+    """Telephone calls at once, in and out; more are refused with 503."""
+
+    sip_calls_per_source: int = Field(default=4, ge=1, le=1000)
+    """Calls at once from one address (a trunk counts as one); more are refused."""
+
+    sip_invites_per_second: float = Field(default=2.0, gt=0, le=1000)
+    """New calls a second one address may start (a token bucket); more are refused with 503."""
+
+    sip_invite_burst: int = Field(default=5, ge=1, le=10_000)
+    """How many new calls one address may start at once before the rate applies."""
+
     @classmethod
     def settings_customise_sources(
         cls,

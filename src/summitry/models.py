@@ -6,6 +6,7 @@ from summitry.interpretation.models import LanguageChannel
 from summitry.live.models import LiveEvent, MediaGrant
 from summitry.media.models import MediaRoom
 from summitry.security.models import Account, Invitation
+from summitry.telephony.models import TelephoneLine, TelephonePin
 
 __all__ = [
     "Account",
@@ -20,4 +21,6 @@ __all__ = [
     "MediaRoom",
     "Participation",
     "Person",
+    "TelephoneLine",
+    "TelephonePin",
 ]

@@ -79,7 +79,9 @@ class LiveServer:
 
 
 @contextlib.contextmanager
-def _serve(data_dir: Path, *, demo: bool = False, media: bool = False) -> Iterator[LiveServer]:
+def _serve(
+    data_dir: Path, *, demo: bool = False, media: bool = False, telephone: bool = False
+) -> Iterator[LiveServer]:
     """``summitry serve`` on SQLite in ``data_dir``, with one secretariat account.
 
     With ``media``, Summitry starts its own Janus, offering media only on the test
@@ -99,6 +101,8 @@ def _serve(data_dir: Path, *, demo: bool = False, media: bool = False) -> Iterat
             SUMMITRY_JANUS_ICE_INTERFACE=current_test_namespace().ice_iface,
             SUMMITRY_TEST_NETNS=os.environ.get("SUMMITRY_TEST_NETNS", ""),
         )
+    if telephone:
+        env.update(SUMMITRY_SIP_ENABLED="true", SUMMITRY_SIP_PORT=str(free_port()))
     server = LiveServer(f"http://127.0.0.1:{port}", env)
     made = server.cli(
         "accounts", "create", "--email", SECRETARY_EMAIL, "--name", "Ms Helena Brandt"
@@ -126,6 +130,7 @@ def _serve(data_dir: Path, *, demo: bool = False, media: bool = False) -> Iterat
             current.wait(timeout=15)
         except subprocess.TimeoutExpired:
             current.kill()
+            current.wait()  # else its Popen warns, at some later test, that it still runs
         log.close()
         # A Janus that outlived a killed Summitry (as it should in production) goes too.
         subprocess.run(["pkill", "-KILL", "-f", f"janus -F {data_dir / 'janus'}"], check=False)
@@ -174,6 +179,17 @@ def media_server(tmp_path: Path) -> Iterator[LiveServer]:
     except NotInTestNamespace as err:
         pytest.fail(str(err), pytrace=False)
     with _serve(tmp_path, media=True) as server:
+        yield server
+
+
+@pytest.fixture
+def telephone_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """Summitry with its own Janus and its telephone gateway (SIP on loopback), for one test."""
+    try:
+        current_test_namespace()
+    except NotInTestNamespace as err:
+        pytest.fail(str(err), pytrace=False)
+    with _serve(tmp_path, media=True, telephone=True) as server:
         yield server
 
 

@@ -100,6 +100,7 @@ class World:
 LIVE = "/api/v1/engagements/{engagement_id}/live"
 FLOOR = "/api/v1/engagements/{engagement_id}/floor"
 INTERPRETATION = "/api/v1/engagements/{engagement_id}/interpretation"
+TELEPHONE = "/api/v1/engagements/{engagement_id}/telephone"
 
 ROUTES: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/session"): Row(
@@ -207,6 +208,17 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("PUT", INTERPRETATION + "/floor-level"): Row(CHAIR, 200, lambda w: {"percent": 20}),
     ("PUT", "/api/v1/engagements/{engagement_id}/precedence"): Row(
         SECRETARIAT, 200, lambda w: {"rule": "alphabetical", "language": "fr"}
+    ),
+    # The telephone
+    ("GET", TELEPHONE + "/line"): Row(SECRETARIAT, 200),
+    ("POST", TELEPHONE + "/line"): Row(SECRETARIAT, 200),
+    ("POST", TELEPHONE + "/pins/{attendee_id}"): Row(SECRETARIAT, 200),
+    ("GET", TELEPHONE + "/calls"): Row(SECRETARIAT, 200),
+    # The tests run without a SIP listener: past every check, that is what the secretariat hears.
+    ("POST", TELEPHONE + "/calls"): Row(
+        SECRETARIAT,
+        409,
+        lambda w: {"attendee_id": w.attendee.id, "uri": "sip:delegate@192.0.2.10:5060"},
     ),
 }
 WEBSOCKETS = {LIVE + "/ws": FOLLOWER}

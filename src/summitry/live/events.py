@@ -36,11 +36,16 @@ class _Event(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+Channel = Literal["browser", "telephone"]
+
+
 class LobbyEntered(_Event):
-    """A person opened the meeting page and waits to be admitted."""
+    """A person opened the meeting page, or called in, and waits to be admitted."""
 
     kind: Literal["lobby_entered"] = "lobby_entered"
     attendee_id: int
+    channel: Channel = "browser"
+    """How they came: a telephone leg is shown with a telephone mark (and is not encrypted)."""
 
 
 class Admitted(_Event):
@@ -89,6 +94,17 @@ class RoomLocked(_Event):
     by: str
 
 
+class TelephoneRefused(_Event):
+    """A call to the engagement's number was ended after three wrong PINs (or none in time).
+
+    Every follower of the meeting receives its events: who called from where (the caller's
+    claimed number, the source address) goes to the server's log only.
+    """
+
+    kind: Literal["telephone_refused"] = "telephone_refused"
+    tries: int
+
+
 class MediaRestored(_Event):
     """The media server came back and the meeting's room was rebuilt."""
 
@@ -105,6 +121,7 @@ LiveEventBody = Annotated[
     | Removed
     | RoomLocked
     | MediaRestored
+    | TelephoneRefused
     | ItemOpened
     | ItemClosed
     | FloorRequested

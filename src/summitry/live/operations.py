@@ -18,6 +18,7 @@ from summitry.live import log
 from summitry.live.events import (
     Admitted,
     CameraSet,
+    Channel,
     EventEnvelope,
     Left,
     LiveEventBody,
@@ -135,9 +136,16 @@ async def append_all(
 
 
 async def enter(
-    db: AsyncSession, principal: Principal | None, engagement_id: int, media: MeetingMedia | None
+    db: AsyncSession,
+    principal: Principal | None,
+    engagement_id: int,
+    media: MeetingMedia | None,
+    channel: Channel = "browser",
 ) -> list[EventEnvelope]:
-    """Come to the meeting: invitees wait in the lobby, the secretariat goes straight in."""
+    """Come to the meeting: invitees wait in the lobby, the secretariat goes straight in.
+
+    ``channel`` says how: the telephone gateway enters callers with ``telephone``.
+    """
     me = await participant_of(db, principal, engagement_id)
     engagement = await get_engagement(db, engagement_id)
     _require_open(engagement)
@@ -153,13 +161,15 @@ async def enter(
             db,
             engagement_id,
             [
-                LobbyEntered(attendee_id=me.attendee.id),
+                LobbyEntered(attendee_id=me.attendee.id, channel=channel),
                 Admitted(attendee_id=me.attendee.id, by="secretariat"),
             ],
         )
     if state.locked:
         raise Forbidden("the secretariat has locked this meeting; ask them to let you in")
-    return await append_all(db, engagement_id, [LobbyEntered(attendee_id=me.attendee.id)])
+    return await append_all(
+        db, engagement_id, [LobbyEntered(attendee_id=me.attendee.id, channel=channel)]
+    )
 
 
 async def _secretary_name(principal: Principal | None) -> str:

@@ -35,6 +35,8 @@ class ParticipantState:
     presence: Presence = Presence.INVITED
     muted: bool = True
     camera: bool = True
+    channel: str = "browser"
+    """``telephone`` while the person is in by phone: audio only, not end-to-end encrypted."""
 
 
 @dataclass
@@ -61,8 +63,9 @@ class MeetingState:
                 self.locked = locked
             case MediaRestored():
                 self.media_epoch += 1
-            case LobbyEntered(attendee_id=who):
-                self._of(who).presence = Presence.LOBBY
+            case LobbyEntered(attendee_id=who, channel=channel):
+                person = self._of(who)
+                person.presence, person.channel = Presence.LOBBY, channel
             case Admitted(attendee_id=who):
                 self._of(who).presence = Presence.ADMITTED
             case TurnedAway(attendee_id=who):
@@ -97,7 +100,12 @@ class MeetingState:
             "locked": self.locked,
             "media_epoch": self.media_epoch,
             "participants": {
-                str(k): {"presence": v.presence.value, "muted": v.muted, "camera": v.camera}
+                str(k): {
+                    "presence": v.presence.value,
+                    "muted": v.muted,
+                    "camera": v.camera,
+                    "channel": v.channel,
+                }
                 for k, v in sorted(self.participants.items())
             },
             "floor": self.floor.as_json(),

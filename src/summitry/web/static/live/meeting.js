@@ -255,7 +255,11 @@ function tile(person) {
     video.playsInline = true;
     const mic = document.createElement("span");
     mic.className = "mic-state";
-    figure.append(video, plate(person), mic);
+    const phone = document.createElement("span");
+    phone.className = "phone-mark";
+    phone.textContent = "☎ Telephone · not encrypted";
+    phone.title = "This person is on the telephone: audio only, not end-to-end encrypted";
+    figure.append(video, plate(person), mic, phone);
   }
   const video = figure.querySelector("video");
   const stream = person.attendee_id === page.me ? page.local : page.streams.get(person.attendee_id);
@@ -267,6 +271,7 @@ function tile(person) {
   figure.classList.toggle("mic-live", Boolean(live));
   figure.classList.toggle("speaking", page.speaker === person.attendee_id);
   figure.classList.toggle("no-video", !stream);
+  figure.classList.toggle("telephone", state?.channel === "telephone");
   return figure;
 }
 
@@ -296,7 +301,9 @@ function renderLists(present) {
   const waiting = isSecretariat
     ? [...page.roster.values()].filter((p) => page.state.presenceOf(p.attendee_id) === "lobby")
     : [];
-  const signature = JSON.stringify([present.map((p) => p.attendee_id), waiting.map((p) => p.attendee_id)]);
+  const signature = JSON.stringify([
+    present.map((p) => p.attendee_id), waiting.map((p) => p.attendee_id), page.roster.size,
+  ]);
   if (isSecretariat) {
     const lockButton = document.getElementById("toggle-lock");
     lockButton.textContent = page.state.locked ? "Unlock the room" : "Lock the room";
@@ -323,6 +330,30 @@ function renderLists(present) {
       ["Turn away", () => call(`/participants/${p.attendee_id}/turn-away`)],
     ])));
   }
+  renderTelephone();
+}
+
+// The secretariat's telephone panel: call out to someone absent, or issue their PIN (shown
+// once). The API refuses what is not possible (no gateway, someone already in the meeting).
+function renderTelephone() {
+  const list = document.getElementById("telephone-list");
+  if (!list) return;
+  const telephone = `/api/v1/engagements/${engagementId}/telephone`;
+  const absent = [...page.roster.values()].filter((p) =>
+    !["lobby", "admitted"].includes(page.state.presenceOf(p.attendee_id))
+    && p.role !== "press" && p.role !== "secretariat");
+  list.replaceChildren(...absent.map((p) => personRow(p, [
+    ["Call…", async () => {
+      const uri = prompt(`SIP address to call ${p.name} (sip:number@trunk):`);
+      if (uri) await call(`${telephone}/calls`, { attendee_id: p.attendee_id, uri });
+    }],
+    ["PIN", async () => {
+      const issued = await call(`${telephone}/pins/${p.attendee_id}`);
+      const line = await call(`${telephone}/line`);
+      alert(`Dial-in number ${line.number}, PIN for ${p.name}: ${issued.pin}\n`
+        + "Shown once: pass it on through a channel you trust.");
+    }],
+  ])));
 }
 
 function personRow(person, actions) {
@@ -335,6 +366,13 @@ function personRow(person, actions) {
   office.className = "muted small";
   office.textContent = `${person.delegation.name}`;
   who.append(name, office);
+  if (page.state.participants.get(person.attendee_id)?.channel === "telephone"
+      && ["lobby", "admitted"].includes(page.state.presenceOf(person.attendee_id))) {
+    const phone = document.createElement("span");
+    phone.className = "muted small";
+    phone.textContent = "☎ telephone, not encrypted";
+    who.append(phone);
+  }
   li.append(who);
   for (const [label, act] of actions) {
     const button = document.createElement("button");

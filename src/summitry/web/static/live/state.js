@@ -14,7 +14,7 @@ export class MeetingState {
 
   person(id) {
     if (!this.participants.has(id)) {
-      this.participants.set(id, { presence: "invited", muted: true, camera: true });
+      this.participants.set(id, { presence: "invited", muted: true, camera: true, channel: "browser" });
     }
     return this.participants.get(id);
   }
@@ -32,7 +32,9 @@ export class MeetingState {
     switch (e.kind) {
       case "room_locked": this.locked = e.locked; break;
       case "media_restored": this.mediaEpoch += 1; break;
-      case "lobby_entered": this.person(e.attendee_id).presence = "lobby"; break;
+      case "lobby_entered":
+        Object.assign(this.person(e.attendee_id), { presence: "lobby", channel: e.channel ?? "browser" });
+        break;
       case "admitted": this.person(e.attendee_id).presence = "admitted"; break;
       case "turned_away": this.person(e.attendee_id).presence = "turned_away"; break;
       case "left":
