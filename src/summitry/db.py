@@ -94,10 +94,22 @@ def _make_sqlite_transactional(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # IMMEDIATE: a transaction that read and then writes would otherwise fail at once with
-        # "database is locked" whenever another wrote in between (WAL gives it no busy wait);
-        # taking the write lock at the start makes concurrent requests queue instead.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        immediate = connection.get_execution_options().get(_SQLITE_WRITES)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+_SQLITE_WRITES = "summitry_writes"
+
+
+async def intend_to_write(session: AsyncSession) -> None:
+    """Begin the session's transaction as one that will write.
+
+    On SQLite a transaction that read and then writes fails at once with "database is
+    locked" if another wrote in between (WAL gives it no busy wait); ``BEGIN IMMEDIATE`` takes
+    the write lock first, so concurrent writers queue instead. Readers are not held up. Other
+    databases ignore the option.
+    """
+    await session.connection(execution_options={_SQLITE_WRITES: True})
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from summitry.db import session_scope
+from summitry.db import intend_to_write, session_scope
 from summitry.live.hub import HUB
 from summitry.live.media_port import MeetingMedia
 from summitry.security.principals import Principal, resolve
@@ -19,8 +19,12 @@ async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
     async for session in session_scope(request.app.state.sessionmaker):
         # Events appended in this session reach this process's live connections on commit.
         session.info[HUB] = request.app.state.hub
+        if request.method not in SAFE_METHODS:
+            await intend_to_write(session)
         yield session
 
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 Db = Annotated[AsyncSession, Depends(get_db)]
 

@@ -302,7 +302,7 @@ def test_listeners_hear_their_language_and_interpreters_work_from_the_console(
     german_booth.get_by_role("button", name="Ask the speaker to slow down").click()
     expect(german_booth.get_by_role("button", name="Sent to the chair")).to_be_visible()
     expect(chair.locator("#slow-down")).to_have_text(
-        "The Deutsch booth asks the speaker to slow down."
+        "The German booth asks the speaker to slow down."
     )
     screenshot(chair, "52-chair-sees-the-booths-signal")
 

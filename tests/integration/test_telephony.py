@@ -17,14 +17,17 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from summitry.engagements.models import Engagement, Role
 from summitry.interpretation.models import LanguageChannel
 from summitry.live import log
+from summitry.live import operations as live_operations
+from summitry.live.hub import LiveHub
 from summitry.media.janus import JanusClient, connect
 from summitry.media.meetings import JanusMeetingMedia
 from summitry.media.rooms import MeetingRooms
+from summitry.telephony import operations
 from summitry.telephony.calls import Call, Stage, TelephoneGateway
 from summitry.telephony.prompts import Prompts
 from tests.support.janus import JanusServer
@@ -633,3 +636,29 @@ async def test_the_keypad_chooses_a_language_channel_and_the_floor_again(
         await booth.close()
         await bridge.request({"request": "destroy", "room": room_id, "secret": secret})
         await session.destroy()
+
+
+async def test_callers_cut_off_by_a_restart_are_recorded_as_gone(
+    db: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    secretariat: httpx.AsyncClient,
+    make_engagement: Callable[..., Awaitable[Engagement]],
+    make_invitee: Callable[..., Awaitable[tuple[httpx.AsyncClient, Any, str]]],
+) -> None:
+    engagement = await make_engagement()
+    api = f"/api/v1/engagements/{engagement.id}"
+    await secretariat.post(f"{api}/live/enter")
+    browser, in_browser, _ = await make_invitee(engagement, Role.DELEGATE, "CN")
+    await browser.post(f"{api}/live/enter")
+    _, by_phone, _ = await make_invitee(engagement, Role.HEAD_OF_DELEGATION, "DE")
+    caller = await operations.principal_of_caller(db, engagement.id, by_phone.id)
+    await live_operations.enter(db, caller, engagement.id, None, channel="telephone")
+    assert (await secretariat.post(f"{api}/live/participants/{by_phone.id}/admit")).is_success
+
+    # Summitry starts again: no call survived the old process.
+    ended = await operations.end_calls_cut_off(sessionmaker, LiveHub(), None)
+    assert ended == 1
+    state = (await secretariat.get(f"{api}/live")).json()["state"]["participants"]
+    assert state[str(by_phone.id)]["presence"] == "left"
+    assert state[str(in_browser.id)]["presence"] == "lobby"  # a browser reconnects by itself
+    assert await operations.end_calls_cut_off(sessionmaker, LiveHub(), None) == 0

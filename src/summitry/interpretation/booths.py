@@ -22,12 +22,17 @@ class Booth:
     @property
     def name(self) -> str:
         """The language's own name ("Français", "Deutsch"): how listeners look for it."""
-        name = language_name(self.language, self.language)
-        return name[:1].upper() + name[1:]
+        return capitalised(language_name(self.language, self.language))
 
     @property
     def english_name(self) -> str:
         return language_name(self.language)
+
+
+def capitalised(name: str) -> str:
+    """Babel names French and Spanish in lower case ("français"): a menu item starts with a
+    capital."""
+    return name[:1].upper() + name[1:]
 
 
 def booths_of(engagement: Engagement) -> list[Booth]:

@@ -222,11 +222,18 @@ async def leave(
     db: AsyncSession, principal: Principal | None, engagement_id: int, media: MeetingMedia | None
 ) -> list[EventEnvelope]:
     me = await participant_of(db, principal, engagement_id)
+    return await drop(db, engagement_id, me.attendee.id, media)
+
+
+async def drop(
+    db: AsyncSession, engagement_id: int, attendee_id: int, media: MeetingMedia | None
+) -> list[EventEnvelope]:
+    """Record that someone has left: their token is withdrawn, then ``left`` is written."""
     state = await meeting_state(db, engagement_id)
-    if state.presence_of(me.attendee.id) not in (Presence.LOBBY, Presence.ADMITTED):
+    if state.presence_of(attendee_id) not in (Presence.LOBBY, Presence.ADMITTED):
         return []
-    await _revoke_media(db, engagement_id, me.attendee.id, media)
-    return await append_all(db, engagement_id, [Left(attendee_id=me.attendee.id)])
+    await _revoke_media(db, engagement_id, attendee_id, media)
+    return await append_all(db, engagement_id, [Left(attendee_id=attendee_id)])
 
 
 async def set_microphone(

@@ -10,7 +10,7 @@ from summitry.deps import Db
 from summitry.engagements.models import Role
 from summitry.engagements.operations import get_engagement
 from summitry.engagements.pages import PagePrincipal
-from summitry.interpretation.booths import booths_of
+from summitry.interpretation.booths import booths_of, capitalised
 from summitry.live.operations import require_follower
 from summitry.security.principals import Invitee, Secretary
 from summitry.web.rendering import render
@@ -39,6 +39,6 @@ async def meeting_page(
         presides=presides,
         host_zone=host_zone,
         booths=booths_of(engagement),
-        languages=[(code, language_name(code, code)) for code in engagement.languages],
+        languages=[(code, capitalised(language_name(code, code))) for code in engagement.languages],
         my_language=me.person.language if me else None,
     )

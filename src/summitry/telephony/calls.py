@@ -170,6 +170,9 @@ class TelephoneGateway:
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
+        ended = await operations.end_calls_cut_off(self.sessionmaker, self.hub, self.media)
+        if ended:
+            logger.warning("telephone: %s call(s) ended with the previous run; recorded", ended)
         await self.prompts.prepare()
         await self.endpoint.start()
         logger.info("telephone: SIP on %s:%s", self.endpoint.host, self.endpoint.port)

@@ -7,21 +7,29 @@ invitation link), and only its Argon2 hash is kept.
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from summitry.engagements.models import Attendee, Role
 from summitry.engagements.operations import get_engagement
-from summitry.errors import Conflict, InvalidInput, NotFound
+from summitry.errors import Conflict, InvalidInput, NotFound, SummitryError
 from summitry.live import log
+from summitry.live import operations as live
 from summitry.live.events import TelephoneRefused
+from summitry.live.hub import HUB, LiveHub
+from summitry.live.media_port import MeetingMedia
+from summitry.live.models import LiveEvent
+from summitry.live.state import Presence
 from summitry.security.principals import Grant, Invitee, Principal, require_secretariat
 from summitry.telephony import pins
 from summitry.telephony.models import TelephoneLine, TelephonePin
+
+logger = logging.getLogger(__name__)
 
 NUMBER_DIGITS = 8
 _CALLER_ROLES = frozenset(set(Role) - {Role.PRESS})
@@ -167,3 +175,36 @@ async def record_refusal(db: AsyncSession, engagement_id: int, tries: int) -> No
     """Put a refused call in the engagement's record (the caller's details are logged apart)."""
     await log.append(db, engagement_id, TelephoneRefused(tries=tries))
     await db.commit()
+
+
+async def end_calls_cut_off(
+    sessionmaker: async_sessionmaker[AsyncSession], hub: LiveHub, media: MeetingMedia | None
+) -> int:
+    """Callers a previous run of Summitry left in meetings have left: their calls ended with
+    that process. The record says so (``left``), so the lobby and the tiles are true again.
+    How many were found."""
+    ended = 0
+    async with sessionmaker() as db:
+        db.info[HUB] = hub
+        engagements = list(
+            await db.scalars(
+                select(LiveEvent.engagement_id).where(LiveEvent.kind == "lobby_entered").distinct()
+            )
+        )
+        for engagement_id in engagements:
+            state = await live.meeting_state(db, engagement_id)
+            cut_off = [
+                who
+                for who, person in state.participants.items()
+                if person.channel == "telephone"
+                and person.presence in (Presence.LOBBY, Presence.ADMITTED)
+            ]
+            for who in cut_off:
+                try:
+                    await live.drop(db, engagement_id, who, media)
+                except SummitryError as err:
+                    await db.rollback()
+                    logger.warning("telephone: could not end %s's cut-off call: %s", who, err)
+                    continue
+                ended += 1
+    return ended

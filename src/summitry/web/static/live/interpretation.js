@@ -90,7 +90,7 @@ export function initChannels({ page, call, engagementId, presides }) {
     const fresh = signal && Date.now() + (page.clockOffset ?? 0) - Date.parse(signal.at) < 60_000;
     slowDown.hidden = !fresh;
     if (fresh) {
-      const booth = menu.querySelector(`option[value="${signal.booth}"]`)?.textContent ?? signal.booth;
+      const booth = menu.querySelector(`option[value="${signal.booth}"]`)?.dataset.english ?? signal.booth;
       slowDown.textContent = `The ${booth} booth asks the speaker to slow down.`;
     }
   }

@@ -364,7 +364,10 @@ function personRow(person, actions) {
   name.textContent = person.name;
   const office = document.createElement("span");
   office.className = "muted small";
-  office.textContent = `${person.delegation.name}`;
+  const languages = new Intl.DisplayNames(["en"], { type: "language" });
+  office.textContent = person.booth
+    ? `Interpreter · ${languages.of(person.booth)} booth`
+    : person.delegation.name;
   who.append(name, office);
   if (page.state.participants.get(person.attendee_id)?.channel === "telephone"
       && ["lobby", "admitted"].includes(page.state.presenceOf(person.attendee_id))) {
