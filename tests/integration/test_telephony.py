@@ -24,6 +24,7 @@ from summitry.interpretation.models import LanguageChannel
 from summitry.live import log
 from summitry.live import operations as live_operations
 from summitry.live.hub import LiveHub
+from summitry.media.channels import ChannelSpec, LanguageChannels, listening_pin
 from summitry.media.janus import JanusClient, connect
 from summitry.media.meetings import JanusMeetingMedia
 from summitry.media.rooms import MeetingRooms
@@ -579,20 +580,21 @@ async def test_the_keypad_chooses_a_language_channel_and_the_floor_again(
 ) -> None:
     engagement = await make_engagement()
     live = f"/api/v1/engagements/{engagement.id}/live"
-    # A French channel as interpretation keeps it: an AudioBridge room, its booth speaking.
+    # A French channel made as interpretation makes it: a private AudioBridge room that only
+    # the booth's token enters, its mix forwarded to a mountpoint; the booth speaking.
     room_id, secret = 7_000_000 + engagement.id, "channel secret"
     db.add(LanguageChannel(engagement_id=engagement.id, language="fr", janus_room_id=room_id,
                            secret=secret))  # fmt: skip
     await db.commit()
+    channels = LanguageChannels(gateway.media.rooms)
+    spec = ChannelSpec(room_id, secret, "fr", ("booth token",), listening_pin(secret, 0))
+    await channels.ensure(spec)
     session = await janus_client.create_session()
     bridge = await session.attach("janus.plugin.audiobridge")
-    await bridge.request(
-        {"request": "create", "room": room_id, "secret": secret, "permanent": False,
-         "allow_rtp_participants": True, "admin_key": janus.room_admin_key}
-    )  # fmt: skip
     booth = await Phone.open(INTERPRETER_TONE)
     joined = await bridge.message(
         {"request": "join", "room": room_id, "display": "booth fr", "codec": "pcmu",
+         "token": "booth token",
          "rtp": {"ip": "127.0.0.1", "port": booth.port, "payload_type": 0}}
     )  # fmt: skip
     booth.peer = (str(joined.data["rtp"]["ip"]), int(joined.data["rtp"]["port"]))
@@ -634,7 +636,7 @@ async def test_the_keypad_chooses_a_language_channel_and_the_floor_again(
         await sipp.stop()
         await phone.close()
         await booth.close()
-        await bridge.request({"request": "destroy", "room": room_id, "secret": secret})
+        await channels.destroy(spec)
         await session.destroy()
 
 
