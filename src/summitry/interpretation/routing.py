@@ -183,11 +183,7 @@ class ChannelRouter:
     async def access(self, db: AsyncSession, engagement_id: int, attendee_id: int) -> ChannelAccess:
         """The channels an admitted person may listen to, and the booth they may speak into."""
         engagement = await get_engagement(db, engagement_id)
-        grant = await db.scalar(
-            select(MediaGrant).where(
-                MediaGrant.engagement_id == engagement_id, MediaGrant.attendee_id == attendee_id
-            )
-        )
+        grant = await live.grant_of(db, engagement_id, attendee_id)
         # The router follows every admission, so the channels are usually made already; an
         # interpreter just admitted may come before the router has let their token in.
         specs = self._opened.get(engagement_id, [])
@@ -215,11 +211,7 @@ class ChannelRouter:
         self, db: AsyncSession, engagement_id: int, language: str, attendee_id: int, on_air: bool
     ) -> None:
         """Open or close one interpreter's microphone in their booth's channel, in Janus."""
-        grant = await db.scalar(
-            select(MediaGrant).where(
-                MediaGrant.engagement_id == engagement_id, MediaGrant.attendee_id == attendee_id
-            )
-        )
+        grant = await live.grant_of(db, engagement_id, attendee_id)
         if grant is None:
             return  # not in the meeting: nothing of theirs reaches Janus
         row = await channel_for(db, engagement_id, language)

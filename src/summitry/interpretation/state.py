@@ -64,9 +64,6 @@ class InterpretationState:
         self.live = {b: who for b, who in self.live.items() if who != attendee_id}
         self.relays.pop(attendee_id, None)
 
-    def booth_of_live(self, attendee_id: int) -> str | None:
-        return next((b for b, who in self.live.items() if who == attendee_id), None)
-
     def as_json(self) -> dict[str, Any]:
         return {
             "channels": {str(k): v for k, v in sorted(self.channels.items())},

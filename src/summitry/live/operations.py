@@ -324,7 +324,7 @@ async def media_access(
         )
     else:
         attendee_id = (await participant_of(db, principal, engagement_id)).attendee.id
-    grant = await _grant_of(db, engagement_id, attendee_id) if attendee_id else None
+    grant = await grant_of(db, engagement_id, attendee_id) if attendee_id else None
     if grant is None:
         raise Forbidden("wait until the secretariat admits you")
     if media is None:
@@ -337,12 +337,13 @@ async def mute_on_media(
     db: AsyncSession, engagement_id: int, attendee_id: int, muted: bool, media: MeetingMedia | None
 ) -> None:
     """Mute or open a participant's audio at the media server (if they have a grant)."""
-    grant = await _grant_of(db, engagement_id, attendee_id)
+    grant = await grant_of(db, engagement_id, attendee_id)
     if media is not None and grant is not None:
         await media.set_muted(db, engagement_id, grant.feed_id, muted)
 
 
-async def _grant_of(db: AsyncSession, engagement_id: int, attendee_id: int) -> MediaGrant | None:
+async def grant_of(db: AsyncSession, engagement_id: int, attendee_id: int) -> MediaGrant | None:
+    """The person's media grant: it exists exactly while they are admitted."""
     found: MediaGrant | None = await db.scalar(
         select(MediaGrant).where(
             MediaGrant.engagement_id == engagement_id, MediaGrant.attendee_id == attendee_id
@@ -354,7 +355,7 @@ async def _grant_of(db: AsyncSession, engagement_id: int, attendee_id: int) -> M
 async def _grant_media(
     db: AsyncSession, engagement_id: int, attendee_id: int, media: MeetingMedia | None
 ) -> None:
-    grant = await _grant_of(db, engagement_id, attendee_id)
+    grant = await grant_of(db, engagement_id, attendee_id)
     if grant is None:
         grant = MediaGrant(
             engagement_id=engagement_id,
@@ -371,7 +372,7 @@ async def _grant_media(
 async def _revoke_media(
     db: AsyncSession, engagement_id: int, attendee_id: int, media: MeetingMedia | None
 ) -> None:
-    grant = await _grant_of(db, engagement_id, attendee_id)
+    grant = await grant_of(db, engagement_id, attendee_id)
     if grant is None:
         return
     if media is not None:

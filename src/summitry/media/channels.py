@@ -82,11 +82,6 @@ class LanguageChannels:
         self._channels: dict[int, _Channel] = {}
         self._handles: dict[str, Handle] = {}
 
-    def forget_all(self) -> None:
-        """Janus went away and took every room and feed with it."""
-        self._channels.clear()
-        self._handles.clear()
-
     async def _handle(self, plugin: str) -> Handle:
         found = self._handles.get(plugin)
         if found is not None and _alive(found):
@@ -326,13 +321,6 @@ class LanguageChannels:
             tolerate=frozenset({AB_NO_SUCH_USER, AB_NO_SUCH_ROOM}),
         )
         return reply is not None
-
-    async def kick(self, spec: ChannelSpec, participant_id: int) -> None:
-        await self._request(
-            AUDIOBRIDGE,
-            {"request": "kick", "room": spec.room_id, "secret": spec.secret, "id": participant_id},
-            tolerate=frozenset({AB_NO_SUCH_USER, AB_NO_SUCH_ROOM}),
-        )
 
 
 def _alive(handle: Handle) -> bool:

@@ -311,21 +311,6 @@ class MeetingRooms:
                 return int(stream["stream_id"])
         return None
 
-    async def stop_forward(
-        self, room_id: int, secret: str, publisher_id: int, stream_id: int
-    ) -> None:
-        """Stop a forwarder; one already gone with its publisher is fine."""
-        body: JSON = {
-            "request": "stop_rtp_forward",
-            "room": room_id,
-            "secret": secret,
-            "publisher_id": publisher_id,
-            "stream_id": stream_id,
-        }
-        if self.admin_key is not None:
-            body["admin_key"] = self.admin_key
-        await self._request(body, tolerate=frozenset({NO_SUCH_ROOM, NO_SUCH_PARTICIPANT}))
-
     async def participants(self, room_id: int) -> list[Participant]:
         """Who is in the room now; empty if Janus has no such room."""
         reply = await self._request(

@@ -11,6 +11,7 @@ const engagementId = Number(root.dataset.engagement);
 const isSecretariat = root.dataset.secretariat === "true";
 const presides = root.dataset.presides === "true";
 const api = `/api/v1/engagements/${engagementId}/live`;
+const languageNames = new Intl.DisplayNames(["en"], { type: "language" });
 
 const page = {
   state: null, roster: new Map(), me: null, local: null, media: null, joined: false,
@@ -364,9 +365,8 @@ function personRow(person, actions) {
   name.textContent = person.name;
   const office = document.createElement("span");
   office.className = "muted small";
-  const languages = new Intl.DisplayNames(["en"], { type: "language" });
   office.textContent = person.booth
-    ? `Interpreter · ${languages.of(person.booth)} booth`
+    ? `Interpreter · ${languageNames.of(person.booth)} booth`
     : person.delegation.name;
   who.append(name, office);
   if (page.state.participants.get(person.attendee_id)?.channel === "telephone"
