@@ -112,6 +112,7 @@ def serve(
     import uvicorn
 
     from summitry.app import create_app
+    from summitry.live.wire import LiveWebSockets
     from summitry.logs import configure_logging
 
     settings = _settings()
@@ -125,7 +126,13 @@ def serve(
         f"Summitry {__version__} on [bold]{settings.effective_base_url}[/] "
         f"({'SQLite' if settings.effective_database_url.startswith('sqlite') else 'PostgreSQL'})"
     )
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        ws=LiveWebSockets,
+    )
 
 
 @db_app.command("upgrade")

@@ -5,30 +5,92 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, TypeVar
 
 from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from summitry.live.events import EventEnvelope
 from summitry.live.log import PENDING
+from summitry.live.wire import Wire, frame_of
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 QUEUE_LIMIT = 1024
-ENCODED_LIMIT = 256  # messages of the latest events kept encoded, for every connection to send
 
 
 def events_message(envelopes: list[EventEnvelope]) -> str:
     """The ``events`` message of ``envelopes``, as Starlette's ``send_json`` would write it."""
-    return json.dumps(
-        {"type": "events", "events": [e.model_dump(mode="json") for e in envelopes]},
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
+    return _json({"type": "events", "events": [e.model_dump(mode="json") for e in envelopes]})
+
+
+def _json(message: dict[str, Any]) -> str:
+    return json.dumps(message, separators=(",", ":"), ensure_ascii=False)
+
+
+class Outgoing:
+    """One message of the live feed, encoded once for every connection that gets it: the
+    events of one commit, or a word for one person's connections alone."""
+
+    def __init__(self, text: str, envelopes: list[EventEnvelope] | None = None) -> None:
+        self.text = text
+        self.envelopes = envelopes or []
+        named = (getattr(e.event, "attendee_id", None) for e in self.envelopes)
+        self.named = frozenset(who for who in named if who is not None)
+        self._frames: dict[int | None, bytes] = {}
+
+    @property
+    def first(self) -> int:
+        return self.envelopes[0].seq
+
+    @property
+    def last(self) -> int:
+        return self.envelopes[-1].seq
+
+    def frame(self, window_bits: int | None) -> bytes:
+        """The message as a WebSocket frame for sockets of that compression, made once."""
+        found = self._frames.get(window_bits)
+        if found is None:
+            found = self._frames[window_bits] = frame_of(self.text, window_bits)
+        return found
+
+
+class Follower:
+    """A live connection as the hub sees it.
+
+    While ``wire`` is set the hub writes each commit's frame to the socket itself, in the
+    publishing call: nothing per connection is scheduled, so 1,000 followers cost 1,000
+    writes. Whatever the hub cannot write at once (a gap, an attendee the connection has not
+    been shown, a socket that is behind, a server without wires) it queues, clears ``wire``
+    and leaves to the connection's own task, which sets ``wire`` again once it has caught up.
+    """
+
+    def __init__(self, engagement_id: int) -> None:
+        self.engagement_id = engagement_id
+        self.queue: asyncio.Queue[Outgoing] = asyncio.Queue(QUEUE_LIMIT)
+        self.cursor = 0
+        self.known: set[int] = set()
+        self.attendee_id: int | None = None
+        self.wire: Wire | None = None
+
+    def write_now(self, outgoing: Outgoing) -> bool:
+        """Write ``outgoing`` straight to the socket if nothing has to come before it."""
+        wire = self.wire
+        if wire is None:
+            return False
+        if outgoing.envelopes and (
+            outgoing.first != self.cursor + 1 or not outgoing.named <= self.known
+        ):
+            return False
+        if not wire.write(outgoing.frame(wire.window_bits)):
+            return False
+        if outgoing.envelopes:
+            self.cursor = outgoing.last
+        return True
 
 
 class _Flight:
@@ -42,12 +104,11 @@ class _Flight:
 
 
 class LiveHub:
-    """Subscribers per engagement; a slow subscriber is dropped, never waited for."""
+    """The followers and listeners of each engagement; a slow one is dropped, never waited for."""
 
     def __init__(self) -> None:
+        self._followers: dict[int, set[Follower]] = defaultdict(set)
         self._subscribers: dict[int, set[asyncio.Queue[EventEnvelope | None]]] = defaultdict(set)
-        # id(envelope) -> (envelope, its message); holding the envelope keeps its id unique.
-        self._encoded: OrderedDict[int, tuple[EventEnvelope, str]] = OrderedDict()
         self._flights: dict[Hashable, _Flight] = {}
         self._taps: list[Callable[[int, EventEnvelope | None], None]] = []
 
@@ -60,7 +121,22 @@ class LiveHub:
         for listener in self._taps:
             listener(engagement_id, None)
 
+    def follow(self, follower: Follower) -> None:
+        """Give ``follower`` what is published from now on (queued until it takes a wire)."""
+        self._followers[follower.engagement_id].add(follower)
+
+    def unfollow(self, follower: Follower) -> None:
+        followers = self._followers.get(follower.engagement_id)
+        if followers is not None:
+            followers.discard(follower)
+            if not followers:
+                del self._followers[follower.engagement_id]
+
+    def follows(self, follower: Follower) -> bool:
+        return follower in self._followers.get(follower.engagement_id, ())
+
     def subscribe(self, engagement_id: int) -> asyncio.Queue[EventEnvelope | None]:
+        """A queue of the engagement's committed events, one by one, for work in this process."""
         queue: asyncio.Queue[EventEnvelope | None] = asyncio.Queue(QUEUE_LIMIT)
         self._subscribers[engagement_id].add(queue)
         return queue
@@ -70,30 +146,44 @@ class LiveHub:
         if not self._subscribers[engagement_id]:
             del self._subscribers[engagement_id]
 
-    def publish(self, envelope: EventEnvelope) -> None:
-        """Hand a committed event to every subscriber of its engagement."""
-        for listener in self._taps:
-            listener(envelope.engagement_id, envelope)
-        for queue in list(self._subscribers.get(envelope.engagement_id, ())):
-            try:
-                queue.put_nowait(envelope)
-            except asyncio.QueueFull:
-                # The connection is not reading; it will resume from the log when it does.
-                self._subscribers[envelope.engagement_id].discard(queue)
-                log.warning(
-                    "dropped a slow live subscriber of engagement %s", envelope.engagement_id
-                )
+    def publish(self, envelopes: list[EventEnvelope]) -> None:
+        """Hand the events of one commit to everyone following their engagement."""
+        for envelope in envelopes:
+            for listener in self._taps:
+                listener(envelope.engagement_id, envelope)
+            for queue in list(self._subscribers.get(envelope.engagement_id, ())):
+                try:
+                    queue.put_nowait(envelope)
+                except asyncio.QueueFull:
+                    self._subscribers[envelope.engagement_id].discard(queue)
+                    log.warning("dropped a slow listener of engagement %s", envelope.engagement_id)
+        by_engagement: dict[int, list[EventEnvelope]] = defaultdict(list)
+        for envelope in envelopes:
+            by_engagement[envelope.engagement_id].append(envelope)
+        for engagement_id, of_one in by_engagement.items():
+            self._send(engagement_id, Outgoing(events_message(of_one), of_one))
 
-    def message_of(self, envelope: EventEnvelope) -> str:
-        """The ``events`` message of one published envelope: encoded once, not per connection."""
-        cached = self._encoded.get(id(envelope))
-        if cached is not None and cached[0] is envelope:
-            return cached[1]
-        text = events_message([envelope])
-        self._encoded[id(envelope)] = (envelope, text)
-        if len(self._encoded) > ENCODED_LIMIT:
-            self._encoded.popitem(last=False)
-        return text
+    def tell(self, engagement_id: int, attendee_id: int, message: dict[str, Any]) -> None:
+        """Send ``message`` to that person's own connections only (never into the log)."""
+        outgoing = Outgoing(_json(message))
+        self._send(engagement_id, outgoing, lambda f: f.attendee_id == attendee_id)
+
+    def _send(
+        self,
+        engagement_id: int,
+        outgoing: Outgoing,
+        to: Callable[[Follower], bool] | None = None,
+    ) -> None:
+        for follower in list(self._followers.get(engagement_id, ())):
+            if (to is not None and not to(follower)) or follower.write_now(outgoing):
+                continue
+            follower.wire = None  # what follows must wait behind this in the queue
+            try:
+                follower.queue.put_nowait(outgoing)
+            except asyncio.QueueFull:
+                # Not reading: it catches up from the log at its next heartbeat, if ever.
+                self.unfollow(follower)
+                log.warning("dropped a slow live follower of engagement %s", engagement_id)
 
     async def shared(self, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
         """What ``load()`` returns, from a run of it that began after this call: as fresh as
@@ -135,11 +225,8 @@ class LiveHub:
             return
         self._take_off(key, flight, load).add_done_callback(lambda run: _settle(following, run))
 
-    def holds(self, engagement_id: int, queue: asyncio.Queue[EventEnvelope | None]) -> bool:
-        return queue in self._subscribers.get(engagement_id, ())
-
-    def connections(self, engagement_id: int) -> int:
-        return len(self._subscribers.get(engagement_id, ()))
+    def followers(self, engagement_id: int) -> int:
+        return len(self._followers.get(engagement_id, ()))
 
 
 def _settle(waiter: asyncio.Future[Any], run: asyncio.Future[Any]) -> None:
@@ -154,18 +241,32 @@ def _settle(waiter: asyncio.Future[Any], run: asyncio.Future[Any]) -> None:
 
 
 HUB = "live_hub"
+PRIVATE = "live_private"
 
 
 @event.listens_for(Session, "after_commit")
 def _publish_committed(session: Session) -> None:
     """Publish what a session appended once, and only once, its transaction has committed."""
     pending: list[EventEnvelope] = session.info.pop(PENDING, [])
+    private: list[tuple[int, int, dict[str, Any]]] = session.info.pop(PRIVATE, [])
     hub: LiveHub | None = session.info.get(HUB)
     if hub is not None:
-        for envelope in pending:
-            hub.publish(envelope)
+        if pending:
+            hub.publish(pending)
+        for engagement_id, attendee_id, message in private:
+            hub.tell(engagement_id, attendee_id, message)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_rolled_back(session: Session) -> None:
     session.info.pop(PENDING, None)
+    session.info.pop(PRIVATE, None)
+
+
+def tell_after_commit(
+    session: AsyncSession, engagement_id: int, attendee_id: int, message: dict[str, Any]
+) -> None:
+    """Send ``message`` to that person's live connections once the transaction commits,
+    after its events: what must never be in the shared log (their media token) but must
+    reach them as fast as the event it goes with."""
+    session.info.setdefault(PRIVATE, []).append((engagement_id, attendee_id, message))

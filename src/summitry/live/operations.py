@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -28,6 +28,7 @@ from summitry.live.events import (
     RoomLocked,
     TurnedAway,
 )
+from summitry.live.hub import tell_after_commit
 from summitry.live.media_port import MediaAccess, MeetingMedia
 from summitry.live.models import MediaGrant
 from summitry.live.state import MeetingState, Presence, fold
@@ -183,12 +184,17 @@ async def admit(
     attendee_id: int,
     media: MeetingMedia | None,
 ) -> list[EventEnvelope]:
-    """Let a person in from the lobby; Janus learns their token before anyone is told."""
+    """Let a person in from the lobby; Janus learns their token before anyone is told, and
+    their own connections get their media access with the news, sparing them a request."""
     by = await _secretary_name(principal)
     state = await meeting_state(db, engagement_id)
     if state.presence_of(attendee_id) is not Presence.LOBBY:
         raise Conflict("this person is not waiting in the lobby")
-    await _grant_media(db, engagement_id, attendee_id, media)
+    grant = await _grant_media(db, engagement_id, attendee_id, media)
+    if media is not None:
+        url, room_id = await media.room_of(db, engagement_id)
+        access = MediaAccess(url, room_id, grant.token, grant.feed_id)
+        tell_after_commit(db, engagement_id, attendee_id, {"type": "media", **asdict(access)})
     return await append_all(db, engagement_id, [Admitted(attendee_id=attendee_id, by=by)])
 
 
@@ -354,7 +360,7 @@ async def grant_of(db: AsyncSession, engagement_id: int, attendee_id: int) -> Me
 
 async def _grant_media(
     db: AsyncSession, engagement_id: int, attendee_id: int, media: MeetingMedia | None
-) -> None:
+) -> MediaGrant:
     grant = await grant_of(db, engagement_id, attendee_id)
     if grant is None:
         grant = MediaGrant(
@@ -367,6 +373,7 @@ async def _grant_media(
         await db.flush()
     if media is not None:
         await media.grant(db, engagement_id, grant.token)
+    return grant
 
 
 async def _revoke_media(

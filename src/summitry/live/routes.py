@@ -23,9 +23,10 @@ from summitry.engagements.schemas import MAX_ID
 from summitry.errors import SummitryError
 from summitry.live import log, operations
 from summitry.live.events import EventEnvelope
-from summitry.live.hub import HUB, LiveHub, events_message
+from summitry.live.hub import HUB, Follower, LiveHub, Outgoing, events_message
 from summitry.live.presentation import roster
 from summitry.live.state import fold
+from summitry.live.wire import WIRE, Wire
 from summitry.security.principals import (
     Invitee,
     Principal,
@@ -240,27 +241,27 @@ async def live_socket(websocket: WebSocket, engagement_id: RecordId) -> None:
         connection.close()
 
 
-class LiveConnection:
+class LiveConnection(Follower):
     """One browser's live feed: resumable, with heartbeats, closed when access ends.
 
     A meeting may have 1,000 of these. What every one of them would read at the same moment
     (the engagement's row, its roster, the folded state, the last sequence number) is read
-    once for all of them (``LiveHub.shared``), never earlier than each asked; each live event
-    is encoded once (``LiveHub.message_of``). No pooled database connection is held while a
-    shared read is awaited: with 1,000 waiters the pool would run dry and every read time out.
+    once for all of them (``LiveHub.shared``), never earlier than each asked; each commit's
+    events are encoded once, and once this connection has caught up the hub writes them to
+    its socket itself (``Follower``). No pooled database connection is held while a shared
+    read is awaited: with 1,000 waiters the pool would run dry and every read time out.
     """
 
     def __init__(self, websocket: WebSocket, engagement_id: int) -> None:
+        super().__init__(engagement_id)
         self.websocket = websocket
-        self.engagement_id = engagement_id
         self.hub: LiveHub = websocket.app.state.hub
         self.sessionmaker = websocket.app.state.sessionmaker
-        self.queue = self.hub.subscribe(engagement_id)
-        self.cursor = 0
-        self.known: set[int] = set()
+        self.own_wire: Wire | None = (websocket.scope.get("extensions") or {}).get(WIRE)
+        self.hub.follow(self)
 
     def close(self) -> None:
-        self.hub.unsubscribe(self.engagement_id, self.queue)
+        self.hub.unfollow(self)
 
     async def _follower(self) -> tuple[bool, Principal | None]:
         """The session's principal, and whether it may still follow the meeting (if not, the
@@ -327,7 +328,9 @@ class LiveConnection:
         # An invitee's reads are shared with whoever else connects meanwhile.
         if resume:
             self.cursor = int(after or 0)
-            await self._send_roster(own if isinstance(own, _Roster) else None)
+            current = own if isinstance(own, _Roster) else await self._roster()
+            self.attendee_id = me.id if me is not None else self._me_in(principal, current)
+            await self._send_roster(current)
             await self._send_events(missed)
         else:
             await self._send_hello(own if isinstance(own, _Hello) else await self._hello(principal))
@@ -335,14 +338,16 @@ class LiveConnection:
         try:
             while not receiver.done():
                 try:
-                    # Events waiting already: no timer to arm for each (1,000 clients, each event).
-                    envelope = self.queue.get_nowait()
+                    outgoing = self.queue.get_nowait()
                 except asyncio.QueueEmpty:
+                    # Caught up: from here the hub writes to the socket itself.
+                    self.wire = self.own_wire
                     try:
                         # A timer, not the task per wait that ``wait_for`` makes on Python 3.11.
                         async with asyncio.timeout(HEARTBEAT_SECONDS):
-                            envelope = await self.queue.get()
+                            outgoing = await self.queue.get()
                     except TimeoutError:
+                        self.wire = None  # the heartbeat's reads and ping come first
                         if not await self._allowed():
                             return
                         await self._catch_up_if_dropped()
@@ -350,8 +355,7 @@ class LiveConnection:
                             {"type": "ping", "cursor": self.cursor, "now": utcnow().isoformat()}
                         )
                         continue
-                if envelope is not None:
-                    await self._deliver(envelope)
+                await self._deliver(outgoing)
         finally:
             receiver.cancel()
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
@@ -372,14 +376,20 @@ class LiveConnection:
             partial(_read_state, self.sessionmaker, self.engagement_id),
         )
         current = await self._roster()
+        return _Hello(seq, folded, current, self._me_in(principal, current))
+
+    def _me_in(self, principal: Principal | None, current: _Roster) -> int:
+        """An invitee's attendee id, from the roster."""
+        assert isinstance(principal, Invitee)  # noqa: S101 - run() reads the others' itself
         grant = principal.grant_for(self.engagement_id)
         assert grant is not None  # noqa: S101 - the access check saw to it
-        return _Hello(seq, folded, current, current.attendee_of[grant.person_id])
+        return current.attendee_of[grant.person_id]
 
     async def _send_hello(self, hello: _Hello) -> None:
         people = hello.roster.people
         self.known = {p["attendee_id"] for p in people}
         self.cursor = hello.seq
+        self.attendee_id = hello.me
         await self.websocket.send_json(
             {
                 "type": "hello",
@@ -402,25 +412,26 @@ class LiveConnection:
         self.known = {p["attendee_id"] for p in current.people}
         await self.websocket.send_text(current.message)
 
-    async def _send_events(self, envelopes: list[EventEnvelope]) -> None:
+    async def _send_events(self, envelopes: list[EventEnvelope], text: str | None = None) -> None:
+        """Send ``envelopes`` (``text``: their message, if encoded already), after the roster
+        if they name someone this connection has not been shown."""
         if not envelopes:
             return
         named = (getattr(e.event, "attendee_id", None) for e in envelopes)
         if any(who is not None and who not in self.known for who in named):
             # Every connection meets the newcomer at once: they share one read of the roster.
             await self._send_roster()
-        if len(envelopes) == 1:
-            # A live event: the same text for every connection, encoded once by the hub.
-            await self.websocket.send_text(self.hub.message_of(envelopes[0]))
-        else:
-            await self.websocket.send_text(events_message(envelopes))
+        await self.websocket.send_text(text or events_message(envelopes))
         self.cursor = envelopes[-1].seq
 
-    async def _deliver(self, envelope: EventEnvelope) -> None:
-        if envelope.seq <= self.cursor:
+    async def _deliver(self, outgoing: Outgoing) -> None:
+        if not outgoing.envelopes:
+            await self.websocket.send_text(outgoing.text)  # a word for this person alone
             return
-        if envelope.seq == self.cursor + 1:
-            await self._send_events([envelope])
+        if outgoing.last <= self.cursor:
+            return
+        if outgoing.first == self.cursor + 1:
+            await self._send_events(outgoing.envelopes, outgoing.text)
             return
         # A gap: events committed but not seen here (another replica, a dropped queue).
         await self._send_events(await self._events_after(self.cursor))
@@ -430,16 +441,17 @@ class LiveConnection:
             return await log.events_after(db, self.engagement_id, seq)
 
     async def _catch_up_if_dropped(self) -> None:
+        if not self.hub.follows(self):
+            # Dropped for not reading: what it held is in the log, read below.
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            self.hub.follow(self)
         last = await self.hub.shared(
             ("last seq", self.engagement_id),
             partial(_read_last_seq, self.sessionmaker, self.engagement_id),
         )
         if last > self.cursor:
             await self._send_events(await self._events_after(self.cursor))
-        if self.hub.connections(self.engagement_id) == 0 or not self.hub.holds(
-            self.engagement_id, self.queue
-        ):
-            self.queue = self.hub.subscribe(self.engagement_id)
 
 
 @dataclass(frozen=True)
