@@ -250,7 +250,8 @@ async def wait_first_frame(subscriber: Any, sender_id: int) -> float:
 
 
 async def summitry_join(bench: Bench, invitee: Invitee) -> Join:
-    """Lobby, WebSocket, admission, media access, Janus: what a newcomer's browser does."""
+    """Lobby (with its Janus session), WebSocket, admission with the media access, the room:
+    what a newcomer's browser does."""
     import httpx
     from tests.support.peers import Subscriber
     from websockets.asyncio.client import connect as ws_connect
@@ -277,9 +278,16 @@ async def summitry_join(bench: Bench, invitee: Invitee) -> Join:
         if hello.get("type") != "hello" or hello.get("me") != invitee.attendee_id:
             raise RuntimeError(f"the live WebSocket greeted with {str(hello)[:200]}")
 
+        # As the page does in the lobby: meet Janus (its URL is the page's data-media-url).
+        janus = await connect(bench.janus_url)
+        peers.append(janus)
+
         async def newcomer() -> None:
+            access: dict[str, Any] | None = None
             async for raw in socket:
                 message = json.loads(raw)
+                if message.get("type") == "media":
+                    access = message  # for the newcomer alone, just before the event
                 if message.get("type") == "events" and any(
                     e["event"].get("kind") == "admitted"
                     and e["event"].get("attendee_id") == invitee.attendee_id
@@ -289,10 +297,9 @@ async def summitry_join(bench: Bench, invitee: Invitee) -> Join:
             else:
                 raise RuntimeError("the live WebSocket closed before the admission")
             join.marks["event"] = time.monotonic()
-            access = _ok(await client.get(f"{bench.live}/media"))
+            if access is None:
+                raise RuntimeError("the admission came without the newcomer's media access")
             join.marks["media"] = time.monotonic()
-            janus = await connect(access["server_url"])
-            peers.append(janus)
             viewer = Subscriber(janus, access["room_id"], token=access["token"])
             peers.append(viewer)
             # As the meeting page does: enter with the feed id Summitry assigned, then subscribe.
@@ -410,6 +417,7 @@ async def run(args: argparse.Namespace, ice_iface: str, folder: Path) -> dict[st
     from summitry.app import create_app
     from summitry.config import Settings
     from summitry.db import create_engine, create_sessionmaker
+    from summitry.live.wire import LiveWebSockets
     from summitry.media.janus import connect
     from summitry.media.rooms import (
         MeetingRooms,
@@ -476,6 +484,7 @@ async def run(args: argparse.Namespace, ice_iface: str, folder: Path) -> dict[st
                 log_config=None,
                 log_level="warning",
                 access_log=False,
+                ws=LiveWebSockets,  # as `summitry serve` runs it
             )
         )
         serving = asyncio.create_task(server.serve(), name="uvicorn")

@@ -12,10 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from summitry.db import utcnow
 from summitry.errors import SummitryError
 from summitry.floor import operations
+from summitry.live import log
 from summitry.live import operations as live_operations
+from summitry.live.events import EventEnvelope
 from summitry.live.hub import HUB, LiveHub
 from summitry.live.media_port import MeetingMedia
 from summitry.live.models import LiveEvent
+from summitry.live.state import MeetingState
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +26,14 @@ TICK_SECONDS = 0.25
 
 
 class FloorClock:
-    """Watches every timed turn; the log, not this object, is what survives a restart."""
+    """Watches every timed turn; the log, not this object, is what survives a restart.
+
+    Each watched meeting's state is folded from the log once, then moved forward by the
+    events the hub publishes; a tick reads only the log's last sequence number, and folds
+    again only if that is not where the kept state stands (events from another process).
+    Folding the whole log four times a second, in a meeting of 1,000, took the CPU the
+    fan-out of the floor's changes needed.
+    """
 
     def __init__(
         self,
@@ -35,7 +45,18 @@ class FloorClock:
         self.hub = hub
         self.media = media
         self.due: dict[int, object] = {}
+        self._states: dict[int, MeetingState] = {}
         self._task: asyncio.Task[None] | None = None
+        hub.tap(self._follow)
+
+    def _follow(self, engagement_id: int, envelope: EventEnvelope | None) -> None:
+        state = self._states.get(engagement_id)
+        if state is None or envelope is None or envelope.seq <= state.seq:
+            return
+        try:
+            state.apply(envelope)
+        except Exception:  # a gap (ValueError): fold from the log at the next tick
+            del self._states[engagement_id]
 
     async def start(self) -> None:
         async with self.sessionmaker() as db:
@@ -70,10 +91,14 @@ class FloorClock:
     async def _check(self, engagement_id: int) -> None:
         async with self.sessionmaker() as db:
             db.info[HUB] = self.hub
-            state = await live_operations.meeting_state(db, engagement_id)
+            state = self._states.get(engagement_id)
+            if state is None or state.seq != await log.last_seq(db, engagement_id):
+                state = await live_operations.meeting_state(db, engagement_id)
+                self._states[engagement_id] = state
             if state.floor.turn is None or state.floor.turn.limit_s is None:
                 if state.floor.turn is None:
                     self.due.pop(engagement_id, None)
+                    self._states.pop(engagement_id, None)
                 return
             due = state.floor.turn.mute_at()
             if due is not None and utcnow() >= due:

@@ -251,10 +251,11 @@ def _publish_committed(session: Session) -> None:
     private: list[tuple[int, int, dict[str, Any]]] = session.info.pop(PRIVATE, [])
     hub: LiveHub | None = session.info.get(HUB)
     if hub is not None:
-        if pending:
-            hub.publish(pending)
+        # A word goes just before the events: the page holds it when the event asks for it.
         for engagement_id, attendee_id, message in private:
             hub.tell(engagement_id, attendee_id, message)
+        if pending:
+            hub.publish(pending)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -267,6 +268,6 @@ def tell_after_commit(
     session: AsyncSession, engagement_id: int, attendee_id: int, message: dict[str, Any]
 ) -> None:
     """Send ``message`` to that person's live connections once the transaction commits,
-    after its events: what must never be in the shared log (their media token) but must
+    just before its events: what must never be in the shared log (their media token) but must
     reach them as fast as the event it goes with."""
     session.info.setdefault(PRIVATE, []).append((engagement_id, attendee_id, message))

@@ -21,6 +21,9 @@ class MediaAccess:
 class MeetingMedia(Protocol):
     """The media side of admission; every call raises MediaUnavailable if Janus is away."""
 
+    public_url: str
+    """The URL browsers use for the media server (public: pages connect while in the lobby)."""
+
     async def grant(self, db: AsyncSession, engagement_id: int, token: str) -> None:
         """Let ``token`` into the engagement's room (creating the room if needed)."""
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from summitry.delegations.catalogue import language_name
-from summitry.deps import Db
+from summitry.deps import Db, media_of
 from summitry.engagements.models import Role
 from summitry.engagements.operations import get_engagement
 from summitry.engagements.pages import PagePrincipal
@@ -41,4 +41,5 @@ async def meeting_page(
         booths=booths_of(engagement),
         languages=[(code, capitalised(language_name(code, code))) for code in engagement.languages],
         my_language=me.person.language if me else None,
+        media_url=media.public_url if (media := media_of(request)) is not None else "",
     )

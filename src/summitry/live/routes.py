@@ -347,10 +347,11 @@ class LiveConnection(Follower):
                         async with asyncio.timeout(HEARTBEAT_SECONDS):
                             outgoing = await self.queue.get()
                     except TimeoutError:
-                        self.wire = None  # the heartbeat's reads and ping come first
+                        # The hub goes on writing meanwhile: a heartbeat must not hold up
+                        # the floor's news for as long as its reads take.
                         if not await self._allowed():
                             return
-                        await self._catch_up_if_dropped()
+                        await self._catch_up()
                         await self.websocket.send_json(
                             {"type": "ping", "cursor": self.cursor, "now": utcnow().isoformat()}
                         )
@@ -440,17 +441,20 @@ class LiveConnection(Follower):
         async with self.sessionmaker() as db:
             return await log.events_after(db, self.engagement_id, seq)
 
-    async def _catch_up_if_dropped(self) -> None:
+    async def _catch_up(self) -> None:
+        """Send what was committed but never reached this connection: it was dropped for not
+        reading, or another process wrote to the log."""
         if not self.hub.follows(self):
-            # Dropped for not reading: what it held is in the log, read below.
-            while not self.queue.empty():
+            while not self.queue.empty():  # stale: what it held is read from the log below
                 self.queue.get_nowait()
             self.hub.follow(self)
         last = await self.hub.shared(
             ("last seq", self.engagement_id),
             partial(_read_last_seq, self.sessionmaker, self.engagement_id),
         )
+        # While the hub writes, the cursor is never behind what this process committed.
         if last > self.cursor:
+            self.wire = None
             await self._send_events(await self._events_after(self.cursor))
 
 

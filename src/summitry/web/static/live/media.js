@@ -16,14 +16,34 @@ function send(handle, message, jsep) {
   });
 }
 
+// A session with Janus, opened ahead of need (in the lobby: the URL is public) so that the
+// join after admission goes straight to the room. Callbacks are the MediaSession's once it
+// takes the link over.
+export function connectJanus(serverUrl) {
+  const link = { serverUrl, dead: false, lost: null, closed: null };
+  link.ready = init().then(() => new Promise((resolve, reject) => {
+    link.janus = new Janus({
+      server: serverUrl,
+      iceServers: [],
+      success: () => resolve(link.janus),
+      error: (cause) => { link.dead = true; reject(cause); link.lost?.(cause); },
+      destroyed: () => { link.dead = true; link.closed?.(); },
+    });
+  }));
+  link.ready.catch(() => {}); // nobody may be waiting yet; whoever takes it over sees it
+  return link;
+}
+
 export class MediaSession extends EventTarget {
   // access: {server_url, room_id, token, feed_id}; local: the MediaStream to publish, or null
-  // to enter only to receive (an interpreter hears the floor but never speaks into it).
-  constructor(access, local, attendeeId) {
+  // to enter only to receive (an interpreter hears the floor but never speaks into it);
+  // link: a connectJanus() made earlier, used if it is to the same server and still alive.
+  constructor(access, local, attendeeId, link = null) {
     super();
     this.access = access;
     this.local = local;
     this.attendeeId = attendeeId;
+    this.link = link;
     this.feeds = new Map(); // feed id -> attendee id (from the publisher's display)
     this.streams = new Map(); // feed id -> MediaStream of what we receive from it
     this.midToFeed = new Map();
@@ -31,16 +51,12 @@ export class MediaSession extends EventTarget {
   }
 
   async start() {
-    await init();
-    await new Promise((resolve, reject) => {
-      this.janus = new Janus({
-        server: this.access.server_url,
-        iceServers: [],
-        success: resolve,
-        error: (cause) => { reject(cause); this.emit("lost", { cause: String(cause) }); },
-        destroyed: () => this.emit("closed", {}),
-      });
-    });
+    const fit = this.link && !this.link.dead && this.link.serverUrl === this.access.server_url;
+    if (this.link && !fit) try { this.link.janus?.destroy({ unload: true }); } catch { /* gone */ }
+    const link = fit ? this.link : connectJanus(this.access.server_url);
+    link.lost = (cause) => this.emit("lost", { cause: String(cause) });
+    link.closed = () => this.emit("closed", {});
+    this.janus = await link.ready;
     await this.publish();
   }
 

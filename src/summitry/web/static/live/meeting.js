@@ -2,7 +2,7 @@
 
 import { MeetingState } from "./state.js";
 import { LiveSocket } from "./socket.js";
-import { MediaSession } from "./media.js";
+import { MediaSession, connectJanus } from "./media.js";
 import { initFloor } from "./floor.js";
 import { initChannels } from "./interpretation.js";
 
@@ -123,6 +123,9 @@ socket.addEventListener("hello", ({ detail }) => {
 });
 socket.addEventListener("ping", ({ detail }) => { page.clockOffset = Date.parse(detail.now) - Date.now(); });
 socket.addEventListener("roster", ({ detail }) => { setRoster(detail.roster); render(); });
+// My room and token, sent to me alone just before the event that admits me: no request
+// stands between the admission and the media.
+socket.addEventListener("media", ({ detail }) => { page.access = detail; });
 socket.addEventListener("event", ({ detail }) => {
   page.state.apply(detail);
   render();
@@ -154,7 +157,11 @@ function render() {
   if (mine === "turned_away") return ended("You were not admitted", "The secretariat did not admit you to this meeting.");
   if (mine === "left" && page.joined) return ended("You have left the meeting", "");
   if (!page.joined && mine !== "admitted") return show("check");
-  if (mine === "lobby") return show("lobby");
+  if (mine === "lobby") {
+    // Meet the media server while waiting, so that admission goes straight to the room.
+    if (!page.link && root.dataset.mediaUrl) page.link = connectJanus(root.dataset.mediaUrl);
+    return show("lobby");
+  }
   if (mine === "admitted") {
     show("room");
     page.joined = true;
@@ -172,16 +179,21 @@ async function ensureMedia() {
   page.mediaEpoch = epoch;
   try {
     if (!page.local) await openDevices();
-    const response = await fetch(`${api}/media`);
-    if (response.status === 404) {
-      // This Summitry runs without a media server: the meeting is its record and its floor.
-      page.media = { stop() {} };
-      connectionMark.textContent = "Connected · no media server";
-      return;
+    let access = page.access; // sent with my admission; used once, a later join asks again
+    page.access = null;
+    if (!access) {
+      const response = await fetch(`${api}/media`);
+      if (response.status === 404) {
+        // This Summitry runs without a media server: the meeting is its record and its floor.
+        page.media = { stop() {} };
+        connectionMark.textContent = "Connected · no media server";
+        return;
+      }
+      if (!response.ok) throw new Error((await response.json()).error?.message);
+      access = await response.json();
     }
-    if (!response.ok) throw new Error((await response.json()).error?.message);
-    const access = await response.json();
-    const media = new MediaSession(access, page.local, page.me);
+    const media = new MediaSession(access, page.local, page.me, page.link);
+    page.link = null;
     media.addEventListener("stream", ({ detail }) => { page.streams.set(detail.attendee, detail.stream); renderRoom(); });
     media.addEventListener("gone", ({ detail }) => { page.streams.delete(detail.attendee); renderRoom(); });
     media.addEventListener("talking", ({ detail }) => {
@@ -392,6 +404,8 @@ function personRow(person, actions) {
 function ended(title, text) {
   page.media?.stop();
   page.media = null;
+  try { page.link?.janus?.destroy({ unload: true }); } catch { /* already gone */ }
+  page.link = null;
   page.local?.getTracks().forEach((t) => t.stop());
   document.querySelector("[data-ended-title]").textContent = title;
   document.querySelector("[data-ended-text]").textContent = text;

@@ -40,6 +40,9 @@ export class LiveSocket extends EventTarget {
       this.emit("ping", message);
     } else if (message.type === "roster") {
       this.emit("roster", message);
+    } else if (message.type === "media") {
+      this.emit("media", message); // for me alone, just before my admission
+
     } else if (message.type === "events") {
       for (const envelope of message.events) {
         if (this.cursor !== null && envelope.seq <= this.cursor) continue;

@@ -1,0 +1,135 @@
+"""The live feed as browsers get it from `summitry serve`: uvicorn with Summitry's WebSocket
+protocol, the hub writing each commit's frame to every socket, the media access for the
+admitted person alone."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from websockets.asyncio.client import ClientConnection, connect
+
+from summitry.engagements.models import Engagement, Role
+from summitry.live.wire import LiveWebSockets
+from summitry.media.meetings import JanusMeetingMedia
+from summitry.media.rooms import MeetingRooms
+from tests.support.janus import JanusServer
+from tests.support.postgres import free_port
+
+Invite = Callable[..., Awaitable[tuple[httpx.AsyncClient, Any, str]]]
+
+
+@pytest.fixture
+async def served(app: Any, janus: JanusServer) -> AsyncIterator[str]:
+    """The test app on a real socket, served as `summitry serve` serves it, with Janus."""
+    await janus.start()
+    rooms = MeetingRooms(janus.url, admin_key=janus.room_admin_key)
+    app.state.media = JanusMeetingMedia(rooms, janus.url)
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            lifespan="off",
+            log_config=None,
+            ws=LiveWebSockets,
+        )
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event
+        await asyncio.sleep(0.02)
+    yield f"ws://127.0.0.1:{port}"
+    server.should_exit = True
+    await task
+    await rooms.close()
+
+
+@contextlib.asynccontextmanager
+async def live_socket(
+    base: str, engagement_id: int, who: httpx.AsyncClient, compression: str | None = "deflate"
+) -> AsyncIterator[ClientConnection]:
+    cookie = who.cookies["summitry_session"]
+    async with connect(
+        f"{base}/api/v1/engagements/{engagement_id}/live/ws",
+        additional_headers={"Cookie": f"summitry_session={cookie}"},
+        compression=compression,
+        proxy=None,
+    ) as socket:
+        hello = json.loads(await socket.recv())
+        assert hello["type"] == "hello"
+        yield socket
+
+
+async def until(socket: ClientConnection, wanted: Callable[[dict[str, Any]], bool]) -> list[Any]:
+    """Every message up to and including the first that ``wanted`` accepts."""
+    seen = []
+    async with asyncio.timeout(10):
+        while True:
+            message = json.loads(await socket.recv())
+            seen.append(message)
+            if wanted(message):
+                return seen
+
+
+def admits(attendee_id: int) -> Callable[[dict[str, Any]], bool]:
+    return lambda m: (
+        m["type"] == "events"
+        and any(
+            e["event"]["kind"] == "admitted" and e["event"]["attendee_id"] == attendee_id
+            for e in m["events"]
+        )
+    )
+
+
+async def test_the_admitted_person_alone_gets_their_media_access_with_the_admission(
+    served: str,
+    secretariat: httpx.AsyncClient,
+    make_engagement: Callable[..., Awaitable[Engagement]],
+    make_invitee: Invite,
+) -> None:
+    engagement = await make_engagement()
+    live = f"/api/v1/engagements/{engagement.id}/live"
+    newcomer, attendee, _ = await make_invitee(engagement, Role.HEAD_OF_DELEGATION, "DE")
+    colleague, other, _ = await make_invitee(engagement, Role.DELEGATE, "CN")
+    assert (await secretariat.post(f"{live}/enter")).status_code == 200
+    assert (await colleague.post(f"{live}/enter")).status_code == 200
+    assert (await secretariat.post(f"{live}/participants/{other.id}/admit")).status_code == 200
+    assert (await newcomer.post(f"{live}/enter")).status_code == 200
+
+    # The colleague's browser offers no compression, the newcomer's does (as Chromium).
+    async with (
+        live_socket(served, engagement.id, newcomer) as mine,
+        live_socket(served, engagement.id, colleague, compression=None) as theirs,
+    ):
+        assert "server_no_context_takeover" in (
+            mine.response.headers["Sec-WebSocket-Extensions"] if mine.response else ""
+        )
+        admitted = await secretariat.post(f"{live}/participants/{attendee.id}/admit")
+        assert admitted.status_code == 200, admitted.text
+
+        got = await until(mine, admits(attendee.id))
+        assert [m["type"] for m in got] == ["media", "events"], got
+        asked = (await newcomer.get(f"{live}/media")).json()
+        assert {k: got[0][k] for k in asked} == asked  # the same room, token and feed id
+
+        seen = await until(theirs, admits(attendee.id))
+        assert all(m["type"] != "media" for m in seen)
+        assert asked["token"] not in json.dumps(seen)
+
+        # One commit, one message, whoever reads it: the secretariat leaves and comes back.
+        before = got[-1]["events"][-1]["seq"]
+        assert (await secretariat.post(f"{live}/leave")).status_code == 200
+        assert (await secretariat.post(f"{live}/enter")).status_code == 200
+        for socket in (mine, theirs):
+            messages = await until(socket, lambda m: m["type"] == "events" and len(m["events"]) > 1)
+            seqs = [e["seq"] for m in messages for e in m.get("events", [])]
+            assert seqs == list(range(before + 1, before + 1 + len(seqs))), seqs
+            kinds = [e["event"]["kind"] for e in messages[-1]["events"]]
+            assert kinds == ["lobby_entered", "admitted"]
