@@ -5,10 +5,11 @@
     .venv/bin/python bench/fanout.py --profile    (the same, with cProfile in the server)
 
 Everything runs on 127.0.0.1. Summitry (``create_app`` served by uvicorn as ``summitry serve``
-does it: its logging, uvicorn's defaults, hence permessage-deflate; SQLite in a temporary
-directory; media off) runs in a process of its own; so does the baseline, a bare fan-out server
-made with the ``websockets`` library that broadcasts pre-encoded text to every connection
-(``websockets.broadcast``). This process is the client side: the chair's HTTP requests and
+does it: its logging, uvicorn's defaults, hence permessage-deflate, and its ``LiveWebSockets``
+protocol; SQLite in a temporary directory; media off) runs in a process of its own; so does the
+baseline, a bare fan-out server made with the ``websockets`` library that frames each message
+once (compressed on its own, as the connections negotiated) and writes those bytes to every
+connection's transport. This process is the client side: the chair's HTTP requests and
 1,000 WebSocket clients in one asyncio (uvloop) loop, each the ``websockets`` library's
 Sans-I/O client protocol on an asyncio transport, offering permessage-deflate as browsers do.
 All three processes share the machine's cores.
@@ -22,8 +23,8 @@ the chair opens an agenda item with every head inscribed. The phases:
 1. **Summitry, 1,000 clients**: the chair gives the floor to the next speaker ``--changes``
    times (``POST .../floor/give``), one change at a time: each change is the events of one
    commit (the turn released, the floor given, the new speaker's microphone opened and the
-   previous one's muted: four events, each its own WebSocket message). A change is complete
-   for a client when it has the change's last event.
+   previous one's muted: four events, one WebSocket message). A change is complete for a
+   client when it has the change's last event.
 2. **Quiet**: nothing happens for ``--quiet`` seconds (past the live socket's 15 s
    heartbeat), then 5 changes; the server's CPU time meanwhile is read from /proc.
 3. **Slow clients**: ``--slow`` more connections that never read after the handshake (4 KiB
@@ -38,11 +39,12 @@ the chair opens an agenda item with every head inscribed. The phases:
    ``--drop-cycles`` times; what the server holds for the slow clients is read with ``ss``.
 6. **Bare**: Summitry is stopped; 1,000 clients connect to the bare server, which broadcasts
    the very texts a client received from Summitry in phase 1 (with a fresh ``at``), change by
-   change, with the same pacing; then the same changes with each change's events in one message.
+   change, with the same pacing.
 
 Latency of one client for one change: when its connection read the change's last event (the
-time of the socket read, before parsing) minus that event's ``at`` (stamped by the server in
-the transaction, just before the commit; the bare server stamps it just before broadcasting).
+time of the socket read; the clients parse once the reading pauses) minus that event's ``at``
+(stamped by the server in the transaction, just before the commit; the bare server stamps it
+just before framing).
 Same machine, same clock (``time.time()``). The "all clients" latency of a change is the
 largest over the clients subscribed before it was committed (those that reconnect later get it
 from the log and are counted apart, as ``caught_up``). Also reported from the chair's request
