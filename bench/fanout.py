@@ -170,6 +170,7 @@ def serve_summitry(port: int, data_dir: Path, profile_out: Path | None) -> None:
     )
     configure_logging()
     app = create_app(settings)
+    trace_publishing(data_dir / PUBLISHING)
     if profile_out is None:
         uvicorn.run(app, host="127.0.0.1", port=port, log_config=None, ws=LiveWebSockets)
         return
@@ -182,6 +183,42 @@ def serve_summitry(port: int, data_dir: Path, profile_out: Path | None) -> None:
     finally:
         profiler.disable()
         profiler.dump_stats(profile_out)
+
+
+PUBLISHING = "publishing.json"
+
+
+def trace_publishing(out: Path) -> None:
+    """Record, for every commit the hub publishes, when it began (``time.time()``), how long
+    after the last event's ``at`` (the rest of the transaction: its last flush, the commit),
+    and how long the publishing call took (the writes to every socket); saved at exit."""
+    import atexit
+
+    from summitry.live.hub import LiveHub
+
+    records: list[tuple[float, float, float, int]] = []
+    publish = LiveHub.publish
+
+    def traced(self: LiveHub, envelopes: list[Any]) -> None:
+        began = time.time()
+        publish(self, envelopes)
+        ended = time.time()
+        records.append((began, began - envelopes[-1].at.timestamp(), ended - began, len(envelopes)))
+
+    LiveHub.publish = traced  # type: ignore[method-assign]
+    atexit.register(lambda: out.write_text(json.dumps(records)))
+
+
+def publishing_between(workdir: Path, start: float, end: float) -> dict[str, Any]:
+    """Summitry's own part of the commits published between ``start`` and ``end``."""
+    path = workdir / PUBLISHING
+    if not path.exists():
+        return {}
+    records = [r for r in json.loads(path.read_text()) if start <= r[0] <= end]
+    return {
+        "at_to_publish": summary([r[1] for r in records]),
+        "publish_call": summary([r[2] for r in records]),
+    }
 
 
 async def serve_bare(port: int) -> None:
@@ -1106,7 +1143,9 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         # 1. Summitry, 1,000 clients.
         await run_changes(chair, clients, args.warmup, args.gap, "warm-up")
         cpu0 = cpu_seconds(pid)
+        main_began = time.time()
         main_changes = await run_changes(chair, clients, args.changes, args.gap, "summitry")
+        main_ended = time.time()
         result["summitry"] = measure(main_changes, clients).as_json()
         result["summitry"]["server_cpu_s"] = round(cpu_seconds(pid) - cpu0, 1)
         say(f"summitry: {json.dumps(result['summitry'])}")
@@ -1214,6 +1253,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             if client.wire is not None and client.wire.transport is not None:
                 client.wire.transport.abort()
         summitry.stop()
+    result["summitry"]["server_side"] = publishing_between(workdir, main_began, main_ended)
+    say(f"summitry, in the server: {json.dumps(result['summitry']['server_side'])}")
     if profile_out is not None and profile_out.exists():
         say("profile of the Summitry server (cProfile, whole run):\n" + profile_top(profile_out))
 

@@ -13,24 +13,27 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from summitry.engagements.models import Engagement, Role
+from summitry.live import routes as live_routes
 from summitry.live.wire import LiveWebSockets
 from summitry.media.meetings import JanusMeetingMedia
 from summitry.media.rooms import MeetingRooms
+from summitry.security.models import Invitation
+from summitry.security.tokens import token_hash
 from tests.support.janus import JanusServer
 from tests.support.postgres import free_port
 
 Invite = Callable[..., Awaitable[tuple[httpx.AsyncClient, Any, str]]]
 
 
-@pytest.fixture
-async def served(app: Any, janus: JanusServer) -> AsyncIterator[str]:
-    """The test app on a real socket, served as `summitry serve` serves it, with Janus."""
-    await janus.start()
-    rooms = MeetingRooms(janus.url, admin_key=janus.room_admin_key)
-    app.state.media = JanusMeetingMedia(rooms, janus.url)
+@contextlib.asynccontextmanager
+async def serving(app: Any) -> AsyncIterator[str]:
+    """The app on a real socket, served as `summitry serve` serves it."""
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(
@@ -45,9 +48,21 @@ async def served(app: Any, janus: JanusServer) -> AsyncIterator[str]:
     task = asyncio.create_task(server.serve())
     while not server.started:  # noqa: ASYNC110 - uvicorn offers no event
         await asyncio.sleep(0.02)
-    yield f"ws://127.0.0.1:{port}"
-    server.should_exit = True
-    await task
+    try:
+        yield f"ws://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture
+async def served(app: Any, janus: JanusServer) -> AsyncIterator[str]:
+    """The test app served with a real Janus as its media server."""
+    await janus.start()
+    rooms = MeetingRooms(janus.url, admin_key=janus.room_admin_key)
+    app.state.media = JanusMeetingMedia(rooms, janus.url)
+    async with serving(app) as base:
+        yield base
     await rooms.close()
 
 
@@ -133,3 +148,28 @@ async def test_the_admitted_person_alone_gets_their_media_access_with_the_admiss
             assert seqs == list(range(before + 1, before + 1 + len(seqs))), seqs
             kinds = [e["event"]["kind"] for e in messages[-1]["events"]]
             assert kinds == ["lobby_entered", "admitted"]
+
+
+async def test_a_revoked_invitation_closes_the_live_feed_at_the_next_heartbeat(
+    app: Any,
+    db: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    secretariat: httpx.AsyncClient,
+    make_engagement: Callable[..., Awaitable[Engagement]],
+    make_invitee: Invite,
+) -> None:
+    monkeypatch.setattr(live_routes, "HEARTBEAT_SECONDS", 0.4)
+    monkeypatch.setattr(live_routes, "RECHECK_AGE", 0.1)
+    engagement = await make_engagement()
+    invited, _, token = await make_invitee(engagement, Role.HEAD_OF_DELEGATION, "DE")
+    invitation = await db.scalar(
+        select(Invitation).where(Invitation.token_hash == token_hash(token))
+    )
+    assert invitation is not None
+    async with serving(app) as base, live_socket(base, engagement.id, invited) as socket:
+        pings = await until(socket, lambda m: m["type"] == "ping")
+        pings += await until(socket, lambda m: m["type"] == "ping")  # still welcome
+        assert (await secretariat.delete(f"/api/v1/invitations/{invitation.id}")).is_success
+        with pytest.raises(ConnectionClosed):
+            await until(socket, lambda m: False)
+        assert socket.close_code == 4401

@@ -73,8 +73,7 @@ class Context:
 
 async def context(db: AsyncSession, principal: Principal | None, engagement_id: int) -> Context:
     me = await live.participant_of(db, principal, engagement_id)
-    engagement = await get_engagement(db, engagement_id)
-    return Context(me, engagement, await live.meeting_state(db, engagement_id))
+    return Context(me, me.engagement, await live.meeting_state(db, engagement_id))
 
 
 def _presiding(ctx: Context) -> str:
@@ -348,7 +347,7 @@ async def expire(
         Phase.EXPIRED
     ):
         return []
-    ctx = Context(live.Participant(engagement.attendees[0], True), engagement, state)
+    ctx = Context(live.Participant(engagement.attendees[0], True, engagement), engagement, state)
     return await _record(db, ctx, [FloorReleased(reason="expired", by="speaking time")], media)
 
 

@@ -6,7 +6,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from summitry.deps import Db
-from summitry.engagements.operations import get_engagement
 from summitry.engagements.pages import PagePrincipal
 from summitry.errors import Forbidden
 from summitry.interpretation.booths import booths_of
@@ -21,7 +20,7 @@ async def console_page(
     engagement_id: int, request: Request, db: Db, principal: PagePrincipal
 ) -> Response:
     me = await participant_of(db, principal, engagement_id)
-    engagement = await get_engagement(db, engagement_id)
+    engagement = me.engagement
     booths = booths_of(engagement)
     mine = next((b for b in booths if any(a.id == me.attendee.id for a in b.interpreters)), None)
     if mine is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, TypeVar
@@ -110,6 +111,7 @@ class LiveHub:
         self._followers: dict[int, set[Follower]] = defaultdict(set)
         self._subscribers: dict[int, set[asyncio.Queue[EventEnvelope | None]]] = defaultdict(set)
         self._flights: dict[Hashable, _Flight] = {}
+        self._recent: dict[Hashable, tuple[float, Any]] = {}
         self._taps: list[Callable[[int, EventEnvelope | None], None]] = []
 
     def tap(self, listener: Callable[[int, EventEnvelope | None], None]) -> None:
@@ -201,6 +203,19 @@ class LiveHub:
                 flight.following_load = load
             waiter = flight.following
         result: T = await asyncio.shield(waiter)
+        return result
+
+    async def recent(self, key: Hashable, load: Callable[[], Awaitable[T]], max_age: float) -> T:
+        """What ``load()`` returned from a run asked for at most ``max_age`` seconds ago, or
+        else from a fresh shared run: for checks that may be a moment old (a heartbeat's) and
+        that 1,000 connections, each on its own clock, would otherwise make one by one."""
+        asked = time.monotonic()
+        found = self._recent.get(key)
+        if found is not None and asked - found[0] <= max_age:
+            result: T = found[1]
+            return result
+        result = await self.shared(key, load)
+        self._recent[key] = (asked, result)
         return result
 
     def _take_off(

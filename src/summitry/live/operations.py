@@ -45,10 +45,12 @@ FEED_ID_LIMIT = 2**53 - 1  # JavaScript's safe integers: browsers handle feed id
 
 @dataclass(frozen=True)
 class Participant:
-    """The person behind a principal in one engagement."""
+    """The person behind a principal in one engagement, and that engagement (loaded whole,
+    with the person among its attendees)."""
 
     attendee: Attendee
     is_secretariat: bool
+    engagement: Engagement
 
 
 async def meeting_state(db: AsyncSession, engagement_id: int) -> MeetingState:
@@ -62,27 +64,31 @@ async def require_follower(
     """The principal if they may follow the meeting: not the press where details are withheld
     (who is in the room is a detail), and not an outsider, who learns nothing."""
     who = require_engagement_access(principal, engagement_id)
-    if isinstance(who, Invitee) and not may_see_details(
-        who, await get_engagement(db, engagement_id)
-    ):
-        raise Forbidden("the press follow the meetings of public engagements only")
+    if isinstance(who, Invitee):
+        _require_details(who, await get_engagement(db, engagement_id))
     return who
+
+
+def _require_details(who: Invitee, engagement: Engagement) -> None:
+    if not may_see_details(who, engagement):
+        raise Forbidden("the press follow the meetings of public engagements only")
 
 
 async def participant_of(
     db: AsyncSession, principal: Principal | None, engagement_id: int
 ) -> Participant:
     """The attendee a principal acts as; a secretary is recorded as one on first entry."""
-    who = await require_follower(db, principal, engagement_id)
-    engagement = await get_engagement(db, engagement_id)
+    who = require_engagement_access(principal, engagement_id)
+    engagement = await get_engagement(db, engagement_id)  # once: 1,000 attendees are a cost
     if isinstance(who, Invitee):
+        _require_details(who, engagement)
         grant = who.grant_for(engagement_id)
         attendee = next(
             a for a in engagement.attendees if grant and a.id and a.person_id == grant.person_id
         )
-        return Participant(attendee, False)
+        return Participant(attendee, False, engagement)
     assert isinstance(who, Secretary)  # noqa: S101 - the union has two members
-    return Participant(await _secretariat_attendee(db, engagement, who), True)
+    return Participant(await _secretariat_attendee(db, engagement, who), True, engagement)
 
 
 async def _secretariat_attendee(
@@ -112,6 +118,7 @@ async def _secretariat_attendee(
     attendee = next((a for a in engagement.attendees if a.person_id == person.id), None)
     if attendee is None:
         attendee = Attendee(engagement_id=engagement.id, person_id=person.id, role=Role.SECRETARIAT)
+        engagement.attendees.append(attendee)  # the engagement callers hold includes them
         db.add(attendee)
         await db.flush()
         await db.refresh(attendee, ["person"])
@@ -148,7 +155,7 @@ async def enter(
     ``channel`` says how: the telephone gateway enters callers with ``telephone``.
     """
     me = await participant_of(db, principal, engagement_id)
-    engagement = await get_engagement(db, engagement_id)
+    engagement = me.engagement
     _require_open(engagement)
     state = await meeting_state(db, engagement_id)
     presence = state.presence_of(me.attendee.id)
