@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from summitry.live.events import EventEnvelope
 from summitry.live.log import PENDING
-from summitry.live.wire import Wire, frame_of
+from summitry.live.wire import WINDOW_BITS, Wire, frame_of
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -40,17 +40,11 @@ class Outgoing:
     def __init__(self, text: str, envelopes: list[EventEnvelope] | None = None) -> None:
         self.text = text
         self.envelopes = envelopes or []
+        self.first = self.envelopes[0].seq if self.envelopes else 0
+        self.last = self.envelopes[-1].seq if self.envelopes else 0
         named = (getattr(e.event, "attendee_id", None) for e in self.envelopes)
         self.named = frozenset(who for who in named if who is not None)
         self._frames: dict[int | None, bytes] = {}
-
-    @property
-    def first(self) -> int:
-        return self.envelopes[0].seq
-
-    @property
-    def last(self) -> int:
-        return self.envelopes[-1].seq
 
     def frame(self, window_bits: int | None) -> bytes:
         """The message as a WebSocket frame for sockets of that compression, made once."""
@@ -77,21 +71,6 @@ class Follower:
         self.known: set[int] = set()
         self.attendee_id: int | None = None
         self.wire: Wire | None = None
-
-    def write_now(self, outgoing: Outgoing) -> bool:
-        """Write ``outgoing`` straight to the socket if nothing has to come before it."""
-        wire = self.wire
-        if wire is None:
-            return False
-        if outgoing.envelopes and (
-            outgoing.first != self.cursor + 1 or not outgoing.named <= self.known
-        ):
-            return False
-        if not wire.write(outgoing.frame(wire.window_bits)):
-            return False
-        if outgoing.envelopes:
-            self.cursor = outgoing.last
-        return True
 
 
 class _Flight:
@@ -176,9 +155,34 @@ class LiveHub:
         outgoing: Outgoing,
         to: Callable[[Follower], bool] | None = None,
     ) -> None:
-        for follower in list(self._followers.get(engagement_id, ())):
-            if (to is not None and not to(follower)) or follower.write_now(outgoing):
+        # The loop runs for every socket of the meeting in one go: kept to the bare checks.
+        events, first, last, named = (
+            bool(outgoing.envelopes),
+            outgoing.first,
+            outgoing.last,
+            outgoing.named,
+        )
+        followers = self._followers.get(engagement_id)
+        if not followers:
+            return
+        late = []
+        bits, frame = WINDOW_BITS, outgoing.frame(WINDOW_BITS)  # what nearly every socket has
+        for follower in followers:
+            if to is not None and not to(follower):
                 continue
+            wire = follower.wire
+            if (
+                wire is not None
+                and (not events or (follower.cursor == first - 1 and named <= follower.known))
+                and wire.write(
+                    frame if wire.window_bits == bits else outgoing.frame(wire.window_bits)
+                )
+            ):
+                if events:
+                    follower.cursor = last
+                continue
+            late.append(follower)
+        for follower in late:
             follower.wire = None  # what follows must wait behind this in the queue
             try:
                 follower.queue.put_nowait(outgoing)
