@@ -244,9 +244,6 @@ class LiveHub:
             return
         self._take_off(key, flight, load).add_done_callback(lambda run: _settle(following, run))
 
-    def followers(self, engagement_id: int) -> int:
-        return len(self._followers.get(engagement_id, ()))
-
 
 def _settle(waiter: asyncio.Future[Any], run: asyncio.Future[Any]) -> None:
     if waiter.cancelled():
