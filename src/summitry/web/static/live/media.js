@@ -130,8 +130,17 @@ export class MediaSession extends EventTarget {
     if (fresh.length) this.subscribe(fresh);
   }
 
-  async subscribe(feedIds) {
+  // One subscription at a time: publishers announced while the subscriber handle is still
+  // being made (several people admitted at once) must join it, not make a second one.
+  subscribe(feedIds) {
     for (const id of feedIds) this.subscribed.add(id);
+    this.subscribing = (this.subscribing ?? Promise.resolve())
+      .then(() => this.subscribeNow(feedIds))
+      .catch((cause) => this.emit("refused", { reason: String(cause) }));
+    return this.subscribing;
+  }
+
+  async subscribeNow(feedIds) {
     const streams = feedIds.map((feed) => ({ feed }));
     if (!this.subscriber) {
       this.subscriber = await this.attach({
