@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from summitry.errors import MediaUnavailable
 from summitry.media.janus import JSON, Handle, JanusClientError, JanusError, JanusUnavailable
-from summitry.media.rooms import MeetingRooms, moderator_token
+from summitry.media.rooms import MeetingRooms, moderator_token, plugin_request
 
 AUDIOBRIDGE = "janus.plugin.audiobridge"
 STREAMING = "janus.plugin.streaming"
@@ -99,16 +99,7 @@ class LanguageChannels:
             "rtp_forward",
         ):
             body = {**body, "admin_key": self.rooms.admin_key}
-        try:
-            return await handle.request(body)
-        except JanusError as err:
-            if err.code in tolerate:
-                return None
-            raise MediaUnavailable(
-                f"the media server refused {body.get('request')}: {err.reason} ({err.code})"
-            ) from err
-        except JanusUnavailable as err:
-            raise MediaUnavailable(f"the media server does not answer: {err}") from err
+        return await plugin_request(handle, body, tolerate)
 
     async def ensure(self, spec: ChannelSpec) -> bool:
         """Make the channel's room, mountpoint and mix forwarder unless made; True if made now."""

@@ -84,6 +84,23 @@ class Participant:
     talking: bool
 
 
+async def plugin_request(
+    handle: Handle, body: JSON, tolerate: frozenset[int] = frozenset()
+) -> JSON | None:
+    """One synchronous plugin request, its failures as ``MediaUnavailable`` with Janus's reason;
+    None when Janus answers one of the ``tolerate`` codes."""
+    try:
+        return await handle.request(body)
+    except JanusError as err:
+        if err.code in tolerate:
+            return None
+        raise MediaUnavailable(
+            f"the media server refused {body.get('request')}: {err.reason} ({err.code})"
+        ) from err
+    except JanusUnavailable as err:
+        raise MediaUnavailable(f"the media server does not answer: {err}") from err
+
+
 class MeetingRooms:
     """VideoRoom requests over one management connection, opened again when it dropped."""
 
@@ -139,17 +156,7 @@ class MeetingRooms:
 
     async def _request(self, body: JSON, *, tolerate: frozenset[int] = frozenset()) -> JSON | None:
         """One synchronous VideoRoom request; None when Janus answers a ``tolerate`` code."""
-        handle = await self._management()
-        try:
-            return await handle.request(body)
-        except JanusError as err:
-            if err.code in tolerate:
-                return None
-            raise MediaUnavailable(
-                f"the media server refused {body.get('request')}: {err.reason} ({err.code})"
-            ) from err
-        except JanusUnavailable as err:
-            raise MediaUnavailable(f"the media server does not answer: {err}") from err
+        return await plugin_request(await self._management(), body, tolerate)
 
     async def info(self) -> JSON:
         """Janus's ``server_info`` (for health checks)."""

@@ -5,6 +5,7 @@ import { MeetingState } from "../live/state.js";
 import { LiveSocket } from "../live/socket.js";
 import { MediaSession } from "../live/media.js";
 import { BoothMicrophone, ChannelListener, shockLimiter } from "../live/channels.js";
+import { markConnection, request as call, show, showDeviceError, showEnded } from "../live/page.js";
 
 const root = document.getElementById("console");
 const engagementId = Number(root.dataset.engagement);
@@ -20,23 +21,6 @@ const page = {
 };
 window.summitryConsole = page; // read by the browser tests
 
-function show(view) {
-  for (const el of document.querySelectorAll("[data-view]")) el.hidden = el.dataset.view !== view;
-}
-
-async function call(url, body, method = "POST") {
-  const response = await fetch(url, {
-    method,
-    headers: body ? { "Content-Type": "application/json" } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  if (!response.ok) {
-    const detail = await response.json().catch(() => ({}));
-    throw new Error(detail.error?.message ?? `the server answered ${response.status}`);
-  }
-  return response.json();
-}
-
 function complain(error) { alert(error.message); }
 
 // The microphone, chosen before entering.
@@ -48,9 +32,7 @@ async function openMicrophone() {
       audio: micChoice.value ? { deviceId: { exact: micChoice.value } } : true, video: false,
     });
   } catch (error) {
-    const message = document.getElementById("device-error");
-    message.textContent = `Your microphone could not be opened (${error.name}). Check that the browser may use it.`;
-    message.hidden = false;
+    showDeviceError(`Your microphone could not be opened (${error.name}). Check that the browser may use it.`);
     return;
   }
   const current = page.mic.getAudioTracks()[0]?.getSettings().deviceId;
@@ -99,11 +81,7 @@ function hear(stream, bus, key) {
 
 // The live feed.
 const socket = new LiveSocket(engagementId);
-const connectionMark = document.querySelector('[data-mark="connection"]');
-socket.addEventListener("status", ({ detail }) => {
-  connectionMark.textContent = detail.connected ? "Connected" : "Reconnecting…";
-  connectionMark.classList.toggle("warn", !detail.connected);
-});
+const connectionMark = markConnection(socket);
 socket.addEventListener("hello", ({ detail }) => {
   page.state = new MeetingState(detail.state);
   page.me = detail.me;
@@ -126,9 +104,7 @@ document.getElementById("enter").addEventListener("click", async () => {
     page.joined = true;
     render();
   } catch (error) {
-    const message = document.getElementById("device-error");
-    message.textContent = error.message;
-    message.hidden = false;
+    showDeviceError(error.message);
   }
 });
 
@@ -323,9 +299,7 @@ function ended(title, text) {
   page.relay?.stop();
   page.floor = page.booth = page.relay = null;
   page.mic?.getTracks().forEach((t) => t.stop());
-  document.querySelector("[data-ended-title]").textContent = title;
-  document.querySelector("[data-ended-text]").textContent = text;
-  show("ended");
+  showEnded(title, text);
 }
 
 openMicrophone();

@@ -2,30 +2,14 @@
 // without renegotiation), speaking into a booth (an AudioBridge room), and the limiter that
 // protects an interpreter's ears.
 
-import Janus from "/static/vendor/janus-gateway/npm/dist/janus.es.js";
+import { connectJanus, send } from "./media.js";
 
-let initialised = null;
-
-function init() {
-  initialised ??= new Promise((resolve) => Janus.init({ debug: false, callback: resolve }));
-  return initialised;
-}
-
-function send(handle, message, jsep) {
-  return new Promise((resolve, reject) => {
-    handle.send({ message, jsep, success: resolve, error: reject });
-  });
-}
-
+// A Janus session of its own (a booth or a listener lives beside the meeting's media);
+// `onLost` hears of its failure with the cause as text.
 function connect(serverUrl, onLost) {
-  return new Promise((resolve, reject) => {
-    const janus = new Janus({
-      server: serverUrl,
-      iceServers: [],
-      success: () => resolve(janus),
-      error: (cause) => { reject(cause); onLost(String(cause)); },
-    });
-  });
+  const link = connectJanus(serverUrl);
+  link.lost = (cause) => onLost(String(cause));
+  return link.ready;
 }
 
 function attach(janus, plugin, callbacks) {
@@ -90,7 +74,6 @@ export class ChannelListener extends EventTarget {
   }
 
   async watch(channel) {
-    await init();
     this.janus ??= await connect(this.access.server_url, (cause) => this.emit("lost", { cause }));
     this.handle = await attach(this.janus, "janus.plugin.streaming", {
       onmessage: (message, jsep) => this.onMessage(message, jsep),
@@ -155,7 +138,6 @@ export class BoothMicrophone extends EventTarget {
 
   async start(onAir) {
     this.onAir = onAir;
-    await init();
     this.janus = await connect(this.serverUrl, (cause) => this.emit("lost", { cause }));
     const joined = new Promise((resolve, reject) => { this.onJoined = resolve; this.onRefused = reject; });
     this.handle = await attach(this.janus, "janus.plugin.audiobridge", {

@@ -10,7 +10,7 @@ function init() {
   return initialised;
 }
 
-function send(handle, message, jsep) {
+export function send(handle, message, jsep) {
   return new Promise((resolve, reject) => {
     handle.send({ message, jsep, success: resolve, error: reject });
   });

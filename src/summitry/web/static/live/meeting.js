@@ -5,6 +5,7 @@ import { LiveSocket } from "./socket.js";
 import { MediaSession, connectJanus } from "./media.js";
 import { initFloor } from "./floor.js";
 import { initChannels } from "./interpretation.js";
+import { markConnection, request, show, showDeviceError, showEnded } from "./page.js";
 
 const root = document.getElementById("meeting");
 const engagementId = Number(root.dataset.engagement);
@@ -19,22 +20,8 @@ const page = {
 };
 window.summitryMeeting = page; // read by the browser tests
 
-function show(view) {
-  for (const el of document.querySelectorAll("[data-view]")) el.hidden = el.dataset.view !== view;
-}
-
-async function call(path, body, method = "POST") {
-  const url = path.startsWith("/api/") ? path : `${api}${path}`;
-  const response = await fetch(url, {
-    method,
-    headers: body ? { "Content-Type": "application/json" } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  if (!response.ok) {
-    const detail = await response.json().catch(() => ({}));
-    throw new Error(detail.error?.message ?? `the server answered ${response.status}`);
-  }
-  return response.json();
+function call(path, body, method = "POST") {
+  return request(path.startsWith("/api/") ? path : `${api}${path}`, body, method);
 }
 
 // Clocks: the host's time and the viewer's own, to the second, each with its zone.
@@ -65,9 +52,7 @@ async function openDevices() {
   try {
     page.local = await navigator.mediaDevices.getUserMedia(constraints);
   } catch (error) {
-    const message = document.getElementById("device-error");
-    message.textContent = `Your camera or microphone could not be opened (${error.name}). Check that the browser may use them.`;
-    message.hidden = false;
+    showDeviceError(`Your camera or microphone could not be opened (${error.name}). Check that the browser may use them.`);
     return;
   }
   preview.srcObject = page.local;
@@ -108,12 +93,7 @@ micChoice.addEventListener("change", openDevices);
 
 // The live feed.
 const socket = new LiveSocket(engagementId);
-const connectionMark = document.querySelector('[data-mark="connection"]');
-
-socket.addEventListener("status", ({ detail }) => {
-  connectionMark.textContent = detail.connected ? "Connected" : "Reconnecting…";
-  connectionMark.classList.toggle("warn", !detail.connected);
-});
+const connectionMark = markConnection(socket);
 socket.addEventListener("hello", ({ detail }) => {
   page.clockOffset = Date.parse(detail.now) - Date.now();
   page.state = new MeetingState(detail.state);
@@ -143,9 +123,7 @@ document.getElementById("join").addEventListener("click", async () => {
     page.joined = true;
     render();
   } catch (error) {
-    const message = document.getElementById("device-error");
-    message.textContent = error.message;
-    message.hidden = false;
+    showDeviceError(error.message);
   }
 });
 
@@ -407,9 +385,7 @@ function ended(title, text) {
   try { page.link?.janus?.destroy({ unload: true }); } catch { /* already gone */ }
   page.link = null;
   page.local?.getTracks().forEach((t) => t.stop());
-  document.querySelector("[data-ended-title]").textContent = title;
-  document.querySelector("[data-ended-text]").textContent = text;
-  show("ended");
+  showEnded(title, text);
 }
 
 document.getElementById("toggle-mic").addEventListener("click", () => {
