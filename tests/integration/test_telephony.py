@@ -3,6 +3,8 @@
 A caller dials the engagement's number, keys a PIN, waits in the lobby like anyone, is admitted
 by the secretariat and heard by a browser peer (and hears it); wrong PINs end the call and are
 recorded; a call out is answered and admitted; the floor mutes and unmutes a telephone leg.
+A call lasts: re-INVITEs and UPDATEs (hold, resume, a new version, a new codec order, no SDP)
+are answered, session timers (RFC 4028) are kept both ways, and RTCP reports go out.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from summitry.media.channels import ChannelSpec, LanguageChannels, listening_pin
 from summitry.media.janus import JanusClient, connect
 from summitry.media.meetings import JanusMeetingMedia
 from summitry.media.rooms import MeetingRooms
-from summitry.telephony import operations
+from summitry.telephony import operations, rtp
 from summitry.telephony.calls import Call, Stage, TelephoneGateway
 from summitry.telephony.prompts import Prompts
 from tests.support.janus import JanusServer
@@ -106,10 +108,10 @@ def janus_cpu(janus: JanusServer) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def info_digits(keyed: str) -> str:
+def info_digits(keyed: str, first_cseq: int = 2) -> str:
     """SIPp steps that send ``keyed`` as SIP INFO (application/dtmf-relay), one per digit."""
     steps = []
-    for cseq, digit in enumerate(keyed, start=2):
+    for cseq, digit in enumerate(keyed, start=first_cseq):
         steps.append(
             f"""  <send>
     <![CDATA[
@@ -664,3 +666,293 @@ async def test_callers_cut_off_by_a_restart_are_recorded_as_gone(
     assert state[str(by_phone.id)]["presence"] == "left"
     assert state[str(in_browser.id)]["presence"] == "lobby"  # a browser reconnects by itself
     assert await operations.end_calls_cut_off(sessionmaker, LiveHub(), None) == 0
+
+
+# --- a call that lasts: re-INVITE, UPDATE, session timers, RTCP ------------------------------
+
+MIN_SE_FOR_TESTS = 4
+"""RFC 4028's 90-second minimum would make each session-timer test last minutes: the gateway's
+minimum is a setting, lowered here so that a 4 s interval expires within a test."""
+
+
+async def dialled_scenario(
+    gateway: TelephoneGateway,
+    secretariat: httpx.AsyncClient,
+    make_engagement: Callable[..., Awaitable[Engagement]],
+    make_invitee: Invite,
+    folder: Path,
+    scenario: str,
+    phone: Phone,
+    first_cseq: int = 2,
+    **replacements: str,
+) -> tuple[Sipp, Call, str]:
+    """A caller running ``scenario``, PIN keyed by SIP INFO, in the lobby; and the live URL."""
+    engagement = await make_engagement()
+    live = f"/api/v1/engagements/{engagement.id}/live"
+    _, caller, _ = await make_invitee(engagement, Role.HEAD_OF_DELEGATION, "DE")
+    number, pin = await line_and_pin(secretariat, engagement.id, caller.id)
+    sipp = await Sipp.run(
+        scenario,
+        folder,
+        local_port=free_port(),
+        remote=f"127.0.0.1:{gateway.endpoint.port}",
+        service=number,
+        replacements={
+            "PHONE_PORT": str(phone.port),
+            "INFO_DIGITS": info_digits(pin + "#", first_cseq),
+            "CALLER": "delegate",
+            **replacements,
+        },
+    )
+    try:
+        call = await wait_call(gateway, Stage.LOBBY)
+    except BaseException:
+        await sipp.stop()
+        raise
+    return sipp, call, f"{live}/participants/{caller.id}"
+
+
+async def until(check: Callable[[], bool], within: float = 10.0) -> float:
+    """When ``check`` became true (monotonic), polling."""
+    deadline = time.monotonic() + within
+    while not check():
+        assert time.monotonic() < deadline, "the expected change did not come in time"
+        await asyncio.sleep(0.01)
+    return time.monotonic()
+
+
+def direction(call: Call) -> str | None:
+    return call.media.direction if call.media is not None else None
+
+
+async def assert_held_then_resumed(call: Call, phone: Phone, held: str = "recvonly") -> None:
+    """Our RTP stops while the phone holds the call and flows again when it resumes."""
+    held_at = await until(lambda: direction(call) == held)
+    flowing = phone.packets_between(held_at - 1.0, held_at)
+    await asyncio.sleep(1.5)
+    during = phone.packets_between(held_at + 0.1, held_at + 1.5)
+    resumed_at = await until(lambda: direction(call) == "sendrecv")
+    await asyncio.sleep(1.2)
+    after = phone.packets_between(resumed_at + 0.1, resumed_at + 1.1)
+    print(f"\nRTP from us: {len(flowing)} before the hold, {len(during)} held, {len(after)} after")
+    assert len(flowing) > 30, "our RTP flowed before the hold"
+    assert during == [], "no RTP from us while held"
+    assert len(after) > 30, "our RTP flows again after the resume"
+    assert {ssrc for _, _, ssrc in flowing + after} == {flowing[0][2]}, "one stream throughout"
+
+
+async def test_a_held_call_is_silent_and_resumes_with_rtcp_reports(
+    gateway: TelephoneGateway,
+    secretariat: httpx.AsyncClient,
+    make_engagement: Callable[..., Awaitable[Engagement]],
+    make_invitee: Invite,
+    tmp_path: Path,
+) -> None:
+    phone = await Phone.open(PHONE_TONE, rtcp_port=True)
+    sipp, call, person = await dialled_scenario(
+        gateway, secretariat, make_engagement, make_invitee, tmp_path, "hold_resume.xml", phone,
+        HOLD_AFTER_MS="3000", HELD_MS="2500",
+    )  # fmt: skip
+    try:
+        assert (await secretariat.post(f"{person}/admit")).status_code == 200
+        await wait_call(gateway, Stage.ROOM)
+        await assert_held_then_resumed(call, phone)
+        await until(lambda: direction(call) == "inactive")
+        await until(lambda: direction(call) == "sendrecv")
+        assert await sipp.finished() == 0, sipp.errors()
+        await wait_call(gateway, Stage.ENDED, call_id=call.id)
+    finally:
+        await sipp.stop()
+        await phone.close()
+    ours = phone.packets[0][2]
+    reports = [r for r in phone.sender_reports(muxed=False) if r.ssrc == ours]
+    print(f"RTCP: {len(reports)} sender reports on the RTP port + 1 over {len(phone.packets)} RTP")
+    assert reports, "sender reports for our stream reach the phone's RTCP port"
+    assert 0 < reports[-1].packets <= len(phone.packets)
+    assert reports[-1].octets == 160 * reports[-1].packets
+    assert not phone.sender_reports(muxed=True), "no RTCP on the RTP port without rtcp-mux"
+
+
+async def test_a_reinvite_with_a_new_version_and_the_same_media_is_answered_alike(
+    gateway: TelephoneGateway,
+    secretariat: httpx.AsyncClient,
+    make_engagement: Callable[..., Awaitable[Engagement]],
+    make_invitee: Invite,
+    tmp_path: Path,
+) -> None:
+    phone = await Phone.open(PHONE_TONE)
+    sipp, call, _ = await dialled_scenario(
+        gateway, secretariat, make_engagement, make_invitee, tmp_path, "reinvite_version.xml",
+        phone,
+    )  # fmt: skip
+    try:
+        assert await sipp.finished() == 0, sipp.errors()
+        await wait_call(gateway, Stage.ENDED, call_id=call.id)
+    finally:
+        await sipp.stop()
+        await phone.close()
+    ours = [line for line in sipp.messages().splitlines() if line.startswith("o=Summitry")]
+    ports = {line for line in sipp.messages().splitlines() if line.startswith("m=audio ")}
+    # Our description did not change, so neither did its version (RFC 3264 §8).
+    assert len(ours) == 3, ours
+    assert len(set(ours)) == 1, ours
+    assert len(ports) == 2, ports  # the phone's m= line and ours
+    assert call.end_reason == "hung up"
+
+
+async def test_a_new_codec_order_moves_our_stream_to_pcma_with_rtcp_mux(
+    gateway: TelephoneGateway,
+    secretariat: httpx.AsyncClient,
+    make_engagement: Callable[..., Awaitable[Engagement]],
+    make_invitee: Invite,
+    tmp_path: Path,
+) -> None:
+    phone = await Phone.open(PHONE_TONE)
+    sipp, call, _ = await dialled_scenario(
+        gateway, secretariat, make_engagement, make_invitee, tmp_path, "reinvite_codecs.xml",
+        phone, SWITCHED_MS="4000",
+    )  # fmt: skip
+    try:
+        switched = await until(lambda: call.media is not None and call.media.codec == rtp.PCMA)
+        await asyncio.sleep(1.2)
+        assert await sipp.finished() == 0, sipp.errors()
+    finally:
+        await sipp.stop()
+        await phone.close()
+    # Split the stream where A-law starts: µ-law until then, A-law from then on.
+    first_pcma = next(at for at, pt, _ in phone.packets if pt == rtp.PCMA)
+    assert abs(first_pcma - switched) < 0.5
+    before = phone.packets_between(0.0, first_pcma)  # the prompts since the answer
+    after = phone.packets_between(first_pcma, first_pcma + 1.0)
+    assert before
+    assert {pt for _, pt, _ in before} == {rtp.PCMU}
+    assert len(after) > 30
+    assert {pt for _, pt, _ in after} == {rtp.PCMA}
+    assert {ssrc for _, _, ssrc in before + after} == {before[0][2]}, "the same stream"
+    reports = [r for r in phone.sender_reports(muxed=True) if r.ssrc == before[0][2]]
+    assert reports, "with rtcp-mux, our sender reports come on the RTP port"
+
+
+async def test_update_holds_and_resumes_a_call(
+    gateway: TelephoneGateway,
+    secretariat: httpx.AsyncClient,
+    make_engagement: Callable[..., Awaitable[Engagement]],
+    make_invitee: Invite,
+    tmp_path: Path,
+) -> None:
+    phone = await Phone.open(PHONE_TONE)
+    sipp, call, _ = await dialled_scenario(
+        gateway, secretariat, make_engagement, make_invitee, tmp_path, "update.xml", phone,
+        HELD_MS="2500",
+    )  # fmt: skip
+    try:
+        await assert_held_then_resumed(call, phone)
+        assert await sipp.finished() == 0, sipp.errors()
+    finally:
+        await sipp.stop()
+        await phone.close()
+
+
+async def test_a_reinvite_without_sdp_gets_our_offer_and_the_ack_answer_is_used(
+    gateway: TelephoneGateway,
+    secretariat: httpx.AsyncClient,
+    make_engagement: Callable[..., Awaitable[Engagement]],
+    make_invitee: Invite,
+    tmp_path: Path,
+) -> None:
+    phone = await Phone.open(PHONE_TONE)
+    sipp, call, _ = await dialled_scenario(
+        gateway, secretariat, make_engagement, make_invitee, tmp_path, "reinvite_no_sdp.xml",
+        phone, SWITCHED_MS="2000",
+    )  # fmt: skip
+    try:
+        switched = await until(lambda: call.media is not None and call.media.codec == rtp.PCMA)
+        await asyncio.sleep(1.2)
+        after = phone.packets_between(switched + 0.1, switched + 1.1)
+        assert await sipp.finished() == 0, sipp.errors()
+    finally:
+        await sipp.stop()
+        await phone.close()
+    # The answer in the ACK chose A-law from our offer: our stream follows it.
+    assert len(after) > 30
+    assert {pt for _, pt, _ in after} == {rtp.PCMA}
+    assert call.media is not None
+    assert call.media.direction == "sendrecv"
+
+
+async def test_a_session_refreshed_by_the_caller_lasts_until_the_refreshes_stop(
+    gateway: TelephoneGateway,
+    secretariat: httpx.AsyncClient,
+    make_engagement: Callable[..., Awaitable[Engagement]],
+    make_invitee: Invite,
+    tmp_path: Path,
+) -> None:
+    gateway.endpoint.min_session_expires = MIN_SE_FOR_TESTS
+    phone = await Phone.open(PHONE_TONE)
+    sipp, call, _ = await dialled_scenario(
+        gateway, secretariat, make_engagement, make_invitee, tmp_path, "session_timer_uac.xml",
+        phone, first_cseq=3,
+    )  # fmt: skip
+    try:
+        assert await sipp.finished() == 0, sipp.errors()  # refreshes answered, then our BYE
+        ended = await wait_call(gateway, Stage.ENDED, call_id=call.id)
+        lasted = time.monotonic() - call.started
+    finally:
+        await sipp.stop()
+        await phone.close()
+    messages = sipp.messages()
+    last_refresh = received_at(messages, "SIP/2.0 200 OK")[-1]
+    bye = received_at(messages, "BYE ")[0]
+    print(f"\nsession of 4 s refreshed thrice: the call lasted {lasted:.1f} s, BYE "
+          f"{bye - last_refresh:.2f} s after the last refresh")  # fmt: skip
+    assert ended.end_reason == "session expired"
+    assert lasted > 2 * MIN_SE_FOR_TESTS, "refreshed, the call outlived its interval twice"
+    # RFC 4028 §10: BYE at the expiry less a third of the interval (at most 32 s), not before.
+    assert MIN_SE_FOR_TESTS * 2 / 3 - 0.2 < bye - last_refresh < MIN_SE_FOR_TESTS
+    assert len([c for c in gateway.finished if c.id == call.id]) == 1, "one call despite the 422"
+
+
+def received_at(messages: str, first_line: str) -> list[float]:
+    """When SIPp received each message starting with ``first_line`` (its trace's clock)."""
+    times: list[float] = []
+    stamp = 0.0
+    lines = messages.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("----") and line.strip("- "):
+            clock = line.strip("- ").split()[-1]
+            hours, minutes, seconds = clock.split(":")
+            stamp = int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+        if "message received" in line and i + 1 < len(lines):
+            following = next((n for n in lines[i + 1 :] if n.strip()), "")
+            if following.startswith(first_line):
+                times.append(stamp)
+    return times
+
+
+async def test_the_gateway_refreshes_a_session_it_is_the_refresher_of(
+    gateway: TelephoneGateway,
+    secretariat: httpx.AsyncClient,
+    make_engagement: Callable[..., Awaitable[Engagement]],
+    make_invitee: Invite,
+    tmp_path: Path,
+) -> None:
+    gateway.endpoint.min_session_expires = MIN_SE_FOR_TESTS
+    phone = await Phone.open(PHONE_TONE)
+    sipp, call, _ = await dialled_scenario(
+        gateway, secretariat, make_engagement, make_invitee, tmp_path, "session_timer_uas.xml",
+        phone, REFRESH_WITHIN_MS="3000",
+    )  # fmt: skip
+    try:
+        assert await sipp.finished() == 0, sipp.errors()  # two UPDATEs came and were answered
+        await wait_call(gateway, Stage.ENDED, call_id=call.id)
+    finally:
+        await sipp.stop()
+        await phone.close()
+    messages = sipp.messages()
+    answered = received_at(messages, "SIP/2.0 200 OK")[0]
+    updates = received_at(messages, "UPDATE ")
+    gaps = [b - a for a, b in zip([answered, *updates], updates, strict=False)]
+    print(f"\nrefreshes {', '.join(f'{g:.2f}' for g in gaps)} s apart (interval 4 s)")
+    assert len(updates) == 2
+    assert all(1.0 < gap < MIN_SE_FOR_TESTS / 2 for gap in gaps), "before half the interval"
+    assert call.end_reason == "hung up"

@@ -1,5 +1,6 @@
-"""A telephone's media for tests: RTP with a µ-law tone and RFC 4733 keypad digits, and the
-sound it receives, checked by FFT. SIPp does the signalling (scenarios in ``sipp/``)."""
+"""A telephone's media for tests: RTP with a µ-law tone and RFC 4733 keypad digits, the sound
+it receives (µ-law or A-law), checked by FFT, and the RTCP reports it receives (on the RTP
+port + 1, or muxed on the RTP port). SIPp does the signalling (scenarios in ``sipp/``)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ import secrets
 import shutil
 import struct
 import time
+from functools import partial
 from pathlib import Path
 from typing import cast
 
 import numpy as np
 
-from summitry.telephony import g711, rtp
+from summitry.telephony import g711, rtcp, rtp
 from summitry.telephony.dtmf import EVENTS
 
 RATE = 8000
@@ -31,15 +33,33 @@ class Phone(asyncio.DatagramProtocol):
         self.transport: asyncio.DatagramTransport | None = None
         self.peer: tuple[str, int] | None = None
         self.received: list[tuple[float, np.ndarray]] = []
+        self.packets: list[tuple[float, int, int]] = []
+        """Every RTP packet that arrived: when, its payload type and SSRC."""
+        self.reports: list[tuple[float, bytes, bool]] = []
+        """Every RTCP packet that arrived: when, the packet, and whether on the RTP port."""
+        self.rtcp_transport: asyncio.DatagramTransport | None = None
         self._stamper = rtp.Stamper()
         self._sample = 0
         self._sender: asyncio.Task[None] | None = None
 
     @classmethod
-    async def open(cls, frequency: float | None = None) -> Phone:
+    async def open(cls, frequency: float | None = None, *, rtcp_port: bool = False) -> Phone:
+        """A phone on a free port; with ``rtcp_port``, one whose next port is free for RTCP."""
         loop = asyncio.get_running_loop()
         phone = cls(frequency)
         await loop.create_datagram_endpoint(lambda: phone, local_addr=("127.0.0.1", 0))
+        while rtcp_port:
+            try:
+                _, reports = await loop.create_datagram_endpoint(
+                    partial(_Reports, phone), local_addr=("127.0.0.1", phone.port + 1)
+                )
+                phone.rtcp_transport = reports.transport
+                break
+            except OSError:  # the next port is taken: another pair
+                assert phone.transport is not None
+                phone.transport.close()
+                phone.transport = None
+                await loop.create_datagram_endpoint(lambda: phone, local_addr=("127.0.0.1", 0))
         phone._sender = asyncio.create_task(phone._send_tone())
         return phone
 
@@ -52,12 +72,27 @@ class Phone(asyncio.DatagramProtocol):
         self.transport = cast(asyncio.DatagramTransport, transport)
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        if rtcp.is_rtcp(data):  # rtcp-mux
+            self.reports.append((time.monotonic(), data, True))
+            return
         if self.peer is None:
             self.peer = addr  # symmetric RTP: answer where the gateway speaks from
         with contextlib.suppress(rtp.NotRtp):
             packet = rtp.parse(data)
+            now = time.monotonic()
+            self.packets.append((now, packet.payload_type, packet.ssrc))
             if packet.payload_type == rtp.PCMU:
-                self.received.append((time.monotonic(), g711.decode(packet.payload)))
+                self.received.append((now, g711.decode(packet.payload)))
+            elif packet.payload_type == rtp.PCMA:
+                self.received.append((now, g711.decode_alaw(packet.payload)))
+
+    def packets_between(self, start: float, end: float) -> list[tuple[float, int, int]]:
+        return [p for p in self.packets if start <= p[0] < end]
+
+    def sender_reports(self, *, muxed: bool) -> list[rtcp.SenderReport]:
+        """The sender reports that came on the RTP port (``muxed``) or on the next one."""
+        found = (rtcp.parse_sender_report(d) for _, d, on_rtp in self.reports if on_rtp == muxed)
+        return [r for r in found if r is not None]
 
     def _send(self, data: bytes) -> None:
         if self.transport is not None and self.peer is not None:
@@ -113,6 +148,22 @@ class Phone(asyncio.DatagramProtocol):
                 await self._sender
         if self.transport is not None:
             self.transport.close()
+        if self.rtcp_transport is not None:
+            self.rtcp_transport.close()
+
+
+class _Reports(asyncio.DatagramProtocol):
+    """The phone's RTCP port."""
+
+    def __init__(self, phone: Phone) -> None:
+        self.phone = phone
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.DatagramTransport, transport)
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        self.phone.reports.append((time.monotonic(), data, False))
 
 
 class Sipp:
@@ -183,6 +234,11 @@ class Sipp:
 
     def errors(self) -> str:
         return self.log.read_text() if self.log.exists() else ""
+
+    def messages(self) -> str:
+        """Every SIP message SIPp sent and received (its -trace_msg log)."""
+        path = self.log.with_name(self.log.name.replace("-errors.log", "-messages.log"))
+        return path.read_text() if path.exists() else ""
 
     async def stop(self) -> None:
         if self.process.returncode is None:

@@ -38,9 +38,11 @@ from summitry.telephony import operations, pins, sdp
 from summitry.telephony.addresses import Target
 from summitry.telephony.dtmf import info_digit
 from summitry.telephony.leg import LegError, RoomAccess, TelephoneLeg
+from summitry.telephony.negotiation import Media, Negotiation
 from summitry.telephony.prompts import Prompts
 from summitry.telephony.ratelimit import CallSlots, Lockouts, TokenBuckets
 from summitry.telephony.relay import Relay
+from summitry.telephony.sessiontimer import MIN_SE
 from summitry.telephony.sip import Dialog, Invite, SipEndpoint
 
 logger = logging.getLogger(__name__)
@@ -92,6 +94,8 @@ class Call:
     ended: asyncio.Event = field(default_factory=asyncio.Event)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     answer_sdp: str | None = None
+    media: Media | None = None
+    """What the last offer and answer settled (the dialog answers re-offers by itself)."""
     keyed: list[str] = field(default_factory=list)
     """Keypad commands carried out, with what came of them (``*1 floor_requested``)."""
 
@@ -123,6 +127,10 @@ class Call:
     def on_ringing(self) -> None:
         pass
 
+    def on_media(self, media: Media) -> None:
+        self.media = media
+        self.relay.apply(media)
+
     def on_digit_info(self, content_type: str, body: str) -> None:
         digit = info_digit(content_type, body)
         if digit is not None:
@@ -151,6 +159,7 @@ class TelephoneGateway:
         calls_per_source: int = 4,
         invites_per_second: float = 2.0,
         invite_burst: int = 5,
+        min_session_expires: int = MIN_SE,
     ) -> None:
         self.media_host = media_host
         self.sessionmaker = sessionmaker
@@ -166,7 +175,9 @@ class TelephoneGateway:
         self.buckets = TokenBuckets(invites_per_second, invite_burst)
         self.slots = CallSlots(max_calls, calls_per_source)
         self.lockouts = Lockouts()
-        self.endpoint = SipEndpoint(host, port, self._on_invite, self._screen)
+        self.endpoint = SipEndpoint(
+            host, port, self._on_invite, self._screen, min_session_expires=min_session_expires
+        )
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
@@ -254,8 +265,8 @@ class TelephoneGateway:
             offer = sdp.parse(invite.sdp or "")
         except sdp.SdpError:
             offer = None
-        if offer is None or not offer.speaks_pcmu:
-            call.end_reason = "no G.711 µ-law offered"
+        if offer is None or offer.codec() is None:
+            call.end_reason = "no G.711 offered"
             call.dialog.refuse(488, "Not Acceptable Here")
             raise CallEnded
         async with self._db() as db:
@@ -267,9 +278,10 @@ class TelephoneGateway:
             raise CallEnded
         call.engagement_id = engagement_id
         await call.relay.open()
-        call.relay.phone = (offer.host, offer.port)
-        call.relay.event_pt = offer.event_pt
-        call.dialog.answer(sdp.describe(self.media_host, call.relay.phone_port, offer.event_pt))
+        negotiation = Negotiation(self.media_host, call.relay.phone_port, call.relay.rtcp_port)
+        answer, media = negotiation.answer(invite.sdp or "")
+        call.on_media(media)
+        call.dialog.answer(answer, negotiation)
         call.mark("answered")
         await self._ask_pin(call)
         await self._into_meeting(call)
@@ -581,8 +593,8 @@ class TelephoneGateway:
             raise MediaUnavailable("too many telephone calls at once; try again shortly")
         relay = Relay(self.media_host, target.host, lambda d: None, lambda v: None)
         await relay.open()
-        offer = sdp.describe(self.media_host, relay.phone_port)
-        dialog = self.endpoint.dial(target.host, target.port, target.user, "summitry", offer)
+        negotiation = Negotiation(self.media_host, relay.phone_port, relay.rtcp_port)
+        dialog = self.endpoint.dial(target.host, target.port, target.user, "summitry", negotiation)
         call = Call(
             id=next(_ids),
             direction="out",
@@ -612,15 +624,11 @@ class TelephoneGateway:
             call.end_reason = call.end_reason or "no answer"
             call.dialog.hang_up()
             raise CallEnded
-        try:
-            answer = sdp.parse(call.answer_sdp or "")
-        except sdp.SdpError:
+        if call.media is None:  # the dialog accepted no answer: none usable
             call.end_reason = "unusable answer"
             call.dialog.hang_up()
-            raise CallEnded from None
-        call.relay.phone = (answer.host, answer.port)
-        call.relay.peer_host = answer.host
-        call.relay.event_pt = answer.event_pt
+            raise CallEnded
+        call.relay.peer_host = call.media.host
         call.mark("answered")
         await self._into_meeting(call, admitted_by=secretary)
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import secrets
 import struct
+import time
 from dataclasses import dataclass
 
 HEADER = struct.Struct("!BBHII")
 VERSION = 2
 PCMU = 0
+PCMA = 8
+SAMPLE_RATE = 8000
 SAMPLES_PER_FRAME = 160
 """20 ms at 8 kHz: the frame every telephone sends and expects."""
 
@@ -79,6 +82,7 @@ class Stamper:
         self._sequence = secrets.randbits(16)
         self._timestamp = secrets.randbits(32)
         self._first = True
+        self._sent: tuple[float, int] | None = None
 
     def next(self, payload: bytes) -> bytes:
         packet = Packet(
@@ -90,6 +94,20 @@ class Stamper:
             payload=payload,
         )
         self._first = False
+        self._sent = (time.monotonic(), self._timestamp)
         self._sequence = (self._sequence + 1) & 0xFFFF
         self._timestamp = (self._timestamp + len(payload)) & 0xFFFFFFFF
         return build(packet)
+
+    def skip(self, samples: int) -> None:
+        """Time passes without a packet (on hold): the next one's timestamp says so, its
+        sequence number does not (nothing was lost), and its marker starts a new talkspurt."""
+        self._timestamp = (self._timestamp + samples) & 0xFFFFFFFF
+        self._first = True
+
+    def timestamp_now(self) -> int:
+        """The RTP timestamp of this instant, for an RTCP sender report (RFC 3550 §6.4.1)."""
+        if self._sent is None:
+            return self._timestamp
+        at, timestamp = self._sent
+        return (timestamp + int((time.monotonic() - at) * SAMPLE_RATE)) & 0xFFFFFFFF

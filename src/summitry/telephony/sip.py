@@ -2,7 +2,9 @@
 
 sippy runs its own event loop (``ED2``, a process-wide singleton) in one daemon thread. Its
 callbacks arrive there and are handed to asyncio with ``call_soon_threadsafe``; requests from
-asyncio to sippy go through ``ED2.callFromThread``. Nothing else crosses the two.
+asyncio to sippy go through ``ED2.callFromThread``. Nothing else crosses the two. Once a call
+is answered, its dialog's own requests (re-INVITE, UPDATE, session timers) are
+``dialog.SessionUA``'s.
 """
 
 from __future__ import annotations
@@ -28,7 +30,10 @@ from sippy.Core.EventDispatcher import ED2
 from sippy.MsgBody import MsgBody
 from sippy.SipCallId import SipCallId
 from sippy.SipTransactionManager import SipTransactionManager
-from sippy.UA import UA
+
+from summitry.telephony.dialog import ALLOW, SessionUA, header, lower_transport, too_small
+from summitry.telephony.negotiation import Media, Negotiation
+from summitry.telephony.sessiontimer import MIN_SE
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +83,7 @@ class CallEvents(Protocol):
     def on_answered(self, sdp: str | None) -> None: ...
     def on_ringing(self) -> None: ...
     def on_digit_info(self, content_type: str, body: str) -> None: ...
+    def on_media(self, media: Media) -> None: ...
     def on_ended(self, reason: str) -> None: ...
 
 
@@ -89,14 +95,27 @@ class Dialog:
         self._ua = ua
         self.listener: CallEvents | None = None
         self.ended = False
+        self._expired = False
 
     def attach(self, ua: Any) -> None:
         self._ua = ua
 
     # --- from sippy's thread --------------------------------------------------------------
     def sip_event(self, event: Any, ua: Any) -> None:
-        _lower_transport(ua)
+        lower_transport(ua)
         self._loop.call_soon_threadsafe(self._dispatch, event)
+
+    def on_media(self, media: Media) -> None:
+        """An offer and answer in the dialog settled the media (hold, resume, codec)."""
+        self._loop.call_soon_threadsafe(self._media, media)
+
+    def on_expired(self) -> None:
+        """The session timer ran out without a refresh: sippy sends BYE next."""
+        self._expired = True
+
+    def _media(self, media: Media) -> None:
+        if self.listener is not None:
+            self.listener.on_media(media)
 
     def _dispatch(self, event: Any) -> None:
         listener = self.listener
@@ -114,19 +133,29 @@ class Dialog:
         elif isinstance(event, CCEventDisconnect | CCEventFail):
             self.ended = True
             if listener is not None:
-                listener.on_ended("failed" if isinstance(event, CCEventFail) else "hung up")
+                reason = "failed" if isinstance(event, CCEventFail) else "hung up"
+                listener.on_ended("session expired" if self._expired else reason)
 
     # --- from asyncio ----------------------------------------------------------------------
     def _send(self, event: Any) -> None:
         # The user agent is read in sippy's thread: a dial-out's is made there, in order.
         def send() -> None:
-            _lower_transport(self._ua)
+            lower_transport(self._ua)
             self._ua.recvEvent(event)
 
         ED2.callFromThread(send)
 
-    def answer(self, sdp: str) -> None:
-        self._send(CCEventConnect((200, "OK", MsgBody(sdp))))
+    def answer(self, sdp: str, negotiation: Negotiation) -> None:
+        """200 OK with ``sdp``; later offers in the dialog are answered from ``negotiation``."""
+
+        def send() -> None:
+            lower_transport(self._ua)
+            self._ua.negotiation = negotiation
+            event = CCEventConnect((200, "OK", MsgBody(sdp)))
+            event.extra_headers = self._ua.answer_headers()
+            self._ua.recvEvent(event)
+
+        ED2.callFromThread(send)
 
     def refuse(self, code: int, reason: str) -> None:
         if not self.ended:
@@ -137,19 +166,6 @@ class Dialog:
         if not self.ended:
             self.ended = True
             self._send(CCEventDisconnect())
-
-
-def _lower_transport(ua: Any) -> None:
-    """sippy 2.5 routes in-dialog requests only to ``transport=udp`` in lower case, but URI
-    parameters are case-insensitive (RFC 3261 §19.1.4) and phones (SIPp among them) write
-    ``transport=UDP``: without this, our BYE to such a phone is never sent."""
-    target = getattr(ua, "rTarget", None)
-    transport = getattr(target, "transport", None)
-    if target is not None and isinstance(transport, str):
-        target.transport = transport.lower()
-    address = getattr(ua, "rAddr", None)  # where requests go: (host, port), transport
-    if isinstance(address, tuple) and len(address) == 2 and isinstance(address[1], str):
-        ua.rAddr = (address[0], address[1].lower())
 
 
 def _text(body: Any) -> str | None:
@@ -173,12 +189,15 @@ class SipEndpoint:
         on_invite: InviteHandler,
         screen: Screen,
         user_agent: str = "Summitry",
+        min_session_expires: int = MIN_SE,
     ) -> None:
         self.host = host
         self.port = port
         self.user_agent = user_agent
         self._on_invite = on_invite
         self._screen = screen
+        self.min_session_expires = min_session_expires
+        """The shortest session interval (Min-SE) accepted; RFC 4028 says 90 s."""
         self._loop: asyncio.AbstractEventLoop | None = None
         self._config: dict[str, Any] = {}
 
@@ -222,6 +241,9 @@ class SipEndpoint:
         if method != "INVITE":
             return (req.genResponse(501, "Not Implemented"), None, None)
         (address, port), _transport = req.source
+        small = too_small(req, self.min_session_expires)
+        if small is not None:
+            return (small, None, None)  # nothing allocated: the phone asks again, longer
         refusal = self._screen(str(address))
         if refusal is not None:
             # Refused before anything is allocated for the call.
@@ -230,7 +252,7 @@ class SipEndpoint:
         if loop is None:
             return (req.genResponse(503, "Service Unavailable"), None, None)
         dialog = Dialog(loop)
-        ua = UA(self._config, dialog.sip_event)
+        ua = SessionUA(self._config, dialog.sip_event, dialog, self.min_session_expires)
         ua.local_ua = self.user_agent
         dialog.attach(ua)
         answer = ua.recvRequest(req, sip_t)
@@ -243,18 +265,30 @@ class SipEndpoint:
         loop.call_soon_threadsafe(self._on_invite, invite, dialog)
         return answer
 
-    def dial(self, target_host: str, target_port: int, user: str, caller: str, sdp: str) -> Dialog:
-        """Call ``sip:user@target_host:target_port`` offering ``sdp``."""
+    def dial(
+        self, target_host: str, target_port: int, user: str, caller: str, negotiation: Negotiation
+    ) -> Dialog:
+        """Call ``sip:user@target_host:target_port`` offering ``negotiation``'s offer."""
         loop = self._loop
         if loop is None:
             raise RuntimeError("the SIP endpoint is not started")
         dialog = Dialog(loop)
 
         def start() -> None:
-            ua = UA(self._config, dialog.sip_event, nh_address=(target_host, target_port))
+            ua = SessionUA(
+                self._config,
+                dialog.sip_event,
+                dialog,
+                self.min_session_expires,
+                nh_address=(target_host, target_port),
+            )
             ua.local_ua = self.user_agent
+            ua.negotiation = negotiation
             dialog.attach(ua)
-            ua.recvEvent(CCEventTry((SipCallId(), caller, user, MsgBody(sdp), None, "Summitry")))
+            offer = MsgBody(negotiation.offer())
+            event = CCEventTry((SipCallId(), caller, user, offer, None, "Summitry"))
+            event.extra_headers = (header("Supported", "timer"), header("Allow", ALLOW))
+            ua.recvEvent(event)
 
         ED2.callFromThread(start)
         return dialog
