@@ -1,10 +1,14 @@
-"""Where delegations, time zones and languages come from: ISO 3166, the tz database, Babel."""
+"""Where delegations, zones and languages come from: ISO 3166, the seats, the tz database, Babel."""
 
 from __future__ import annotations
 
 import pytest
 
 from summitry.delegations import catalogue
+from summitry.delegations.capitals import SEATS
+from summitry.delegations.models import DelegationKind
+from summitry.delegations.operations import check_delegation
+from summitry.delegations.schemas import DelegationIn
 from summitry.errors import InvalidInput
 
 # --- states ---------------------------------------------------------------------------------
@@ -159,3 +163,95 @@ def test_a_language_is_named_in_english_or_in_itself() -> None:
     assert catalogue.language_name("zh", "zh") == "中文"
     assert catalogue.language_name("pt-BR") == "Portuguese (Brazil)"
     assert catalogue.language_name("xx-invalid") == "xx-invalid"
+
+
+# --- seats of government --------------------------------------------------------------------
+
+# The 193 member states of the United Nations, by alpha-3 code, in the order of the UN's list.
+UN_MEMBER_STATES = """
+    AFG ALB DZA AND AGO ATG ARG ARM AUS AUT AZE BHS BHR BGD BRB BLR BEL BLZ BEN BTN BOL BIH BWA
+    BRA BRN BGR BFA BDI CPV KHM CMR CAN CAF TCD CHL CHN COL COM COG CRI CIV HRV CUB CYP CZE PRK
+    COD DNK DJI DMA DOM ECU EGY SLV GNQ ERI EST SWZ ETH FJI FIN FRA GAB GMB GEO DEU GHA GRC GRD
+    GTM GIN GNB GUY HTI HND HUN ISL IND IDN IRN IRQ IRL ISR ITA JAM JPN JOR KAZ KEN KIR KWT KGZ
+    LAO LVA LBN LSO LBR LBY LIE LTU LUX MDG MWI MYS MDV MLI MLT MHL MRT MUS MEX FSM MCO MNG MNE
+    MAR MOZ MMR NAM NRU NPL NLD NZL NIC NER NGA MKD NOR OMN PAK PLW PAN PNG PRY PER PHL POL PRT
+    QAT KOR MDA ROU RUS RWA KNA LCA VCT WSM SMR STP SAU SEN SRB SYC SLE SGP SVK SVN SLB SOM ZAF
+    SSD ESP LKA SDN SUR SWE CHE SYR TJK THA TLS TGO TON TTO TUN TUR TKM TUV UGA UKR ARE GBR TZA
+    USA URY UZB VUT VEN VNM YEM ZMB ZWE
+""".split()  # noqa: SIM905 (a grid of 193 codes reads better than 193 lines)
+OBSERVER_STATES = ["VAT", "PSE"]  # the Holy See and the State of Palestine
+
+
+def test_the_list_of_un_member_states_is_whole() -> None:
+    assert len(UN_MEMBER_STATES) == len(set(UN_MEMBER_STATES)) == 193
+
+
+@pytest.mark.parametrize("alpha_3", UN_MEMBER_STATES + OBSERVER_STATES)
+def test_every_un_member_and_observer_state_has_its_seats_zone(alpha_3: str) -> None:
+    found = catalogue.country(alpha_3)
+    assert found is not None, alpha_3
+    alpha_2, _name = found
+    zone = catalogue.seat_timezone(alpha_2)
+    assert zone is not None, alpha_3
+    assert zone in catalogue.known_timezones()
+    assert zone in catalogue.country_timezones(alpha_2)[:1]  # and it is the default
+
+
+def test_every_state_iso_3166_knows_has_a_seat_but_the_unpeopled() -> None:
+    codes = {code for code, _name in catalogue.all_countries()}
+    assert set(SEATS) <= codes
+    assert codes - set(SEATS) == {"AQ", "BV", "HM", "UM"}
+    for code, (seat, zone) in SEATS.items():
+        assert seat, code
+        assert zone in catalogue.country_timezones(code), code  # a zone of that very state
+
+
+@pytest.mark.parametrize(
+    ("code", "zone"),
+    [
+        ("RUS", "Europe/Moscow"),  # not Kaliningrad
+        ("UKR", "Europe/Kyiv"),  # not Simferopol; tzdata's own name since 2022b
+        ("USA", "America/New_York"),  # Washington
+        ("CAN", "America/Toronto"),  # Ottawa, not St John's
+        ("BRA", "America/Sao_Paulo"),  # Brasília keeps São Paulo's time, not Noronha's
+        ("MEX", "America/Mexico_City"),
+        ("AUS", "Australia/Sydney"),  # Canberra, not Lord Howe
+        ("IDN", "Asia/Jakarta"),
+        ("KAZ", "Asia/Almaty"),  # Astana: "most of Kazakhstan"
+        ("COD", "Africa/Kinshasa"),
+        ("FSM", "Pacific/Pohnpei"),  # Palikir, not Chuuk
+        ("KIR", "Pacific/Tarawa"),
+        ("CHL", "America/Santiago"),
+        ("ESP", "Europe/Madrid"),
+        ("PRT", "Europe/Lisbon"),
+        ("ECU", "America/Guayaquil"),  # Quito
+        ("NZL", "Pacific/Auckland"),  # Wellington
+        ("MNG", "Asia/Ulaanbaatar"),
+        ("UZB", "Asia/Tashkent"),  # not Samarkand
+        ("PSE", "Asia/Hebron"),  # Ramallah, in the West Bank
+        ("VAT", "Europe/Vatican"),
+        ("CHN", "Asia/Shanghai"),  # Beijing
+    ],
+)
+def test_a_state_spanning_several_zones_keeps_its_seats(code: str, zone: str) -> None:
+    found = catalogue.country(code)
+    assert found is not None
+    assert catalogue.seat_timezone(found[0]) == zone
+    assert catalogue.country_timezones(found[0])[0] == zone
+
+
+def test_a_territory_without_a_seat_keeps_the_tz_databases_order() -> None:
+    assert catalogue.seat_timezone("AQ") is None
+    assert catalogue.country_timezones("AQ")[0] == "Antarctica/McMurdo"
+    assert catalogue.country_timezones("BV") == []
+
+
+def test_a_state_recorded_without_a_zone_gets_its_seats() -> None:
+    russia = check_delegation(DelegationIn(code="RU", kind=DelegationKind.STATE))
+    assert russia.timezone == "Europe/Moscow"
+    canada = check_delegation(DelegationIn(code="CAN", kind=DelegationKind.STATE))
+    assert (canada.code, canada.timezone) == ("CA", "America/Toronto")
+    given = check_delegation(
+        DelegationIn(code="RU", kind=DelegationKind.STATE, timezone="Asia/Vladivostok")
+    )
+    assert given.timezone == "Asia/Vladivostok"

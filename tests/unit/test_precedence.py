@@ -14,7 +14,6 @@ from summitry.floor.precedence import (
     PrecedenceError,
     PrecedenceRule,
     ProtocolRank,
-    collation_key,
     draw_lot,
     localized_name,
     order,
@@ -49,10 +48,6 @@ AE = state("AE", "United Arab Emirates")
 US = state("US", "United States")
 GB = state("GB", "United Kingdom")
 EU = PrecedenceEntry(code="EU", kind=ORGANISATION, english_name="European Union")
-
-
-def sort_names(names: list[str], language: str) -> list[str]:
-    return sorted(names, key=lambda name: collation_key(name, language))
 
 
 # --- names ----------------------------------------------------------------------------------
@@ -92,79 +87,6 @@ def test_an_unknown_language_is_refused_with_what_to_give() -> None:
         localized_name("DE", STATE, "Germany", "xx-nonsense")
     assert isinstance(refused.value, InvalidInput)  # reported as 422 by the API
     assert isinstance(refused.value, ValueError)
-
-
-# --- collation ------------------------------------------------------------------------------
-
-
-def test_french_order_files_accented_capitals_with_their_letter() -> None:
-    names = ["États-Unis", "Allemagne", "Éthiopie", "Émirats arabes unis", "Afrique du Sud"]
-    assert sort_names(names, "fr") == [
-        "Afrique du Sud",
-        "Allemagne",
-        "Émirats arabes unis",
-        "États-Unis",
-        "Éthiopie",
-    ]
-
-
-def test_french_order_matches_the_uns_own_list() -> None:
-    # As printed in the UN's list of Member States (press release ORG/1469, 2006).
-    un_order = [
-        "Bélarus",
-        "Belgique",
-        "Belize",
-        "Bénin",
-        "Égypte",
-        "El Salvador",
-        "Émirats arabes unis",
-        "Équateur",
-        "Érythrée",
-        "Espagne",
-        "Estonie",
-        "États-Unis d’Amérique",
-        "Éthiopie",
-        "Guinée",
-        "Guinée-Bissau",
-        "Guinée équatoriale",
-        "Îles Marshall",
-        "Îles Salomon",
-        "Inde",
-        "Iran (République islamique d’)",
-        "Iraq",
-        "République arabe syrienne",
-        "République centrafricaine",
-        "République de Corée",
-        "République démocratique populaire lao",
-        "République de Moldova",
-        "République dominicaine",
-        "République tchèque",
-        "République-Unie de Tanzanie",
-        "Sainte-Lucie",
-        "Saint-Kitts-et-Nevis",
-        "Saint-Marin",
-    ]
-    assert sort_names(list(reversed(un_order)), "fr") == un_order
-
-
-def test_english_order_of_the_uniteds() -> None:
-    names = ["United States", "United Kingdom", "United Arab Emirates", "Germany"]
-    assert sort_names(names, "en") == [
-        "Germany",
-        "United Arab Emirates",
-        "United Kingdom",
-        "United States",
-    ]
-
-
-def test_case_and_accents_decide_only_between_otherwise_equal_names() -> None:
-    assert sort_names(["côte", "Cote", "cote", "coté"], "fr") == ["Cote", "cote", "coté", "côte"]
-    assert collation_key("Œdipe", "fr")[0] == "oedipe"  # a ligature files as its two letters
-
-
-def test_a_letter_of_its_own_in_another_script_keeps_its_place() -> None:
-    # Cyrillic й is a letter between и and к, not и with a mark.
-    assert sort_names(["Йемен", "Индия", "Камбоджа"], "ru") == ["Индия", "Йемен", "Камбоджа"]
 
 
 # --- rules ----------------------------------------------------------------------------------

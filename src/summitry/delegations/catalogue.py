@@ -1,7 +1,7 @@
 """Where delegations come from: ISO 3166 (pycountry) for states, a short list of organisations.
 
-Time zones come from the tz database shipped in ``tzdata``; a state's default seat zone is the
-first zone the database lists for it, which the secretariat can override.
+Time zones come from the tz database shipped in ``tzdata``; a state's default zone is its seat
+of government's (``capitals.SEATS``, reviewed by hand), which the secretariat can override.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import pycountry
 from babel import Locale, UnknownLocaleError
 from babel.core import parse_locale
 
+from summitry.delegations.capitals import SEATS
 from summitry.errors import InvalidInput
 
 
@@ -97,9 +98,21 @@ def _zone_table() -> dict[str, list[str]]:
     return zones
 
 
+def seat_timezone(alpha_2: str) -> str | None:
+    """The zone of a state's seat of government, if it has one (Antarctica has none)."""
+    seat = SEATS.get(alpha_2.strip().upper())
+    return seat[1] if seat else None
+
+
 def country_timezones(alpha_2: str) -> list[str]:
-    """The zones the tz database lists for a state, the most populous first."""
-    return list(_zone_table().get(alpha_2.upper(), []))
+    """The zones the tz database lists for a state, its seat of government's first."""
+    # Callers that need one zone take the first; the tz database's own order puts Kaliningrad
+    # before Moscow and Lord Howe before Sydney, which is no capital's clock.
+    zones = _zone_table().get(alpha_2.strip().upper(), [])
+    seat = seat_timezone(alpha_2)
+    if seat is None:
+        return list(zones)
+    return [seat, *(zone for zone in zones if zone != seat)]
 
 
 @functools.cache

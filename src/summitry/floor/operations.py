@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from summitry.db import utcnow
-from summitry.delegations.catalogue import check_language
 from summitry.delegations.models import Delegation
 from summitry.engagements.models import Engagement, Role
 from summitry.engagements.operations import get_engagement
@@ -403,7 +402,7 @@ async def set_precedence(
     manual_codes: list[str] | None = None,
 ) -> Engagement:
     """Order the engagement's delegations by ``rule`` and keep that order as their positions."""
-    language = check_language(language, "language")
+    language = precedence.check_language(language, "language")
     codes = [p.delegation.code for p in engagement.delegations]
     if draw_lot:
         start_code = precedence.draw_lot(codes)

@@ -14,13 +14,14 @@ import re
 import secrets
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TypeAlias
 
+import icu  # PyICU, from the pyicu-wheels package, which ships ICU itself
 from babel import Locale, UnknownLocaleError
 
+from summitry.delegations import catalogue
 from summitry.delegations.models import DelegationKind
 from summitry.errors import InvalidInput
 
@@ -63,13 +64,59 @@ class PrecedenceEntry:
     is_host: bool = False
 
 
+# --- the language of the list ---------------------------------------------------------------
+
+# A collation other than the language's own is asked for as in BCP 47, by a Unicode extension:
+# "zh-u-co-stroke" is Chinese names in the order of their strokes, as China's own lists are.
+_COLLATION = re.compile(r"^(?P<language>.+?)-u-co-(?P<collation>[a-z0-9]{3,8})$", re.IGNORECASE)
+# ICU's collations that are no other order for a list: the usual one ("standard"), and those
+# for searching and for emoji and symbols.
+_NOT_FOR_LISTS = frozenset({"standard", "search", "emoji", "eor"})
+
+
+def check_language(code: str, field: str = "language") -> str:
+    """The normalised language of a list (``zh``, ``pt-BR``, ``zh-u-co-stroke``), or an error."""
+    found = _COLLATION.match(code.strip())
+    if found is None:
+        return catalogue.check_language(code, field)
+    language = catalogue.check_language(found["language"], field)
+    collation = found["collation"].lower()
+    offered = _collations(language)
+    if collation not in offered:
+        others = ", ".join(f"{language}-u-co-{name}" for name in offered)
+        raise PrecedenceError(
+            f"'{code}': {catalogue.language_name(language)} has no order '{collation}' in CLDR; "
+            f"use {language} for its usual order" + (f", or one of {others}" if others else ""),
+            field=field,
+        )
+    return f"{language}-u-co-{collation}"
+
+
+@functools.cache
+def _collations(language: str) -> tuple[str, ...]:
+    """The BCP 47 names of the orders CLDR has for ``language`` besides its usual one."""
+    locale = icu.Locale.forLanguageTag(language)
+    names = icu.Collator.getKeywordValuesForLocale("collation", locale, False)
+    return tuple(
+        str(icu.Locale(f"{locale.getName()}@collation={name}").getUnicodeKeywordValue("co"))
+        for name in names
+        if name not in _NOT_FOR_LISTS
+    )
+
+
+def _names_language(language: str) -> str:
+    """The language to name the delegations in: the list's, without its collation."""
+    found = _COLLATION.match(language)
+    return found["language"] if found else language
+
+
 # --- names ----------------------------------------------------------------------------------
 
 
 @functools.cache
 def _territory_names(language: str) -> dict[str, str]:
     try:
-        return dict(Locale.parse(language.strip().replace("-", "_")).territories)
+        return dict(Locale.parse(_names_language(language).strip().replace("-", "_")).territories)
     except (UnknownLocaleError, ValueError, TypeError) as err:
         raise PrecedenceError(
             f"'{language}' is not a language Summitry has names in; use a code such as en, fr, "
@@ -95,56 +142,39 @@ def localized_name(code: str, kind: DelegationKind, english_name: str, language:
 
 # --- collation ------------------------------------------------------------------------------
 
-CollationKey: TypeAlias = tuple[str, str, str]
 
-# Letters Unicode does not decompose but the root collation (DUCET) sorts as a base letter with
-# a mark, or as two letters: letters of the alphabet, not names, so the list stays this short.
-_FOLDS = str.maketrans({"æ": "ae", "œ": "oe", "ø": "o", "đ": "d", "ł": "l", "ħ": "h", "ŧ": "t"})
+def collator(language: str) -> Callable[[str], bytes]:
+    """A sort key that orders names as the dictionaries of ``language`` do (CLDR, by ICU)."""
+    # CLDR's tailoring for the language: Swedish files å, ä and ö after z, Spanish ñ after n,
+    # German ä with a; Chinese goes by pinyin, or by strokes with "zh-u-co-stroke".
+    instance = icu.Collator.createInstance(icu.Locale.forLanguageTag(language))
+    # Spaces, hyphens, apostrophes and brackets are passed over ("shifted"), as in the UN's own
+    # lists (ORG/1469: "Guinée-Bissau" before "Guinée équatoriale", "Sainte-Lucie" before
+    # "Saint-Kitts-et-Nevis"); at the fourth level they still decide between names otherwise
+    # equal. A new collator for each list, as these settings change it: ICU caches the rules,
+    # so it is cheap, and no request shares a changing object with another.
+    instance.setAttribute(icu.UCollAttribute.ALTERNATE_HANDLING, icu.UCollAttributeValue.SHIFTED)
+    instance.setStrength(icu.Collator.QUATERNARY)
 
-# Marks are only a second-level difference on Latin and Greek letters; elsewhere they can make
-# a letter of their own (Cyrillic й, the vowel signs of Devanagari) and must stay.
-_MARKS_SECONDARY_ON = ("LATIN", "GREEK")
+    def key(name: str) -> bytes:
+        return bytes(instance.getSortKey(name))
 
-
-def _primary(word: str) -> str:
-    kept: list[str] = []
-    base_strips_marks = False
-    for char in unicodedata.normalize("NFKD", word.translate(_FOLDS)):
-        if unicodedata.combining(char):
-            if not base_strips_marks:
-                kept.append(char)
-            continue
-        base_strips_marks = unicodedata.name(char, "").startswith(_MARKS_SECONDARY_ON)
-        kept.append(char)
-    # Recompose what was kept, so that a Cyrillic й compares as one letter again.
-    return unicodedata.normalize("NFKC", "".join(kept))
+    return key
 
 
-def collation_key(name: str, language: str) -> CollationKey:
-    """A sort key that orders names as a dictionary of ``language`` does, near enough.
-
-    Three levels, as in the Unicode Collation Algorithm: first the letters without accents or
-    case ("Émirats" files with "emirats"), then the accents, then the name as written. Spaces,
-    hyphens and apostrophes are passed over, as in the UN's own lists (ORG/1469: "Guinée-Bissau"
-    before "Guinée équatoriale", "Sainte-Lucie" before "Saint-Kitts-et-Nevis").
-
-    This is the root order, right for English, French, German, Italian, Portuguese and Dutch.
-    Languages that give an accented letter its own place (Spanish ñ, Swedish å ä ö, Danish æ ø)
-    or order another script by other means (Chinese by pinyin or strokes) need CLDR's
-    tailorings, which ICU has: PyICU would be fuller, but it is not in the stack (it needs the
-    ICU C library). ``language`` is taken so that callers are ready for it.
-    """
-    del language  # the root order serves every language until tailorings are available
-    words = re.findall(r"\w+", unicodedata.normalize("NFC", name).casefold())
-    return "".join(_primary(word) for word in words), "".join(words), name
+def collation_key(name: str, language: str) -> bytes:
+    """The sort key of one name in ``language``; sort many with one ``collator``."""
+    return collator(language)(name)
 
 
 def _alphabetical(
     delegations: Sequence[PrecedenceEntry], language: str, start_code: str | None
 ) -> list[str]:
-    def key(entry: PrecedenceEntry) -> tuple[CollationKey, str]:
+    sort_key = collator(language)
+
+    def key(entry: PrecedenceEntry) -> tuple[bytes, str]:
         name = localized_name(entry.code, entry.kind, entry.english_name, language)
-        return collation_key(name, language), entry.code  # the code settles equal names
+        return sort_key(name), entry.code  # the code settles equal names
 
     codes = [entry.code for entry in sorted(delegations, key=key)]
     if start_code is None:

@@ -84,7 +84,12 @@ class PrecedenceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     rule: PrecedenceRule
-    language: str = Field(default="en", max_length=16)
+    language: str = Field(
+        default="en",
+        max_length=16,
+        description="The language of the names and its order; zh-u-co-stroke orders Chinese "
+        "names by strokes",
+    )
     draw_lot: bool = False
     start_code: str | None = Field(default=None, max_length=12)
     manual_codes: list[str] | None = Field(default=None, max_length=250)
