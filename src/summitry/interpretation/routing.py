@@ -12,12 +12,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from summitry.engagements.models import EngagementStatus
 from summitry.engagements.operations import get_engagement
 from summitry.errors import SummitryError
 from summitry.interpretation.booths import booths_of, floor_language, floor_level
@@ -26,8 +28,10 @@ from summitry.live import operations as live
 from summitry.live.events import EventEnvelope
 from summitry.live.hub import LiveHub
 from summitry.live.models import MediaGrant
-from summitry.media.channels import ChannelSpec, LanguageChannels, listening_pin
+from summitry.media.channels import AUDIOBRIDGE, ChannelSpec, LanguageChannels, listening_pin
 from summitry.media.rooms import media_room_for, new_room_id, new_room_secret
+from summitry.media.seats import Seat, seat_room_id
+from summitry.media.watch import WatchedRoom
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +45,7 @@ FOLLOWED = frozenset(
         "floor_language_declared",
         "floor_level_set",
         "media_restored",
+        "meeting_ended",
     }
 )
 """Events after which Janus may no longer match the log."""
@@ -54,7 +59,7 @@ class ChannelAccess:
     channels: list[tuple[str, int, str]]
     """(language, mountpoint, PIN) of every channel."""
     booth: tuple[str, int, str, int] | None
-    """For an interpreter: (language, AudioBridge room, token, participant id)."""
+    """For an interpreter: (language, their seat's AudioBridge room, token, participant id)."""
 
 
 async def channel_for(db: AsyncSession, engagement_id: int, language: str) -> LanguageChannel:
@@ -100,7 +105,20 @@ class ChannelRouter:
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._opened: dict[int, list[ChannelSpec]] = {}
         """The channels of each engagement as last made in Janus."""
+        self._closed: set[int] = set()
+        self._generations: dict[int, str] = {}
+        """Each engagement's listening PINs are derived from this, drawn anew at each
+        revocation: whoever leaves never learns a PIN that holds after. Kept in memory: a new
+        process makes every channel afresh (its listeners come back with a fresh access)."""
+        """Engagements whose channels were closed for good (the meeting ended)."""
         hub.tap(self._heard)
+        channels.rooms.extensions.append(self)  # revoked, closed and watched with the rooms
+
+    def _renew(self, engagement_id: int) -> None:
+        self._generations[engagement_id] = secrets.token_hex(16)
+
+    def _pin(self, engagement_id: int, secret: str) -> str:
+        return listening_pin(secret, self._generations[engagement_id])
 
     def _lock(self, engagement_id: int) -> asyncio.Lock:
         return self._locks.setdefault(engagement_id, asyncio.Lock())
@@ -148,6 +166,12 @@ class ChannelRouter:
         booths = booths_of(engagement)
         if not booths:
             return []
+        if engagement_id in self._closed or engagement.status in (
+            EngagementStatus.ENDED,
+            EngagementStatus.CANCELLED,
+        ):
+            await self._close(db, engagement_id)
+            return []
         state = await live.meeting_state(db, engagement_id)
         room = await media_room_for(db, engagement_id)
         grants = {
@@ -158,15 +182,26 @@ class ChannelRouter:
         }
         rows = [await channel_for(db, engagement_id, booth.language) for booth in booths]
         await db.commit()
+        admitted = frozenset(g.token for g in grants.values())
+        before = {t for s in self._opened.get(engagement_id, []) for t in s.admitted}
+        if engagement_id not in self._generations or before - admitted:
+            self._renew(engagement_id)  # someone left without a revocation in this process
         specs = []
         for booth, row in zip(booths, rows, strict=True):
-            tokens = sorted(grants[a.id].token for a in booth.interpreters if a.id in grants)
+            seats = tuple(
+                Seat(grants[a.id].feed_id, grants[a.id].token)
+                for a in booth.interpreters
+                if a.id in grants
+            )
+            live_one = grants.get(state.interpretation.live.get(booth.language) or 0)
             spec = ChannelSpec(
                 row.janus_room_id,
                 row.secret,
                 booth.language,
-                tuple(tokens),
-                listening_pin(row.secret, state.removals),
+                pin=self._pin(engagement_id, row.secret),
+                seats=seats,
+                on_air=live_one.feed_id if live_one is not None else None,
+                admitted=admitted,
             )
             await self.channels.ensure(spec)
             specs.append(spec)
@@ -191,7 +226,7 @@ class ChannelRouter:
         if not specs or (
             interprets
             and grant is not None
-            and all(grant.token not in s.interpreters for s in specs)
+            and all(grant.feed_id not in {x.feed_id for x in s.seats} for s in specs)
         ):
             specs = await self.open(db, engagement_id)
         booth = None
@@ -200,7 +235,8 @@ class ChannelRouter:
                 a.id == attendee_id and a.booth == spec.language for a in engagement.attendees
             )
             if interprets and grant is not None:
-                booth = (spec.language, spec.room_id, grant.token, grant.feed_id)
+                seat = seat_room_id(spec.secret, grant.feed_id)
+                booth = (spec.language, seat, grant.token, grant.feed_id)
         return ChannelAccess(
             self.public_url,
             [(s.language, s.room_id, s.pin) for s in specs],
@@ -217,3 +253,84 @@ class ChannelRouter:
         row = await channel_for(db, engagement_id, language)
         spec = ChannelSpec(row.janus_room_id, row.secret, language)
         await self.channels.set_on_air(spec, grant.feed_id, on_air)
+
+    async def revoke(self, db: AsyncSession, engagement_id: int, token: str, feed_id: int) -> None:
+        """Put out of every channel of the engagement whoever entered with ``token``."""
+        rows = list(
+            await db.scalars(
+                select(LanguageChannel).where(LanguageChannel.engagement_id == engagement_id)
+            )
+        )
+        if not rows:
+            return
+        remaining = frozenset(
+            await db.scalars(
+                select(MediaGrant.token).where(
+                    MediaGrant.engagement_id == engagement_id, MediaGrant.token != token
+                )
+            )
+        )
+        known = {s.room_id: s for s in self._opened.get(engagement_id, [])}
+        self._renew(engagement_id)
+        after = []
+        for row in rows:
+            spec = known.get(row.janus_room_id) or ChannelSpec(
+                row.janus_room_id, row.secret, row.language
+            )
+            spec = replace(
+                spec,
+                seats=tuple(s for s in spec.seats if s.feed_id != feed_id),
+                on_air=None if spec.on_air == feed_id else spec.on_air,
+                admitted=remaining,
+                pin=self._pin(engagement_id, row.secret),
+            )
+            await self.channels.revoke(spec, token, feed_id)
+            after.append(spec)
+        if engagement_id in self._opened:
+            self._opened[engagement_id] = [s for s in after if s.room_id in known]
+
+    async def close(self, db: AsyncSession, engagement_id: int) -> None:
+        """Destroy the engagement's channels for good: the meeting has ended."""
+        self._closed.add(engagement_id)
+        await self._close(db, engagement_id)
+
+    async def _close(self, db: AsyncSession, engagement_id: int) -> None:
+        known = {s.room_id: s for s in self._opened.pop(engagement_id, [])}
+        booths = {b.language: b for b in booths_of(await get_engagement(db, engagement_id))}
+        grants = {
+            g.attendee_id: g
+            for g in await db.scalars(
+                select(MediaGrant).where(MediaGrant.engagement_id == engagement_id)
+            )
+        }
+        rows = await db.scalars(
+            select(LanguageChannel).where(LanguageChannel.engagement_id == engagement_id)
+        )
+        for row in rows:
+            spec = known.get(row.janus_room_id) or ChannelSpec(
+                row.janus_room_id, row.secret, row.language
+            )
+            # The seats of every interpreter still admitted, made by this process or another.
+            booth = booths.get(row.language)
+            seated = [grants[a.id] for a in booth.interpreters if a.id in grants] if booth else []
+            seats = spec.seats + tuple(Seat(g.feed_id, g.token) for g in seated)
+            await self.channels.destroy(replace(spec, seats=seats))
+
+    def watched(self) -> list[WatchedRoom]:
+        """Each interpreter's seat: nobody but that interpreter may be in it."""
+        engagement_of = {
+            spec.room_id: engagement_id
+            for engagement_id, specs in self._opened.items()
+            for spec in specs
+        }
+        return [
+            WatchedRoom(
+                engagement_of[spec.room_id],
+                AUDIOBRIDGE,
+                seat_room_id(spec.secret, seat.feed_id),
+                spec.secret,
+                frozenset({seat.feed_id}),
+            )
+            for spec, seat in self.channels.seats()
+            if spec.room_id in engagement_of
+        ]

@@ -111,6 +111,16 @@ class MediaRestored(_Event):
     kind: Literal["media_restored"] = "media_restored"
 
 
+class UnexpectedParticipant(_Event):
+    """Someone in a media room under an id Summitry neither granted nor made: put out, shown."""
+
+    kind: Literal["unexpected_participant"] = "unexpected_participant"
+    room: Literal["videoroom", "audiobridge"]
+    participant_id: int
+    display: str
+    """The name the participant gave Janus: theirs to choose, so only a clue."""
+
+
 LiveEventBody = Annotated[
     LobbyEntered
     | Admitted
@@ -121,6 +131,7 @@ LiveEventBody = Annotated[
     | Removed
     | RoomLocked
     | MediaRestored
+    | UnexpectedParticipant
     | TelephoneRefused
     | ItemOpened
     | ItemClosed

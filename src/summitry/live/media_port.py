@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from summitry.db import intend_to_write
+from summitry.live import log
+from summitry.live.events import UnexpectedParticipant
+from summitry.live.hub import HUB, LiveHub
 
 
 @dataclass(frozen=True)
@@ -18,6 +23,19 @@ class MediaAccess:
     feed_id: int
 
 
+RoomKind = Literal["videoroom", "audiobridge"]
+
+
+@dataclass(frozen=True)
+class Stranger:
+    """Someone the media engine found in an engagement's room and put out."""
+
+    engagement_id: int
+    room: RoomKind
+    participant_id: int
+    display: str
+
+
 class MeetingMedia(Protocol):
     """The media side of admission; every call raises MediaUnavailable if Janus is away."""
 
@@ -28,7 +46,10 @@ class MeetingMedia(Protocol):
         """Let ``token`` into the engagement's room (creating the room if needed)."""
 
     async def revoke(self, db: AsyncSession, engagement_id: int, token: str, feed_id: int) -> None:
-        """Take ``token`` out of the room and put out whoever entered with it."""
+        """Take ``token`` out of every room of the engagement and put out whoever used it."""
+
+    async def close(self, db: AsyncSession, engagement_id: int) -> None:
+        """Destroy every room of the engagement: everyone in them is put out."""
 
     async def set_muted(
         self, db: AsyncSession, engagement_id: int, feed_id: int, muted: bool
@@ -37,3 +58,28 @@ class MeetingMedia(Protocol):
 
     async def room_of(self, db: AsyncSession, engagement_id: int) -> tuple[str, int]:
         """The URL browsers use for the media server, and the room's number."""
+
+
+class MediaReports(Protocol):
+    """What the media engine tells the meeting of its own accord."""
+
+    async def stranger_put_out(self, stranger: Stranger) -> None:
+        """Someone was in a room under an id nobody was given; they are out already."""
+
+
+class RecordedReports:
+    """The meeting's side of ``MediaReports``: each report an event in the engagement's log."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], hub: LiveHub) -> None:
+        self.sessionmaker = sessionmaker
+        self.hub = hub
+
+    async def stranger_put_out(self, stranger: Stranger) -> None:
+        body = UnexpectedParticipant(
+            room=stranger.room, participant_id=stranger.participant_id, display=stranger.display
+        )
+        async with self.sessionmaker() as db:
+            db.info[HUB] = self.hub
+            await intend_to_write(db)  # a background writer: queue for SQLite's write lock
+            await log.append(db, stranger.engagement_id, body)
+            await db.commit()

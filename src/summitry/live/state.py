@@ -18,6 +18,7 @@ from summitry.live.events import (
     Removed,
     RoomLocked,
     TurnedAway,
+    UnexpectedParticipant,
 )
 
 
@@ -39,6 +40,17 @@ class ParticipantState:
     """``telephone`` while the person is in by phone: audio only, not end-to-end encrypted."""
 
 
+@dataclass(frozen=True)
+class Alarm:
+    """Something the secretariat must see: who got into a media room and was put out."""
+
+    kind: str
+    at: str
+    room: str
+    participant_id: int
+    display: str
+
+
 @dataclass
 class MeetingState:
     """Who is where, whose microphone is open, whether the room is locked."""
@@ -51,6 +63,7 @@ class MeetingState:
     participants: dict[int, ParticipantState] = field(default_factory=dict)
     floor: FloorState = field(default_factory=FloorState)
     interpretation: InterpretationState = field(default_factory=InterpretationState)
+    alarms: list[Alarm] = field(default_factory=list)
 
     def apply(self, envelope: EventEnvelope) -> None:
         """Move the state forward by one event; events must come in order."""
@@ -83,6 +96,9 @@ class MeetingState:
                 self._of(who).muted = muted
             case CameraSet(attendee_id=who, on=on):
                 self._of(who).camera = on
+            case UnexpectedParticipant(room=room, participant_id=pid, display=display):
+                at = envelope.at.isoformat()
+                self.alarms.append(Alarm(event.kind, at, room, pid, display))
             case _:
                 self.floor.apply(event, envelope.at)
                 self.interpretation.apply(event, envelope.at)
@@ -110,6 +126,16 @@ class MeetingState:
             },
             "floor": self.floor.as_json(),
             "interpretation": self.interpretation.as_json(),
+            "alarms": [
+                {
+                    "kind": a.kind,
+                    "at": a.at,
+                    "room": a.room,
+                    "participant_id": a.participant_id,
+                    "display": a.display,
+                }
+                for a in self.alarms
+            ],
         }
 
 

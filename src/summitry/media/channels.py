@@ -10,6 +10,9 @@ One channel is three things in Janus, all made by Summitry with the channel's se
 - listeners **watch the mountpoint**. They receive and cannot send: an AudioBridge participant
   can unmute itself whatever a moderator did (Janus 1.1.2, found by trying), a viewer of a
   mountpoint has nothing to unmute. It also costs Janus no mix per listener.
+
+Interpreters are not in the room either, for the same reason: each speaks into a seat of their
+own, heard in the room through a gate that only Summitry opens (``media.seats``).
 """
 
 from __future__ import annotations
@@ -18,11 +21,13 @@ import contextlib
 import hashlib
 import hmac
 import logging
-from dataclasses import dataclass, field
+from collections.abc import Awaitable
+from dataclasses import dataclass, field, replace
 
 from summitry.errors import MediaUnavailable
 from summitry.media.janus import JSON, Handle, JanusClientError, JanusError, JanusUnavailable
 from summitry.media.rooms import MeetingRooms, moderator_token, plugin_request
+from summitry.media.seats import Gate, Seat, close_seat, open_seat, set_seat_on_air
 
 AUDIOBRIDGE = "janus.plugin.audiobridge"
 STREAMING = "janus.plugin.streaming"
@@ -42,7 +47,7 @@ ST_MOUNTPOINT_EXISTS = 456
 logger = logging.getLogger(__name__)
 
 
-def listening_pin(secret: str, generation: int) -> str:
+def listening_pin(secret: str, generation: int | str) -> str:
     """The mountpoint's PIN: derived from the channel's secret, changed when someone is removed."""
     return hmac.new(secret.encode(), f"listen {generation}".encode(), hashlib.sha256).hexdigest()
 
@@ -55,8 +60,14 @@ class ChannelSpec:
     secret: str = field(repr=False)
     language: str
     interpreters: tuple[str, ...] = field(default=(), repr=False)
-    """Entry tokens of the booth's interpreters: nobody else can speak into the channel."""
+    """Tokens let straight into the room (benchmarks, tests); the router seats interpreters."""
     pin: str = field(default="", repr=False)
+    seats: tuple[Seat, ...] = ()
+    """The booth's interpreters in the meeting, each speaking from a seat of their own."""
+    on_air: int | None = None
+    """The feed number of the interpreter whose gate is open."""
+    admitted: frozenset[str] = field(default=frozenset(), repr=False)
+    """Everyone's media tokens: when one is gone, so is the PIN its holder knew."""
 
 
 @dataclass
@@ -72,6 +83,8 @@ class _Channel:
     spec: ChannelSpec
     feeds: dict[int, _Feed] = field(default_factory=dict)
     """Publisher feed number → the plain-RTP participant that brings its audio in."""
+    gates: dict[int, Gate] = field(default_factory=dict)
+    """Interpreter feed number → the gate that brings their seat's mix in."""
 
 
 class LanguageChannels:
@@ -126,8 +139,21 @@ class LanguageChannels:
                 "ptype": OPUS_PT,
             },
         )
-        self._channels[spec.room_id] = _Channel(spec)
+        channel = self._channels[spec.room_id] = _Channel(spec)
+        for seat in spec.seats:
+            await self._seat(channel, seat)
         return True
+
+    def _ab(self, body: JSON, tolerate: frozenset[int]) -> Awaitable[JSON | None]:
+        return self._request(AUDIOBRIDGE, body, tolerate=tolerate)
+
+    async def _seat(self, channel: _Channel, seat: Seat) -> None:
+        spec = channel.spec
+        on = seat.feed_id == spec.on_air
+        gate = await open_seat(
+            lambda: self.rooms.attach(AUDIOBRIDGE), self._ab, spec.room_id, spec.secret, seat, on
+        )
+        channel.gates[seat.feed_id] = gate
 
     async def _room_exists(self, room_id: int) -> bool:
         reply = await self._request(AUDIOBRIDGE, {"request": "exists", "room": room_id})
@@ -194,24 +220,78 @@ class LanguageChannels:
                         "allowed": tokens,
                     },
                 )
-        if spec.pin != old.pin:
-            # A new PIN keeps out whoever was removed; the others are given it and come back.
-            await self._request(
-                STREAMING,
-                {"request": "edit", "id": spec.room_id, "secret": spec.secret, "new_pin": spec.pin},
+        seated = {s.feed_id for s in spec.seats}
+        for feed_id in sorted(set(channel.gates) - seated):
+            await close_seat(
+                self._ab, spec.room_id, spec.secret, feed_id, channel.gates.pop(feed_id)
             )
+        channel.spec = spec
+        for seat in spec.seats:
+            if seat.feed_id not in channel.gates or not _alive(channel.gates[seat.feed_id].handle):
+                await self._seat(channel, seat)
+        if spec.on_air != old.on_air:
+            await self._switch(spec, old.on_air, spec.on_air)
+        if spec.pin != old.pin:
+            await self._new_pin(spec, kick=bool(old.admitted - spec.admitted))
+
+    async def _new_pin(self, spec: ChannelSpec, *, kick: bool) -> None:
+        # A new PIN keeps out whoever left; the others are given it and come back.
+        await self._request(
+            STREAMING,
+            {"request": "edit", "id": spec.room_id, "secret": spec.secret, "new_pin": spec.pin},
+            tolerate=frozenset({ST_NO_SUCH_MOUNTPOINT}),
+        )
+        if kick:
             await self._request(
                 STREAMING,
                 {"request": "kick_all", "id": spec.room_id, "secret": spec.secret},
                 tolerate=frozenset({ST_NO_SUCH_MOUNTPOINT}),
             )
-        channel.spec = spec
+
+    async def _switch(self, spec: ChannelSpec, off: int | None, on: int | None) -> None:
+        # Close first, then open: two interpreters are never heard at once.
+        if off is not None:
+            await set_seat_on_air(self._ab, spec.room_id, spec.secret, off, False)
+        if on is not None:
+            await set_seat_on_air(self._ab, spec.room_id, spec.secret, on, True)
+
+    async def revoke(self, spec: ChannelSpec, token: str, feed_id: int) -> None:
+        """Put out whoever entered with ``token``: out of the room and the seat, and every
+        listener made to come back with ``spec``'s new PIN; ``spec`` is the channel after."""
+        gone = frozenset({AB_NO_SUCH_ROOM, AB_NO_SUCH_USER})
+        await self._ab(
+            {
+                "request": "allowed",
+                "room": spec.room_id,
+                "secret": spec.secret,
+                "action": "remove",
+                "allowed": [token],
+            },
+            gone,
+        )
+        await self._ab(
+            {"request": "kick", "room": spec.room_id, "secret": spec.secret, "id": feed_id}, gone
+        )
+        channel = self._channels.get(spec.room_id)
+        gate = channel.gates.pop(feed_id, None) if channel is not None else None
+        await close_seat(self._ab, spec.room_id, spec.secret, feed_id, gate)
+        await self._new_pin(spec, kick=True)
+        if channel is not None:
+            channel.spec = spec
+
+    def seats(self) -> list[tuple[ChannelSpec, Seat]]:
+        """Every seat made, with its channel: the watcher checks who is in them."""
+        return [(c.spec, s) for c in self._channels.values() for s in c.spec.seats]
 
     async def destroy(self, spec: ChannelSpec) -> None:
+        """Close the channel: its room, seats and mountpoint go, and everyone in them."""
         channel = self._channels.pop(spec.room_id, None)
         if channel is not None:
             for feed in channel.feeds.values():
                 await _detach(feed.handle)
+        gates = channel.gates if channel is not None else {}
+        for feed_id in {s.feed_id for s in spec.seats} | set(gates):
+            await close_seat(self._ab, spec.room_id, spec.secret, feed_id, gates.get(feed_id))
         await self._request(
             STREAMING,
             {"request": "destroy", "id": spec.room_id, "secret": spec.secret},
@@ -300,18 +380,13 @@ class LanguageChannels:
         feed.volume = volume
 
     async def set_on_air(self, spec: ChannelSpec, participant_id: int, on_air: bool) -> bool:
-        """Open or close an interpreter's microphone in the channel; False if not there."""
-        reply = await self._request(
-            AUDIOBRIDGE,
-            {
-                "request": "unmute" if on_air else "mute",
-                "room": spec.room_id,
-                "secret": spec.secret,
-                "id": participant_id,
-            },
-            tolerate=frozenset({AB_NO_SUCH_USER, AB_NO_SUCH_ROOM}),
-        )
-        return reply is not None
+        """Open or close an interpreter's gate into the channel; False if they have none."""
+        channel = self._channels.get(spec.room_id)
+        if channel is not None:  # the log will say so too: the next update must not undo it
+            was = channel.spec.on_air
+            if on_air or was == participant_id:
+                channel.spec = replace(channel.spec, on_air=participant_id if on_air else None)
+        return await set_seat_on_air(self._ab, spec.room_id, spec.secret, participant_id, on_air)
 
 
 def _alive(handle: Handle) -> bool:

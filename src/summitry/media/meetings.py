@@ -16,11 +16,13 @@ from summitry.errors import MediaUnavailable
 from summitry.live import log as live_log
 from summitry.live.events import MediaRestored
 from summitry.live.hub import HUB, LiveHub
+from summitry.live.media_port import MediaReports, RecordedReports
 from summitry.live.models import MediaGrant
 from summitry.media.janus import JanusClientError, connect
 from summitry.media.models import MediaRoom
 from summitry.media.rooms import MeetingRooms, RoomSpec, media_room_for, spec_of
 from summitry.media.server import JanusProcess
+from summitry.media.watch import ParticipantWatch
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +77,18 @@ class JanusMeetingMedia:
         room = await media_room_for(db, engagement_id)
         if await self.rooms.room_exists(room.janus_room_id):
             await self.rooms.set_allowed(room.janus_room_id, room.secret, [token], "remove")
+            # With require_pvtid, Janus ends the subscriptions the feed made with it; whoever
+            # else entered with the token is under an id not granted: the watcher's.
             await self.rooms.kick(room.janus_room_id, room.secret, feed_id)
+        for extension in self.rooms.extensions:
+            await extension.revoke(db, engagement_id, token, feed_id)
+
+    async def close(self, db: AsyncSession, engagement_id: int) -> None:
+        room = await db.scalar(select(MediaRoom).where(MediaRoom.engagement_id == engagement_id))
+        if room is not None:
+            await self.rooms.destroy_room(room.janus_room_id, room.secret)
+        for extension in self.rooms.extensions:
+            await extension.close(db, engagement_id)
 
     async def set_muted(
         self, db: AsyncSession, engagement_id: int, feed_id: int, muted: bool
@@ -114,6 +127,7 @@ class MediaSupervisor:
         sessionmaker: async_sessionmaker[AsyncSession],
         hub: LiveHub,
         process: JanusProcess | None = None,
+        reports: MediaReports | None = None,
     ) -> None:
         self.media = media
         self.sessionmaker = sessionmaker
@@ -121,6 +135,10 @@ class MediaSupervisor:
         self.process = process
         self._task: asyncio.Task[None] | None = None
         self.healthy = False
+        self.watch = ParticipantWatch(
+            media.rooms, sessionmaker, reports or RecordedReports(sessionmaker, hub)
+        )
+        self._watching: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Start Janus if it is ours; Summitry serves on (media unavailable) if it cannot."""
@@ -130,8 +148,12 @@ class MediaSupervisor:
             except (OSError, RuntimeError) as err:
                 logger.error("could not start Janus: %s; meetings have no media until it runs", err)
         self._task = asyncio.create_task(self._watch(), name="janus supervisor")
+        self._watching = asyncio.create_task(self.watch.run(), name="media room watch")
 
     async def stop(self) -> None:
+        if self._watching is not None:
+            self.watch.stop()
+            await self._watching
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

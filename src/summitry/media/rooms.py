@@ -14,8 +14,9 @@ import contextlib
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -34,6 +35,9 @@ from summitry.media.janus import (
 )
 from summitry.media.models import MediaRoom
 
+if TYPE_CHECKING:
+    from summitry.media.watch import RoomsExtension
+
 VIDEOROOM = "janus.plugin.videoroom"
 MAX_PUBLISHERS = 100
 ROOM_ID_LIMIT = 2**53
@@ -43,6 +47,8 @@ ROOM_ID_LIMIT = 2**53
 NO_SUCH_ROOM = 426
 ROOM_EXISTS = 427
 NO_SUCH_PARTICIPANT = 428  # "No such user", "No such feed", "No such stream"
+PROBE_MEMORY = 30.0
+"""Seconds a probe's id is remembered as ours (the watcher may list it after it left)."""
 
 AllowedAction = Literal["add", "remove", "enable", "disable"]
 
@@ -114,6 +120,16 @@ class MeetingRooms:
         self._session: Session | None = None
         self._handle: Handle | None = None
         self._lock = asyncio.Lock()
+        self._probes: dict[int, float] = {}
+        self.extensions: list[RoomsExtension] = []
+        """Rooms made beside the VideoRooms (language channels): revoked, closed and watched
+        with them."""
+
+    def probed(self, participant_id: int) -> bool:
+        """Whether ``participant_id`` was one of our own short joins to read the publishers."""
+        now = time.monotonic()
+        self._probes = {k: t for k, t in self._probes.items() if now - t < PROBE_MEMORY}
+        return participant_id in self._probes
 
     @property
     def connected(self) -> bool:
@@ -271,12 +287,15 @@ class MeetingRooms:
         # Only participants are told the streams: join for a moment with the server's own
         # token, read the publishers, leave.
         handle = await self.attach(VIDEOROOM)
+        probe = new_room_id()
+        self._probes[probe] = time.monotonic()  # noted before the join: the watcher spares it
         try:
             joined = await handle.message(
                 {
                     "request": "join",
                     "ptype": "publisher",
                     "room": room_id,
+                    "id": probe,
                     "token": moderator_token(secret),
                     "display": "Summitry",
                 }

@@ -231,7 +231,13 @@ function renderListening() {
     if (!page.relay) {
       page.relay = new ChannelListener(page.access, document.getElementById("relay-audio"));
       page.relay.addEventListener("stream", ({ detail }) => hear(detail.stream, page.relayBus, "relay"));
-      page.relay.addEventListener("lost", () => { page.relay?.stop(); page.relay = null; setTimeout(renderListening, 2000); });
+      page.relay.addEventListener("lost", () => {
+        page.relay?.stop();
+        page.relay = null;
+        // Put out because someone left (the PINs changed): come back with a fresh access.
+        call(`${api}/access`, null, "GET").then((fresh) => { page.access = fresh; })
+          .catch(() => {}).finally(() => setTimeout(renderListening, 2000));
+      });
     }
     if (page.relay.current !== relay) page.relay.listen(relay).catch((e) => console.warn("relay", e));
   }

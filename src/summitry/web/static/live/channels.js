@@ -118,8 +118,9 @@ export class ChannelListener extends EventTarget {
   }
 }
 
-// An interpreter's microphone into their booth's channel. Summitry opens and closes it in
-// Janus; the page joins muted unless the log says it is on the air.
+// An interpreter's microphone into their seat: an AudioBridge room of their own, heard on the
+// booth's channel only through a gate that Summitry opens while they are on the air (an
+// unmute sent from here opens nothing). The page joins muted unless the log says it is on air.
 export class BoothMicrophone extends EventTarget {
   constructor(booth, serverUrl, track) {
     super();

@@ -273,6 +273,7 @@ function renderRoom() {
   applyMyMicrophone();
   renderFloor();
   renderChannels();
+  renderAlarms();
   const present = [...page.roster.values()]
     .filter((p) => page.state.presenceOf(p.attendee_id) === "admitted")
     .sort((a, b) => a.rank - b.rank);
@@ -284,6 +285,26 @@ function renderRoom() {
   speakerArea.replaceChildren(...(speaker ? [tile(speaker)] : []));
   tiles.replaceChildren(...seen.filter((p) => p !== speaker).map(tile));
   renderLists(present);
+}
+
+// Someone was in a media room under a number nobody was given (a link or token used twice):
+// Janus has put them out already; the secretariat is told, calmly, and can act on the cause.
+function renderAlarms() {
+  const panel = document.getElementById("alarms");
+  if (!isSecretariat || !panel) return;
+  const alarms = page.state.alarms;
+  panel.hidden = alarms.length === 0;
+  if (panel.dataset.shown === String(alarms.length)) return;
+  panel.dataset.shown = String(alarms.length);
+  const rooms = { videoroom: "the meeting's room", audiobridge: "an interpreter's booth" };
+  document.getElementById("alarm-list").replaceChildren(...alarms.slice(-5).reverse().map((a) => {
+    const item = document.createElement("li");
+    const when = new Date(a.at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+    const name = a.display ? `“${a.display}”` : "someone unnamed";
+    item.textContent = `${when}: ${name} entered ${rooms[a.room] ?? a.room} as participant ${a.participant_id}, `
+      + "a number nobody was given, and was put out. A link or media access may have been shared.";
+    return item;
+  }));
 }
 
 function renderLists(present) {

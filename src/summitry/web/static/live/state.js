@@ -10,6 +10,7 @@ export class MeetingState {
     );
     this.floor = new FloorState(snapshot.floor);
     this.interpretation = new InterpretationState(snapshot.interpretation);
+    this.alarms = (snapshot.alarms ?? []).map((a) => ({ ...a }));
   }
 
   person(id) {
@@ -47,6 +48,11 @@ export class MeetingState {
         break;
       case "microphone_set": this.person(e.attendee_id).muted = e.muted; break;
       case "camera_set": this.person(e.attendee_id).camera = e.on; break;
+      case "unexpected_participant":
+        this.alarms.push({
+          kind: e.kind, at: envelope.at, room: e.room, participant_id: e.participant_id, display: e.display,
+        });
+        break;
       default:
         this.floor.apply(e, envelope.at);
         this.interpretation.apply(e, envelope.at);

@@ -1,0 +1,206 @@
+"""Who is in each media room, looked at every 0.4 s: anyone under an id nobody was given goes.
+
+Janus checks a token when someone joins, but does not bind it to a participant id: a token
+used twice under another id would let a second participant in, and removing the person
+(their token withdrawn, their feed kicked) would leave that one behind. So Summitry looks:
+in each live engagement's VideoRoom only the feed numbers it granted (and its own short joins)
+may be present, in each interpreter's seat only that interpreter. Anyone else is kicked at
+once and reported to the meeting, which records it; the media side writes no log.
+
+Language channels' rooms are not looked at: only the server's own token enters them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from summitry.errors import MediaUnavailable
+from summitry.live.media_port import MediaReports, Stranger
+from summitry.live.models import MediaGrant
+from summitry.media.janus import Handle
+from summitry.media.models import MediaRoom
+from summitry.media.rooms import MeetingRooms, Participant, plugin_request
+
+logger = logging.getLogger(__name__)
+
+INTERVAL = 0.4
+"""Seconds between two looks: a stranger is out within about half a second."""
+QUIET = 5.0
+"""Seconds during which the same stranger is not reported again (a kick still on its way)."""
+AUDIOBRIDGE = "janus.plugin.audiobridge"
+AB_NO_SUCH_ROOM = 485
+AB_NO_SUCH_USER = 492
+
+
+@dataclass(frozen=True)
+class WatchedRoom:
+    """A room beside the VideoRooms and the only participant ids it may hold."""
+
+    engagement_id: int
+    plugin: str
+    room_id: int
+    secret: str = field(repr=False)
+    expected: frozenset[int]
+
+
+class RoomsExtension(Protocol):
+    """Rooms made beside an engagement's VideoRoom (language channels): they share its fate."""
+
+    async def revoke(self, db: AsyncSession, engagement_id: int, token: str, feed_id: int) -> None:
+        """Put out of these rooms whoever entered with ``token``."""
+
+    async def close(self, db: AsyncSession, engagement_id: int) -> None:
+        """Destroy the engagement's rooms for good."""
+
+    def watched(self) -> list[WatchedRoom]:
+        """The rooms to look into, each with the ids allowed in it."""
+
+
+class ParticipantWatch:
+    """Looks into every live room and puts out whoever Summitry did not let in."""
+
+    def __init__(
+        self,
+        rooms: MeetingRooms,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        reports: MediaReports,
+        interval: float = INTERVAL,
+    ) -> None:
+        self.rooms = rooms
+        self.sessionmaker = sessionmaker
+        self.reports = reports
+        self.interval = interval
+        self._recent: dict[int, tuple[int, str]] = {}
+        """VideoRooms that were live in this process: room → (engagement, secret)."""
+        self._reported: dict[tuple[int, int], float] = {}
+        self._handle: Handle | None = None
+        self._stopping = asyncio.Event()
+
+    async def run(self) -> None:
+        """Look again and again until ``stop``; Janus being away only skips a turn."""
+        while not self._stopping.is_set():
+            if self.rooms.connected:  # never the one to reconnect: the supervisor does
+                try:
+                    await self.sweep()
+                except MediaUnavailable:
+                    pass
+                except Exception:  # the watch must outlive any one failure
+                    logger.exception("looking into the media rooms failed")
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.interval):
+                    await self._stopping.wait()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def sweep(self) -> list[Stranger]:
+        """One look into every room; the strangers put out."""
+        found = await self._videorooms()
+        for watched in _extension_rooms(self.rooms):
+            found += await self._audiobridge(watched)
+        now = time.monotonic()
+        self._reported = {k: t for k, t in self._reported.items() if now - t < QUIET}
+        fresh = []
+        for stranger, room_id in found:
+            key = (room_id, stranger.participant_id)
+            if key in self._reported:
+                continue
+            self._reported[key] = now
+            fresh.append(stranger)
+            logger.warning(
+                "put out of engagement %s's %s: participant %s (%r), an id nobody was given",
+                stranger.engagement_id,
+                stranger.room,
+                stranger.participant_id,
+                stranger.display,
+            )
+            try:
+                await self.reports.stranger_put_out(stranger)
+            except Exception:  # the kick stands; the record is what failed
+                logger.exception("could not record an unexpected participant")
+        return fresh
+
+    async def _videorooms(self) -> list[tuple[Stranger, int]]:
+        async with self.sessionmaker() as db:
+            live = (
+                await db.execute(
+                    select(
+                        MediaRoom.engagement_id, MediaRoom.janus_room_id, MediaRoom.secret
+                    ).where(MediaRoom.engagement_id.in_(select(MediaGrant.engagement_id)))
+                )
+            ).all()
+        for engagement_id, room_id, secret in live:
+            self._recent[room_id] = (engagement_id, secret)
+        present: dict[int, list[Participant]] = {}
+        for room_id in list(self._recent):
+            people = await self.rooms.participants(room_id)
+            if people:
+                present[room_id] = people
+            elif all(room_id != row[1] for row in live):
+                del self._recent[room_id]  # empty, and nobody may enter it any more
+        if not present:
+            return []
+        # Read after the listing: whoever was listed was admitted before it, so their grant
+        # is seen here unless it has been withdrawn since.
+        async with self.sessionmaker() as db:
+            rows = await db.execute(
+                select(MediaGrant.engagement_id, MediaGrant.feed_id).where(
+                    MediaGrant.engagement_id.in_({self._recent[r][0] for r in present})
+                )
+            )
+            granted = {(engagement_id, feed_id) for engagement_id, feed_id in rows}
+        found = []
+        for room_id, people in present.items():
+            engagement_id, secret = self._recent[room_id]
+            for person in people:
+                if (engagement_id, person.id) in granted or self.rooms.probed(person.id):
+                    continue
+                await self.rooms.kick(room_id, secret, person.id)
+                stranger = Stranger(engagement_id, "videoroom", person.id, person.display)
+                found.append((stranger, room_id))
+        return found
+
+    async def _audiobridge(self, watched: WatchedRoom) -> list[tuple[Stranger, int]]:
+        handle = await self._bridge()
+        listed = await plugin_request(
+            handle,
+            {"request": "listparticipants", "room": watched.room_id},
+            frozenset({AB_NO_SUCH_ROOM}),
+        )
+        found = []
+        for person in (listed or {}).get("participants", []):
+            if not isinstance(person, dict) or person.get("id") in watched.expected:
+                continue
+            participant_id = int(person.get("id", 0))
+            await plugin_request(
+                handle,
+                {
+                    "request": "kick",
+                    "room": watched.room_id,
+                    "secret": watched.secret,
+                    "id": participant_id,
+                },
+                frozenset({AB_NO_SUCH_ROOM, AB_NO_SUCH_USER}),
+            )
+            display = str(person.get("display", ""))
+            stranger = Stranger(watched.engagement_id, "audiobridge", participant_id, display)
+            found.append((stranger, watched.room_id))
+        return found
+
+    async def _bridge(self) -> Handle:
+        handle = self._handle
+        if handle is None or handle.client.closed or handle.session.handles.get(handle.id) is None:
+            handle = self._handle = await self.rooms.attach(AUDIOBRIDGE)
+        return handle
+
+
+def _extension_rooms(rooms: MeetingRooms) -> list[WatchedRoom]:
+    return [w for extension in rooms.extensions for w in extension.watched()]
