@@ -75,6 +75,7 @@ def utcnow() -> dt.datetime:
 def create_engine(url: str) -> AsyncEngine:
     """An engine for ``url``; SQLite gets real transactions and enforced foreign keys."""
     if url.startswith("sqlite"):
+        # The timeout is SQLite's busy wait: a writer queues behind another for up to 30 s.
         engine = create_async_engine(url, connect_args={"timeout": 30})
         _make_sqlite_transactional(engine)
         return engine
@@ -109,7 +110,17 @@ async def intend_to_write(session: AsyncSession) -> None:
     the write lock first, so concurrent writers queue instead. Readers are not held up. Other
     databases ignore the option.
     """
+    session.info[WRITES] = True
     await session.connection(execution_options={_SQLITE_WRITES: True})
+
+
+WRITES = "summitry_writes"
+"""Set in ``session.info`` for a session whose transactions may write (see ``intend_to_write``)."""
+
+
+def writes(session: AsyncSession) -> bool:
+    """Whether the session was begun as one that will write."""
+    return bool(session.info.get(WRITES))
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

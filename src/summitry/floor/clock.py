@@ -9,7 +9,7 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from summitry.db import utcnow
+from summitry.db import intend_to_write, utcnow
 from summitry.errors import SummitryError
 from summitry.floor import operations
 from summitry.live import log
@@ -101,5 +101,10 @@ class FloorClock:
                     self._states.pop(engagement_id, None)
                 return
             due = state.floor.turn.mute_at()
-            if due is not None and utcnow() >= due:
+        if due is not None and utcnow() >= due:
+            # A transaction of its own that writes from its start: on SQLite a reader that
+            # turns writer fails at once if anyone wrote meanwhile, instead of waiting.
+            async with self.sessionmaker() as db:
+                db.info[HUB] = self.hub
+                await intend_to_write(db)
                 await operations.expire(db, engagement_id, self.media, utcnow())

@@ -6,7 +6,7 @@ import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from summitry.db import utcnow
@@ -15,6 +15,8 @@ from summitry.live.models import LiveEvent
 
 GENESIS = "0" * 64
 PENDING = "live_pending"
+HELD = "live_held"
+LOCK_SPACE = 0x53554D  # "SUM": the first key of Summitry's advisory locks, the second an id
 
 
 def chain_hash(prev_hash: str, engagement_id: int, seq: int, at: str, body: dict[str, Any]) -> str:
@@ -28,15 +30,41 @@ def chain_hash(prev_hash: str, engagement_id: int, seq: int, at: str, body: dict
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+async def hold(db: AsyncSession, engagement_id: int) -> None:
+    """Serialise this transaction's changes of an engagement with everyone else's until it ends.
+
+    Taken before the state a change is checked against is read, so that the check and the
+    append see the same log, and two requests arriving together queue instead of racing for a
+    sequence number. On PostgreSQL it is a transaction-level advisory lock on the engagement
+    (ADR 0008); on SQLite a writing transaction holds the database's one write lock from its
+    ``BEGIN IMMEDIATE``, which serialises it already.
+    """
+    transaction = db.get_transaction()
+    held: tuple[object, set[int]] | None = db.info.get(HELD)
+    if held is not None and held[0] is transaction and engagement_id in held[1]:
+        return
+    connection = await db.connection()
+    if connection.dialect.name == "postgresql":
+        await connection.execute(
+            text("SELECT pg_advisory_xact_lock(:space, :id)"),
+            {"space": LOCK_SPACE, "id": engagement_id},
+        )
+    transaction = db.get_transaction()
+    if held is None or held[0] is not transaction:
+        held = (transaction, set())
+        db.info[HELD] = held
+    held[1].add(engagement_id)
+
+
 async def append(db: AsyncSession, engagement_id: int, body: LiveEventBody) -> EventEnvelope:
     """Add an event in the caller's transaction; it is published only once that commits."""
+    await hold(db, engagement_id)
     last = (
         await db.execute(
             select(LiveEvent.seq, LiveEvent.hash)
             .where(LiveEvent.engagement_id == engagement_id)
             .order_by(LiveEvent.seq.desc())
             .limit(1)
-            .with_for_update()
         )
     ).first()
     seq = (last.seq if last else 0) + 1
@@ -90,17 +118,6 @@ async def last_seq(db: AsyncSession, engagement_id: int) -> int:
 
 async def verify_chain(db: AsyncSession, engagement_id: int) -> int | None:
     """The first sequence number whose hash does not hold, or ``None`` if the chain is whole."""
-    rows = await db.scalars(
-        select(LiveEvent).where(LiveEvent.engagement_id == engagement_id).order_by(LiveEvent.seq)
-    )
-    prev, expected_seq = GENESIS, 1
-    for row in rows:
-        at = row.at.isoformat()
-        if (
-            row.seq != expected_seq
-            or row.prev_hash != prev
-            or row.hash != chain_hash(prev, engagement_id, row.seq, at, row.payload)
-        ):
-            return row.seq
-        prev, expected_seq = row.hash, expected_seq + 1
-    return None
+    from summitry.live.audit import audit  # the audit builds on this module
+
+    return (await audit(db, engagement_id)).seq

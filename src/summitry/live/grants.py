@@ -1,0 +1,67 @@
+"""A person's media grant: their token and feed id, made on admission and gone on leaving.
+
+The grant exists exactly while its holder is admitted; Janus learns the token before anyone
+is told of the admission, and forgets it before anyone is told of the departure.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from summitry.live.media_port import MeetingMedia
+from summitry.live.models import MediaGrant
+
+FEED_ID_LIMIT = 2**53 - 1  # JavaScript's safe integers: browsers handle feed ids as numbers
+
+
+async def mute_on_media(
+    db: AsyncSession, engagement_id: int, attendee_id: int, muted: bool, media: MeetingMedia | None
+) -> None:
+    """Mute or open a participant's audio at the media server (if they have a grant)."""
+    grant = await grant_of(db, engagement_id, attendee_id)
+    if media is not None and grant is not None:
+        await media.set_muted(db, engagement_id, grant.feed_id, muted)
+
+
+async def grant_of(db: AsyncSession, engagement_id: int, attendee_id: int) -> MediaGrant | None:
+    """The person's media grant: it exists exactly while they are admitted."""
+    found: MediaGrant | None = await db.scalar(
+        select(MediaGrant).where(
+            MediaGrant.engagement_id == engagement_id, MediaGrant.attendee_id == attendee_id
+        )
+    )
+    return found
+
+
+async def grant_media(
+    db: AsyncSession, engagement_id: int, attendee_id: int, media: MeetingMedia | None
+) -> MediaGrant:
+    grant = await grant_of(db, engagement_id, attendee_id)
+    if grant is None:
+        grant = MediaGrant(
+            engagement_id=engagement_id,
+            attendee_id=attendee_id,
+            token=secrets.token_urlsafe(32),
+            feed_id=secrets.randbelow(FEED_ID_LIMIT - 1) + 1,
+        )
+        db.add(grant)
+        await db.flush()
+    if media is not None:
+        await media.grant(db, engagement_id, grant.token)
+    return grant
+
+
+async def revoke_media(
+    db: AsyncSession, engagement_id: int, attendee_id: int, media: MeetingMedia | None
+) -> None:
+    """Take a person's media grant away: out of every room, their token refused from now."""
+    grant = await grant_of(db, engagement_id, attendee_id)
+    if grant is None:
+        return
+    if media is not None:
+        await media.revoke(db, engagement_id, grant.token, grant.feed_id)
+    await db.delete(grant)
+    await db.flush()
