@@ -188,7 +188,7 @@ def make_engagement(
             "agenda": ["Opening", "Geographical indications"],
         }
         data.update(fields)
-        return await create_engagement(db, EngagementIn.model_validate(data))
+        return await create_engagement(db, EngagementIn.model_validate(data), by="Test")
 
     return make
 
@@ -210,9 +210,9 @@ def make_invitee(
         code = code or engagement.delegations[0].delegation.code
         person = await make_person(code)
         engagement = await get_engagement(db, engagement.id)
-        attendee = await add_attendee(db, engagement, person, role, booth)
+        attendee = await add_attendee(db, engagement, person, role, booth, by="Test")
         engagement = await get_engagement(db, engagement.id)
-        issued = await issue_invitation(db, engagement, attendee.id, days=14)
+        issued = await issue_invitation(db, engagement, attendee.id, days=14, by="Test")
         invited = make_client()
         response = await invited.post("/api/v1/session/invitation", json={"token": issued.token})
         assert response.status_code == 200, response.text

@@ -21,15 +21,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from summitry import __version__
 from summitry.api import router as api_router
 from summitry.config import Settings
+from summitry.contention import RetryLostRaces
 from summitry.db import create_engine, create_sessionmaker
 from summitry.errors import SummitryError
 from summitry.floor.clock import FloorClock
 from summitry.interpretation.routing import ChannelRouter
+from summitry.live.access import on_withdrawal
 from summitry.live.hub import LiveHub
 from summitry.media.channels import LanguageChannels
 from summitry.media.meetings import JanusMeetingMedia, MediaSupervisor, janus_keys
 from summitry.media.rooms import MeetingRooms
 from summitry.media.server import JanusConfig, JanusProcess
+from summitry.telephony.operations import withdraw_pins
 from summitry.web.pages import router as pages_router
 from summitry.web.rendering import render_error
 
@@ -119,7 +122,9 @@ def create_app(
     app.state.media = None
     app.state.media_origin = ""
     app.state.telephony = None
+    on_withdrawal("telephone PINs", withdraw_pins)
 
+    app.add_middleware(RetryLostRaces)  # innermost: a second run starts where the route does
     app.add_middleware(BodyLimit)
     app.add_middleware(
         SessionMiddleware,

@@ -28,7 +28,9 @@ app = typer.Typer(
 db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
 engagements_app = typer.Typer(help="Look at engagements.", no_args_is_help=True)
 accounts_app = typer.Typer(help="Manage secretariat accounts.", no_args_is_help=True)
+audit_app = typer.Typer(help="Check the record.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(audit_app, name="audit")
 app.add_typer(engagements_app, name="engagements")
 app.add_typer(accounts_app, name="accounts")
 
@@ -151,6 +153,7 @@ def demo(
 ) -> None:
     """Load the demo: 34 engagements of online diplomacy in 2020, and a secretariat account."""
     from summitry.demo.loader import DEMO_EMAIL, load_demo
+    from summitry.demo.practice import practice_meeting
 
     settings = _settings()
     if settings.environment == "production":
@@ -164,6 +167,15 @@ def demo(
     )
     if report.account_created:
         console.print(f"Sign in as [bold]{DEMO_EMAIL}[/] with the demo password.")
+    engagement, links = _run_with_db(practice_meeting)
+    console.print(
+        f"\n[bold]{engagement.title}[/] is ready to hold: sign in as the secretariat and open "
+        f"{settings.effective_base_url}/engagements/{engagement.id}/meeting\n"
+        "then open one of these personal links in a second browser (shown only now):"
+    )
+    for link in links:
+        url = f"{settings.effective_base_url}{link.path}"
+        console.print(f"  {link.person} ({link.delegation}): {url}", soft_wrap=True)
 
 
 @engagements_app.command("list")
@@ -224,6 +236,41 @@ def accounts_create(
     _upgrade(_settings())
     account = _run_with_db(lambda db: create_account(db, email, name, password))
     console.print(f"Account created for {account.name} <{account.email}>.")
+
+
+@audit_app.command("verify")
+def audit_verify(
+    engagement: Annotated[
+        int | None,
+        typer.Argument(help="The engagement's number; without it, every engagement's log."),
+    ] = None,
+) -> None:
+    """Check the hash chain of each engagement's log; name the first event altered, inserted
+    or deleted. Exits with 1 if any log is broken."""
+    from summitry.engagements.operations import get_engagement
+    from summitry.live.audit import Finding, audit, logged_engagements
+
+    async def work(db: AsyncSession) -> list[tuple[str, Finding]]:
+        ids = [engagement] if engagement is not None else await logged_engagements(db)
+        found = []
+        for engagement_id in ids:
+            title = (await get_engagement(db, engagement_id)).title
+            found.append((title, await audit(db, engagement_id)))
+        return found
+
+    findings = _run_with_db(work)
+    if not findings:
+        console.print("No engagement has a log yet: nothing to verify.")
+        return
+    for title, finding in findings:
+        mark = "[green]intact[/]" if finding.intact else "[bold red]BROKEN[/]"
+        console.print(f"{mark}  {finding.engagement_id} · {title}: {finding.explain()}")
+    broken = [f for _, f in findings if not f.intact]
+    if broken:
+        errors.print(
+            f"{len(broken)} of {len(findings)} log(s) broken: the record was tampered with"
+        )
+        raise typer.Exit(code=1)
 
 
 def run() -> None:  # pragma: no cover - the console script

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import subprocess
 import sys
@@ -15,7 +16,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.support.netns import NotInTestNamespace, current_test_namespace
-from tests.support.postgres import free_port
+from tests.support.postgres import create_database, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -53,10 +54,13 @@ class LiveServer:
         folder = Path(self.env["SUMMITRY_DATA_DIR"]) / "janus"
         subprocess.run(["pkill", "-KILL", "-f", f"janus -F {folder}"], check=True)
 
-    def kill_and_restart(self) -> None:
-        """SIGKILL the server, as a crash would, and start it again on the same port."""
+    def kill(self) -> None:
+        """SIGKILL the server, as a crash would (Janus, if any, outlives it)."""
         self.process.kill()
         self.process.wait(timeout=10)
+
+    def restart(self) -> None:
+        """Start the server again on the same port and database, after ``kill``."""
         with self.log.open("a") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "summitry.cli", "serve"],
@@ -65,6 +69,11 @@ class LiveServer:
                 stderr=subprocess.STDOUT,
             )
         _wait_healthy(self)
+
+    def kill_and_restart(self) -> None:
+        """SIGKILL the server, as a crash would, and start it again on the same port."""
+        self.kill()
+        self.restart()
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run the ``summitry`` command against this server's database."""
@@ -80,9 +89,15 @@ class LiveServer:
 
 @contextlib.contextmanager
 def _serve(
-    data_dir: Path, *, demo: bool = False, media: bool = False, telephone: bool = False
+    data_dir: Path,
+    *,
+    demo: bool = False,
+    media: bool = False,
+    telephone: bool = False,
+    database_url: str | None = None,
 ) -> Iterator[LiveServer]:
-    """``summitry serve`` on SQLite in ``data_dir``, with one secretariat account.
+    """``summitry serve`` with one secretariat account: on SQLite in ``data_dir``, or on
+    ``database_url`` (an empty database, which ``summitry db upgrade`` migrates first).
 
     With ``media``, Summitry starts its own Janus, offering media only on the test
     namespace's veth (the caller has checked that we are inside it).
@@ -103,7 +118,12 @@ def _serve(
         )
     if telephone:
         env.update(SUMMITRY_SIP_ENABLED="true", SUMMITRY_SIP_PORT=str(free_port()))
+    if database_url is not None:
+        env.update(SUMMITRY_DATABASE_URL=database_url)
     server = LiveServer(f"http://127.0.0.1:{port}", env)
+    if database_url is not None:
+        upgraded = server.cli("db", "upgrade")
+        assert upgraded.returncode == 0, upgraded.stderr
     made = server.cli(
         "accounts", "create", "--email", SECRETARY_EMAIL, "--name", "Ms Helena Brandt"
     )
@@ -171,14 +191,32 @@ def plain_server(tmp_path: Path) -> Iterator[LiveServer]:
         yield server
 
 
+_databases = itertools.count(1)
+
+
+def fresh_database(request: pytest.FixtureRequest, kind: str) -> str | None:
+    """``None`` for SQLite (the server's own file), or a new empty database on the test
+    run's PostgreSQL server."""
+    if kind == "sqlite":
+        return None
+    assert kind == "postgresql", kind
+    server: str = request.getfixturevalue("postgres_url")
+    return create_database(server, f"summitry_served_{next(_databases)}")
+
+
 @pytest.fixture
-def media_server(tmp_path: Path) -> Iterator[LiveServer]:
-    """Summitry with its own Janus, for one test (a test may crash either of them)."""
+def media_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveServer]:
+    """Summitry with its own Janus, for one test (a test may crash either of them).
+
+    On SQLite, unless the test asks for PostgreSQL too, indirectly:
+    ``@pytest.mark.parametrize("media_server", ["sqlite", "postgresql"], indirect=True)``.
+    """
     try:
         current_test_namespace()
     except NotInTestNamespace as err:
         pytest.fail(str(err), pytrace=False)
-    with _serve(tmp_path, media=True) as server:
+    database_url = fresh_database(request, getattr(request, "param", "sqlite"))
+    with _serve(tmp_path, media=True, database_url=database_url) as server:
         yield server
 
 

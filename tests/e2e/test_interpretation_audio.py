@@ -183,7 +183,9 @@ async def test_listeners_hear_their_channel_and_booths_hand_over_without_a_gap(
         china = await meeting.get("china", "live/media")
         floor = Subscriber(janus, china["room_id"], token=china["token"])
         peers.append(floor)
-        await floor.join([media["feed_id"]])
+        # China's page would enter under its own granted id: anyone else is put out.
+        await floor.enter(china["feed_id"], "China")
+        await floor.subscribe([media["feed_id"]])
 
         await asyncio.sleep(1.5)  # the router feeds the floor into each channel
         since, until = await _listen(2.0)

@@ -14,6 +14,10 @@ from tests.e2e.conftest import LiveServer, screenshot, sign_in
 
 pytestmark = pytest.mark.e2e
 
+# The journey and the crash also run on PostgreSQL (the media_server fixture's parameter);
+# the other browser tests stay on SQLite, to keep the suite's time.
+ON_BOTH_DATABASES = pytest.mark.parametrize("media_server", ["sqlite", "postgresql"], indirect=True)
+
 DECODED = """(attendee) => {
   const video = document.querySelector(`figure.tile[data-attendee="${attendee}"] video`);
   if (!video || !video.srcObject) return {width: 0, frames: 0};
@@ -97,6 +101,7 @@ def meet(server: LiveServer, new_page: Callable[..., Page]) -> tuple[Page, Page,
     return host, guest, host_id, guest_id
 
 
+@ON_BOTH_DATABASES
 def test_a_summitry_crash_loses_no_event_and_pages_reconnect_by_themselves(
     media_server: LiveServer, new_page: Callable[..., Page]
 ) -> None:
@@ -130,6 +135,7 @@ def test_a_janus_crash_is_noticed_and_media_comes_back_by_itself(
     screenshot(host, "35-meeting-after-janus-crash")
 
 
+@ON_BOTH_DATABASES
 def test_two_people_meet_after_admission(
     media_server: LiveServer, new_page: Callable[..., Page]
 ) -> None:

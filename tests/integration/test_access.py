@@ -162,6 +162,7 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("POST", LIVE + "/published"): Row(FOLLOWER, 200, before=CALLER_IN_ROOM),
     ("POST", LIVE + "/camera"): Row(FOLLOWER, 200, lambda w: {"on": True}, before=CALLER_IN_ROOM),
     ("POST", LIVE + "/lock"): Row(SECRETARIAT, 200, lambda w: {"locked": True}),
+    ("POST", LIVE + "/end"): Row(SECRETARIAT, 200),
     ("POST", LIVE + "/participants/{attendee_id}/admit"): Row(
         SECRETARIAT, 200, before=GUEST_WAITING
     ),
@@ -285,9 +286,9 @@ async def world(
     other = await make_engagement(("CN", "DE", "EUCO"))
     await make_delegation("JP")
     someone = await make_person("CN")
-    attendee = await add_attendee(db, engagement, someone, Role.DELEGATE)
+    attendee = await add_attendee(db, engagement, someone, Role.DELEGATE, by="Test")
     engagement = await get_engagement(db, engagement.id)
-    issued = await issue_invitation(db, engagement, attendee.id, days=14)
+    issued = await issue_invitation(db, engagement, attendee.id, days=14, by="Test")
     person = await make_person("CN")
     account = await make_account()
     return World(
@@ -489,8 +490,10 @@ async def test_one_session_sees_each_engagement_it_holds_a_link_for(
     third = await make_engagement(("CN", "DE", "EUCO"))
     invited, attendee, _token = await make_invitee(first, Role.DELEGATE, code="CN")
     second = await get_engagement(db, second.id)
-    again = await add_attendee(db, second, attendee.person, Role.OBSERVER)
-    issued = await issue_invitation(db, await get_engagement(db, second.id), again.id, days=1)
+    again = await add_attendee(db, second, attendee.person, Role.OBSERVER, by="Test")
+    issued = await issue_invitation(
+        db, await get_engagement(db, second.id), again.id, days=1, by="Test"
+    )
     opened = await invited.post("/api/v1/session/invitation", json={"token": issued.token})
     assert opened.status_code == 200, opened.text
 
@@ -651,8 +654,12 @@ async def test_revoking_one_link_leaves_the_others_of_the_session(
     first = await make_engagement()
     second = await make_engagement()
     invited, attendee, first_token = await make_invitee(first, Role.DELEGATE, code="CN")
-    again = await add_attendee(db, await get_engagement(db, second.id), attendee.person, Role.CHAIR)
-    issued = await issue_invitation(db, await get_engagement(db, second.id), again.id, days=1)
+    again = await add_attendee(
+        db, await get_engagement(db, second.id), attendee.person, Role.CHAIR, by="Test"
+    )
+    issued = await issue_invitation(
+        db, await get_engagement(db, second.id), again.id, days=1, by="Test"
+    )
     assert (
         await invited.post("/api/v1/session/invitation", json={"token": issued.token})
     ).status_code == 200

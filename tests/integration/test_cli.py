@@ -59,13 +59,20 @@ def test_engagements_list_is_empty_then_lists_the_demo_as_json(tmp_path: Path) -
     listed = run(tmp_path, "engagements", "list", "--json")
     assert listed.returncode == 0, listed.stderr
     rows = json.loads(listed.stdout)
-    assert len(rows) == 34
+    # The 2020 record, and a meeting a newcomer can hold at once with the links printed.
+    assert len(rows) == 35
+    practice = next(r for r in rows if r["slug"] == "practice-meeting")
+    assert practice["status"] == "planned"
+    assert loaded.stdout.count("/invitation/") == 3
+    assert f"/engagements/{practice['id']}/meeting" in loaded.stdout
     meeting = next(r for r in rows if r["slug"] == "china-eu-leaders-meeting-2020-09-14")
     assert meeting["starts_at"].startswith("2020-09-14T12:00:00")
     assert {"CN", "DE", "EUCO", "EUCOM"} <= set(meeting["delegation_codes"])
 
     again = run(tmp_path, "demo")
     assert "0 engagement(s) added, 34 already there" in again.stdout
+    assert f"/engagements/{practice['id']}/meeting" in again.stdout  # the same one, fresh links
+    assert again.stdout.count("/invitation/") == 3
     table = run(tmp_path, "engagements", "list", "--year", "2020", COLUMNS="220")
     assert "China–EU leaders' meeting" in table.stdout
 

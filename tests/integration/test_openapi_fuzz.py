@@ -91,15 +91,18 @@ async def _prepare(url: str) -> Existing:
                     languages=["en", "zh", "de"],
                     agenda=["Opening"],
                 ),
+                by="Fuzz Officer",
             )
             person = await add_person(
                 db,
                 engagement.delegations[0].delegation,
                 PersonIn(name="Li Keqiang", office="Premier", language="zh"),
             )
-            attendee = await add_attendee(db, engagement, person, Role.HEAD_OF_DELEGATION)
+            attendee = await add_attendee(
+                db, engagement, person, Role.HEAD_OF_DELEGATION, by="Test"
+            )
             engagement = await get_engagement(db, engagement.id)
-            issued = await issue_invitation(db, engagement, attendee.id, days=14)
+            issued = await issue_invitation(db, engagement, attendee.id, days=14, by="Test")
             return Existing(
                 {
                     "engagement_id": engagement.id,

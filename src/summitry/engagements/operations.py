@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from summitry.delegations import catalogue
 from summitry.delegations.models import Delegation, Person
 from summitry.delegations.operations import ensure_delegation, get_delegation
+from summitry.engagements.events import PlanningChange, PlanningChanged
 from summitry.engagements.models import (
     AgendaItem,
     Attendee,
@@ -24,6 +25,7 @@ from summitry.engagements.models import (
 )
 from summitry.engagements.schemas import EngagementIn, EngagementPatch
 from summitry.errors import Conflict, InvalidInput, NotFound
+from summitry.live import log
 from summitry.security.principals import Invitee, Principal
 
 
@@ -134,7 +136,7 @@ def _check_languages(codes: list[str]) -> list[str]:
 
 
 async def create_engagement(
-    db: AsyncSession, data: EngagementIn, *, slug: str | None = None
+    db: AsyncSession, data: EngagementIn, *, by: str, slug: str | None = None
 ) -> Engagement:
     """Plan an engagement with its delegations and agenda in one transaction."""
     check_times(data.starts_at, data.ends_at, data.held_on)
@@ -163,18 +165,21 @@ async def create_engagement(
         ],
     )
     db.add(engagement)
+    await db.flush()
+    await record(db, engagement.id, "engagement_planned", by, engagement.title)
     await db.commit()
     return await get_engagement(db, engagement.id)
 
 
 async def update_engagement(
-    db: AsyncSession, engagement: Engagement, data: EngagementPatch
+    db: AsyncSession, engagement: Engagement, data: EngagementPatch, *, by: str
 ) -> Engagement:
     """Change the fields given; the result must still make sense as a whole."""
     changes = data.model_dump(exclude_unset=True)
     for field in ("title", "kind", "confidentiality", "status"):
         if field in changes and changes[field] is None:
             raise InvalidInput(f"{field} cannot be emptied", field=field)
+    _check_status_change(engagement, changes.get("status"))
     starts_at = changes.get("starts_at", engagement.starts_at)
     ends_at = changes.get("ends_at", engagement.ends_at)
     held_on = changes.get("held_on", engagement.held_on)
@@ -200,11 +205,42 @@ async def update_engagement(
         engagement.held_on = changes["held_on"]
     elif "starts_at" in changes and starts_at is not None:
         engagement.held_on = day_in(host.timezone if host else None, starts_at)
+    await record(db, engagement.id, "engagement_edited", by, ", ".join(sorted(changes)))
     await db.commit()
     return await get_engagement(db, engagement.id)
 
 
-async def add_participant(db: AsyncSession, engagement: Engagement, code: str) -> Engagement:
+def _check_status_change(engagement: Engagement, status: EngagementStatus | None) -> None:
+    """Ending (or cancelling a live meeting) puts people out: only the meeting's End does it."""
+    if status is None or status is engagement.status:
+        return
+    if engagement.status is EngagementStatus.ENDED:
+        raise Conflict("this engagement has ended; its record is closed", field="status")
+    if status is EngagementStatus.ENDED or (
+        status is EngagementStatus.CANCELLED and engagement.status is EngagementStatus.LIVE
+    ):
+        raise Conflict(
+            "end the meeting from its page (End for everyone): that puts everyone out and "
+            "withdraws their access",
+            field="status",
+        )
+
+
+async def set_status(db: AsyncSession, engagement: Engagement, status: EngagementStatus) -> None:
+    """Move an engagement along its life (planned, live, ended) in the caller's transaction."""
+    engagement.status = status
+
+
+async def record(
+    db: AsyncSession, engagement_id: int, change: PlanningChange, by: str, subject: str = ""
+) -> None:
+    """Record a change to the planning in the engagement's log, in the caller's transaction."""
+    await log.append(db, engagement_id, PlanningChanged(change=change, by=by, subject=subject))
+
+
+async def add_participant(
+    db: AsyncSession, engagement: Engagement, code: str, *, by: str
+) -> Engagement:
     """Add a delegation at the end of the order of precedence."""
     delegation = await get_delegation(db, code)
     if any(p.delegation_id == delegation.id for p in engagement.delegations):
@@ -212,11 +248,14 @@ async def add_participant(db: AsyncSession, engagement: Engagement, code: str) -
     engagement.delegations.append(
         Participation(delegation=delegation, position=len(engagement.delegations))
     )
+    await record(db, engagement.id, "delegation_added", by, delegation.name)
     await db.commit()
     return await get_engagement(db, engagement.id)
 
 
-async def remove_participant(db: AsyncSession, engagement: Engagement, code: str) -> Engagement:
+async def remove_participant(
+    db: AsyncSession, engagement: Engagement, code: str, *, by: str
+) -> Engagement:
     """Withdraw a delegation that has nobody invited any more."""
     participation = next(
         (p for p in engagement.delegations if p.delegation.code == code.strip().upper()), None
@@ -236,12 +275,19 @@ async def remove_participant(db: AsyncSession, engagement: Engagement, code: str
     engagement.delegations.remove(participation)
     for i, p in enumerate(engagement.delegations):
         p.position = i
+    await record(db, engagement.id, "delegation_withdrawn", by, participation.delegation.name)
     await db.commit()
     return await get_engagement(db, engagement.id)
 
 
 async def add_attendee(
-    db: AsyncSession, engagement: Engagement, person: Person, role: Role, booth: str | None = None
+    db: AsyncSession,
+    engagement: Engagement,
+    person: Person,
+    role: Role,
+    booth: str | None = None,
+    *,
+    by: str,
 ) -> Attendee:
     """Invite a person of a participating delegation, in a role (an interpreter in a booth)."""
     if all(p.delegation_id != person.delegation_id for p in engagement.delegations):
@@ -257,6 +303,7 @@ async def add_attendee(
         engagement_id=engagement.id, person_id=person.id, role=role, booth=booth or None
     )
     db.add(attendee)
+    await record(db, engagement.id, "attendee_invited", by, f"{person.display_name} ({role.value})")
     await db.commit()
     await db.refresh(attendee, ["person"])
     return attendee
@@ -276,13 +323,16 @@ def _booth_language(engagement: Engagement, role: Role, booth: str) -> str:
     return code
 
 
-async def remove_attendee(db: AsyncSession, engagement: Engagement, attendee_id: int) -> None:
-    """Withdraw a person's invitation to the engagement (their links stop working)."""
+async def remove_attendee(
+    db: AsyncSession, engagement: Engagement, attendee_id: int, *, by: str
+) -> None:
+    """Strike a person off the engagement, in the caller's transaction (their links, PIN and
+    place go with them; the meeting puts them out first: ``live.access.strike_off``)."""
     attendee = next((a for a in engagement.attendees if a.id == attendee_id), None)
     if attendee is None:
         raise NotFound(f"no attendee {attendee_id} in this engagement")
+    await record(db, engagement.id, "attendee_withdrawn", by, attendee.person.display_name)
     await db.delete(attendee)
-    await db.commit()
 
 
 _SPEAKING_TIME = re.compile(
@@ -308,7 +358,9 @@ def agenda_item(line: str, field: str = "items") -> tuple[str, int | None]:
     return text, limit
 
 
-async def set_agenda(db: AsyncSession, engagement: Engagement, items: list[str]) -> Engagement:
+async def set_agenda(
+    db: AsyncSession, engagement: Engagement, items: list[str], *, by: str
+) -> Engagement:
     """Replace the agenda with ``items`` in the order given (each may carry its speaking time)."""
     cleaned = [agenda_item(item) for item in items]
     engagement.agenda.clear()
@@ -317,6 +369,7 @@ async def set_agenda(db: AsyncSession, engagement: Engagement, items: list[str])
         AgendaItem(position=i, title=t, speaking_time_s=limit)
         for i, (t, limit) in enumerate(cleaned)
     )
+    await record(db, engagement.id, "agenda_set", by, f"{len(cleaned)} item(s)")
     await db.commit()
     return await get_engagement(db, engagement.id)
 

@@ -23,7 +23,7 @@ from summitry.delegations.operations import (
     list_delegations,
 )
 from summitry.delegations.schemas import PersonIn
-from summitry.deps import Db
+from summitry.deps import Db, media_of
 from summitry.engagements import operations
 from summitry.engagements.models import Confidentiality, Engagement, EngagementKind, Role
 from summitry.engagements.pages import PagePrincipal, engagement_context
@@ -31,6 +31,7 @@ from summitry.engagements.schemas import EngagementIn, EngagementPatch
 from summitry.errors import InvalidInput, SummitryError
 from summitry.floor.operations import set_precedence as set_precedence_of
 from summitry.floor.precedence import PrecedenceRule
+from summitry.live.access import strike_off, withdraw_invitation
 from summitry.security import operations as security
 from summitry.security.principals import require_secretariat
 from summitry.security.routes import invitation_url
@@ -84,14 +85,16 @@ async def new_engagement(request: Request, db: Db, principal: PagePrincipal) -> 
 
 @router.post("/engagements/new")
 async def create_engagement(request: Request, db: Db, principal: PagePrincipal) -> Response:
-    require_secretariat(principal)
+    who = require_secretariat(principal)
     form = await read_form(request)
     values, errors = _values(form), FormErrors()
     choices = delegation_choices(await list_delegations(db))
     data = _engagement_data(values, choices, errors)
     if data is not None and not errors:
         try:
-            engagement = await operations.create_engagement(db, EngagementIn.model_validate(data))
+            engagement = await operations.create_engagement(
+                db, EngagementIn.model_validate(data), by=who.name
+            )
         except ValidationError as err:
             errors.add_validation(err)
         except SummitryError as err:
@@ -115,7 +118,7 @@ async def edit_engagement(
 async def update_engagement(
     engagement_id: int, request: Request, db: Db, principal: PagePrincipal
 ) -> Response:
-    require_secretariat(principal)
+    who = require_secretariat(principal)
     engagement = await operations.get_engagement(db, engagement_id)
     form = await read_form(request)
     values, errors = _values(form), FormErrors()
@@ -128,9 +131,9 @@ async def update_engagement(
         data["status"] = values.get("status") or engagement.status.value
         try:
             patch = EngagementPatch.model_validate(data)
-            engagement = await operations.update_engagement(db, engagement, patch)
+            engagement = await operations.update_engagement(db, engagement, patch, by=who.name)
             if agenda != [item.title for item in engagement.agenda]:
-                await operations.set_agenda(db, engagement, agenda)
+                await operations.set_agenda(db, engagement, agenda, by=who.name)
         except ValidationError as err:
             errors.add_validation(err)
         except SummitryError as err:
@@ -299,7 +302,7 @@ async def add_delegation(
         if not code:
             raise InvalidInput("Choose a delegation to add", field="delegation")
         await ensure_delegation(db, code)
-        await operations.add_participant(db, engagement, code)
+        await operations.add_participant(db, engagement, code, by=who.name)
     except SummitryError as err:
         await db.rollback()
         errors.add(err, "delegation")
@@ -325,6 +328,7 @@ async def set_precedence(
             text(form, "language") or "en",
             draw_lot=bool(text(form, "draw_lot")) and rule is not PrecedenceRule.MANUAL,
             manual_codes=manual if rule is PrecedenceRule.MANUAL else None,
+            by=who.name,
         )
     except SummitryError as err:
         errors = FormErrors()
@@ -345,7 +349,7 @@ async def remove_delegation(
     await read_form(request)
     engagement = await operations.get_engagement(db, engagement_id)
     try:
-        await operations.remove_participant(db, engagement, code)
+        await operations.remove_participant(db, engagement, code, by=who.name)
     except SummitryError as err:
         errors = FormErrors()
         errors.add(err, "delegation")
@@ -378,7 +382,8 @@ async def add_attendee(
             language=text(form, "language") or None,
         )
         person = await _find_or_add_person(db, delegation.id, data, delegation)
-        await operations.add_attendee(db, engagement, person, role, text(form, "booth") or None)
+        booth = text(form, "booth") or None
+        await operations.add_attendee(db, engagement, person, role, booth, by=who.name)
     except ValidationError as err:
         errors.add_validation(err)
     except (SummitryError, ValueError) as err:
@@ -409,10 +414,8 @@ async def _find_or_add_person(
 async def remove_attendee(
     engagement_id: int, attendee_id: int, request: Request, db: Db, principal: PagePrincipal
 ) -> Response:
-    require_secretariat(principal)
     await read_form(request)
-    engagement = await operations.get_engagement(db, engagement_id)
-    await operations.remove_attendee(db, engagement, attendee_id)
+    await strike_off(db, principal, engagement_id, attendee_id, media_of(request))
     return RedirectResponse(f"/engagements/{engagement_id}#people", status_code=303)
 
 
@@ -425,7 +428,9 @@ async def issue_invitation(
     await read_form(request)
     settings: Settings = request.app.state.settings
     engagement = await operations.get_engagement(db, engagement_id)
-    issued = await security.issue_invitation(db, engagement, attendee_id, settings.invitation_days)
+    issued = await security.issue_invitation(
+        db, engagement, attendee_id, settings.invitation_days, by=who.name
+    )
     person = next(a.person for a in engagement.attendees if a.id == attendee_id)
     shown = {
         "url": invitation_url(settings, issued.token),
@@ -439,10 +444,8 @@ async def issue_invitation(
 async def revoke_invitation(
     invitation_id: int, request: Request, db: Db, principal: PagePrincipal
 ) -> Response:
-    require_secretariat(principal)
     await read_form(request)
-    invitation = await security.get_invitation(db, invitation_id)
-    await security.revoke_invitation(db, invitation)
+    invitation = await withdraw_invitation(db, principal, invitation_id, media_of(request))
     return RedirectResponse(
         f"/engagements/{invitation.attendee.engagement_id}#invitations", status_code=303
     )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Request, status
 
 from summitry.delegations.operations import get_person
 from summitry.delegations.schemas import PersonOut
-from summitry.deps import CurrentPrincipal, Db
+from summitry.deps import CurrentPrincipal, Db, media_of
 from summitry.engagements import operations
 from summitry.engagements.models import EngagementStatus
 from summitry.engagements.presentation import engagement_out, engagement_summary
@@ -23,6 +23,7 @@ from summitry.engagements.schemas import (
     EngagementSummary,
     ParticipationIn,
 )
+from summitry.live.access import strike_off
 from summitry.security.principals import (
     require_engagement_access,
     require_secretariat,
@@ -54,7 +55,7 @@ async def create_engagement(
 ) -> EngagementOut:
     """Plan an engagement with its delegations, languages and agenda."""
     who = require_secretariat(principal)
-    return engagement_out(await operations.create_engagement(db, data), who)
+    return engagement_out(await operations.create_engagement(db, data, by=who.name), who)
 
 
 @router.get("/{engagement_id}")
@@ -73,7 +74,8 @@ async def update_engagement(
     """Change an engagement's title, times, host, languages, confidentiality or status."""
     who = require_secretariat(principal)
     engagement = await operations.get_engagement(db, engagement_id)
-    return engagement_out(await operations.update_engagement(db, engagement, data), who)
+    updated = await operations.update_engagement(db, engagement, data, by=who.name)
+    return engagement_out(updated, who)
 
 
 @router.post("/{engagement_id}/delegations", status_code=status.HTTP_201_CREATED)
@@ -83,7 +85,8 @@ async def add_delegation(
     """Add a delegation at the end of the order of precedence."""
     who = require_secretariat(principal)
     engagement = await operations.get_engagement(db, engagement_id)
-    return engagement_out(await operations.add_participant(db, engagement, data.code), who)
+    added = await operations.add_participant(db, engagement, data.code, by=who.name)
+    return engagement_out(added, who)
 
 
 @router.delete("/{engagement_id}/delegations/{code}")
@@ -93,7 +96,8 @@ async def remove_delegation(
     """Withdraw a delegation nobody of which is invited."""
     who = require_secretariat(principal)
     engagement = await operations.get_engagement(db, engagement_id)
-    return engagement_out(await operations.remove_participant(db, engagement, code), who)
+    removed = await operations.remove_participant(db, engagement, code, by=who.name)
+    return engagement_out(removed, who)
 
 
 @router.post("/{engagement_id}/attendees", status_code=status.HTTP_201_CREATED)
@@ -101,10 +105,12 @@ async def add_attendee(
     engagement_id: RecordId, data: AttendeeIn, db: Db, principal: CurrentPrincipal
 ) -> AttendeeOut:
     """Invite a person of a participating delegation, in a role."""
-    require_secretariat(principal)
+    who = require_secretariat(principal)
     engagement = await operations.get_engagement(db, engagement_id)
     person = await get_person(db, data.person_id)
-    attendee = await operations.add_attendee(db, engagement, person, data.role, data.booth)
+    attendee = await operations.add_attendee(
+        db, engagement, person, data.role, data.booth, by=who.name
+    )
     return AttendeeOut(
         id=attendee.id,
         role=attendee.role,
@@ -115,12 +121,15 @@ async def add_attendee(
 
 @router.delete("/{engagement_id}/attendees/{attendee_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def remove_attendee(
-    engagement_id: RecordId, attendee_id: RecordId, db: Db, principal: CurrentPrincipal
+    engagement_id: RecordId,
+    attendee_id: RecordId,
+    request: Request,
+    db: Db,
+    principal: CurrentPrincipal,
 ) -> None:
-    """Withdraw a person from the engagement; their invitation links stop working."""
-    require_secretariat(principal)
-    engagement = await operations.get_engagement(db, engagement_id)
-    await operations.remove_attendee(db, engagement, attendee_id)
+    """Strike a person off the engagement: they are put out of the meeting, and their links,
+    PIN and media access stop working."""
+    await strike_off(db, principal, engagement_id, attendee_id, media_of(request))
 
 
 @router.put("/{engagement_id}/agenda")
@@ -130,4 +139,5 @@ async def set_agenda(
     """Replace the agenda with the items given, in order."""
     who = require_secretariat(principal)
     engagement = await operations.get_engagement(db, engagement_id)
-    return engagement_out(await operations.set_agenda(db, engagement, data.items), who)
+    changed = await operations.set_agenda(db, engagement, data.items, by=who.name)
+    return engagement_out(changed, who)

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from summitry.db import utcnow
 from summitry.delegations.models import Delegation
 from summitry.engagements.models import Engagement, Role
-from summitry.engagements.operations import get_engagement
+from summitry.engagements.operations import get_engagement, record
 from summitry.errors import Forbidden, InvalidInput, NotFound
 from summitry.floor import precedence
 from summitry.floor.events import (
@@ -39,6 +39,7 @@ from summitry.floor.speakers import FloorRuleError, Request, RequestKind
 from summitry.floor.timing import Phase, SpeakingTime, phase
 from summitry.live import operations as live
 from summitry.live.events import EventEnvelope, LiveEventBody, MicrophoneSet
+from summitry.live.grants import mute_on_media
 from summitry.live.media_port import MeetingMedia
 from summitry.live.state import MeetingState, Presence
 from summitry.security.principals import Principal
@@ -111,10 +112,10 @@ async def _enforce(
         if person.presence is not Presence.ADMITTED:
             continue
         if attendee_id == speaker and person.muted:
-            await live.mute_on_media(db, ctx.engagement.id, attendee_id, False, media)
+            await mute_on_media(db, ctx.engagement.id, attendee_id, False, media)
             changes.append(MicrophoneSet(attendee_id=attendee_id, muted=False, by="floor"))
         elif attendee_id != speaker and attendee_id not in chairs and not person.muted:
-            await live.mute_on_media(db, ctx.engagement.id, attendee_id, True, media)
+            await mute_on_media(db, ctx.engagement.id, attendee_id, True, media)
             changes.append(MicrophoneSet(attendee_id=attendee_id, muted=True, by="floor"))
     return changes
 
@@ -400,6 +401,7 @@ async def set_precedence(
     draw_lot: bool = False,
     start_code: str | None = None,
     manual_codes: list[str] | None = None,
+    by: str,
 ) -> Engagement:
     """Order the engagement's delegations by ``rule`` and keep that order as their positions."""
     language = precedence.check_language(language, "language")
@@ -433,6 +435,8 @@ async def set_precedence(
     engagement.precedence_rule = rule.value
     engagement.precedence_language = language
     engagement.precedence_lot = start_code.upper() if start_code else None
+    lot = f", from {start_code.upper()}" if start_code else ""
+    await record(db, engagement.id, "precedence_set", by, f"{rule.value} in {language}{lot}")
     await db.commit()
     return await get_engagement(db, engagement.id)
 

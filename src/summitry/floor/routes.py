@@ -281,5 +281,6 @@ async def set_precedence(
         draw_lot=data.draw_lot,
         start_code=data.start_code,
         manual_codes=data.manual_codes,
+        by=who.name,
     )
     return engagement_out(updated, who)

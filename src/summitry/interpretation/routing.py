@@ -26,6 +26,7 @@ from summitry.interpretation.booths import booths_of, floor_language, floor_leve
 from summitry.interpretation.models import LanguageChannel
 from summitry.live import operations as live
 from summitry.live.events import EventEnvelope
+from summitry.live.grants import grant_of
 from summitry.live.hub import LiveHub
 from summitry.live.models import MediaGrant
 from summitry.media.channels import AUDIOBRIDGE, ChannelSpec, LanguageChannels, listening_pin
@@ -218,7 +219,7 @@ class ChannelRouter:
     async def access(self, db: AsyncSession, engagement_id: int, attendee_id: int) -> ChannelAccess:
         """The channels an admitted person may listen to, and the booth they may speak into."""
         engagement = await get_engagement(db, engagement_id)
-        grant = await live.grant_of(db, engagement_id, attendee_id)
+        grant = await grant_of(db, engagement_id, attendee_id)
         # The router follows every admission, so the channels are usually made already; an
         # interpreter just admitted may come before the router has let their token in.
         specs = self._opened.get(engagement_id, [])
@@ -247,7 +248,7 @@ class ChannelRouter:
         self, db: AsyncSession, engagement_id: int, language: str, attendee_id: int, on_air: bool
     ) -> None:
         """Open or close one interpreter's microphone in their booth's channel, in Janus."""
-        grant = await live.grant_of(db, engagement_id, attendee_id)
+        grant = await grant_of(db, engagement_id, attendee_id)
         if grant is None:
             return  # not in the meeting: nothing of theirs reaches Janus
         row = await channel_for(db, engagement_id, language)

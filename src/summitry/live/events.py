@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from summitry.engagements.events import PlanningChanged
 from summitry.floor.events import (
     FloorGiven,
     FloorReleased,
@@ -63,6 +64,8 @@ class TurnedAway(_Event):
 class Left(_Event):
     kind: Literal["left"] = "left"
     attendee_id: int
+    reason: Literal["invitation_withdrawn", "meeting_ended"] | None = None
+    """Why, when they did not leave by themselves."""
 
 
 class MicrophoneSet(_Event):
@@ -103,6 +106,14 @@ class TelephoneRefused(_Event):
 
     kind: Literal["telephone_refused"] = "telephone_refused"
     tries: int
+
+
+class MeetingEnded(_Event):
+    """The secretariat ended the meeting for everyone: all are put out, the rooms destroyed,
+    every invitation withdrawn; the log takes nothing more of the meeting after this."""
+
+    kind: Literal["meeting_ended"] = "meeting_ended"
+    by: str
 
 
 class MediaRestored(_Event):
@@ -151,7 +162,9 @@ LiveEventBody = Annotated[
     | RelayTaken
     | SlowDownAsked
     | FloorLanguageDeclared
-    | FloorLevelSet,
+    | FloorLevelSet
+    | MeetingEnded
+    | PlanningChanged,
     Field(discriminator="kind"),
 ]
 

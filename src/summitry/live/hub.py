@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -54,6 +55,10 @@ class Outgoing:
         return found
 
 
+RECHECK = Outgoing("")
+"""Put in a follower's queue to have it check its access again; never sent."""
+
+
 class Follower:
     """A live connection as the hub sees it.
 
@@ -71,6 +76,16 @@ class Follower:
         self.known: set[int] = set()
         self.attendee_id: int | None = None
         self.wire: Wire | None = None
+        self.session_key: str | None = None
+        """The key of the browser session it was opened with: signing out closes it."""
+        self.invitation_id: int | None = None
+        """The invitation it follows the meeting by, if any: withdrawing it closes it."""
+
+    def recheck(self) -> None:
+        """Check access again now: it was taken away somewhere (a sign-out, a withdrawal)."""
+        # A full queue is dropped at its next heartbeat, which checks access first anyway.
+        with contextlib.suppress(asyncio.QueueFull):
+            self.queue.put_nowait(RECHECK)
 
 
 class _Flight:
@@ -143,6 +158,18 @@ class LiveHub:
             by_engagement[envelope.engagement_id].append(envelope)
         for engagement_id, of_one in by_engagement.items():
             self._send(engagement_id, Outgoing(events_message(of_one), of_one))
+
+    def recheck(self, which: Callable[[Follower], bool], engagement_id: int | None = None) -> None:
+        """Have the followers ``which`` selects (of one engagement, or all) check their access
+        now rather than at their next heartbeat: access taken away ends within a second."""
+        if engagement_id is None:
+            groups = list(self._followers.values())
+        else:
+            groups = [self._followers.get(engagement_id, set())]
+        for group in groups:
+            for follower in list(group):
+                if which(follower):
+                    follower.recheck()
 
     def tell(self, engagement_id: int, attendee_id: int, message: dict[str, Any]) -> None:
         """Send ``message`` to that person's own connections only (never into the log)."""
@@ -258,6 +285,7 @@ def _settle(waiter: asyncio.Future[Any], run: asyncio.Future[Any]) -> None:
 
 HUB = "live_hub"
 PRIVATE = "live_private"
+RECHECKS = "live_rechecks"
 
 
 @event.listens_for(Session, "after_commit")
@@ -272,12 +300,25 @@ def _publish_committed(session: Session) -> None:
             hub.tell(engagement_id, attendee_id, message)
         if pending:
             hub.publish(pending)
+    # After the events: a connection whose access ended is shown why before it closes.
+    for which, engagement_id in session.info.pop(RECHECKS, []):
+        if hub is not None:
+            hub.recheck(which, engagement_id)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_rolled_back(session: Session) -> None:
     session.info.pop(PENDING, None)
     session.info.pop(PRIVATE, None)
+    session.info.pop(RECHECKS, None)
+
+
+def recheck_after_commit(
+    session: AsyncSession, which: Callable[[Follower], bool], engagement_id: int | None = None
+) -> None:
+    """Once the transaction commits, have the live connections ``which`` selects check their
+    access at once: what it took away (a session, an invitation) ends within a second."""
+    session.info.setdefault(RECHECKS, []).append((which, engagement_id))
 
 
 def tell_after_commit(

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import asdict, dataclass
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from summitry.db import writes
 from summitry.delegations.models import Person
 from summitry.engagements.models import Attendee, Engagement, EngagementStatus, Role
-from summitry.engagements.operations import get_engagement
+from summitry.engagements.operations import get_engagement, set_status
 from summitry.engagements.presentation import may_see_details
 from summitry.errors import Conflict, Forbidden, InvalidInput, NotFound
 from summitry.live import log
@@ -28,9 +27,9 @@ from summitry.live.events import (
     RoomLocked,
     TurnedAway,
 )
+from summitry.live.grants import grant_media, grant_of, mute_on_media, revoke_media
 from summitry.live.hub import tell_after_commit
 from summitry.live.media_port import MediaAccess, MeetingMedia
-from summitry.live.models import MediaGrant
 from summitry.live.state import MeetingState, Presence, fold
 from summitry.security.principals import (
     Invitee,
@@ -39,8 +38,6 @@ from summitry.security.principals import (
     require_engagement_access,
     require_secretariat,
 )
-
-FEED_ID_LIMIT = 2**53 - 1  # JavaScript's safe integers: browsers handle feed ids as numbers
 
 
 @dataclass(frozen=True)
@@ -54,8 +51,18 @@ class Participant:
 
 
 async def meeting_state(db: AsyncSession, engagement_id: int) -> MeetingState:
-    """The current state, folded from the whole log."""
-    return fold(await log.events_after(db, engagement_id, 0))
+    """The current state, folded from the whole log.
+
+    In a transaction that will write, the engagement's log is held first: the state a change
+    is checked against is then the state it is appended to, whoever else acts at that moment.
+    """
+    if not writes(db):
+        return fold(await log.events_after(db, engagement_id, 0))
+    await log.hold(db, engagement_id)
+    state = fold(await log.events_after(db, engagement_id, 0))
+    if state.ended:
+        raise Conflict("this meeting has ended; its record is closed")
+    return state
 
 
 async def require_follower(
@@ -133,13 +140,9 @@ def _require_open(engagement: Engagement) -> None:
 async def append_all(
     db: AsyncSession, engagement_id: int, bodies: list[LiveEventBody]
 ) -> list[EventEnvelope]:
-    try:
-        envelopes = [await log.append(db, engagement_id, body) for body in bodies]
-        await db.commit()
-    except IntegrityError as err:
-        await db.rollback()
-        # Two changes raced for the same sequence number; the other one won.
-        raise Conflict("the meeting changed at the same moment; try again") from err
+    """Append and commit; a lost race is not the caller's concern (``contention`` retries)."""
+    envelopes = [await log.append(db, engagement_id, body) for body in bodies]
+    await db.commit()
     return envelopes
 
 
@@ -158,13 +161,15 @@ async def enter(
     engagement = me.engagement
     _require_open(engagement)
     state = await meeting_state(db, engagement_id)
+    if engagement.status is EngagementStatus.PLANNED:
+        await set_status(db, engagement, EngagementStatus.LIVE)  # the meeting is running
     presence = state.presence_of(me.attendee.id)
     if presence is Presence.REMOVED:
         raise Forbidden("you were removed from this meeting; contact the secretariat")
     if presence in (Presence.LOBBY, Presence.ADMITTED):
         return []
     if me.is_secretariat:
-        await _grant_media(db, engagement_id, me.attendee.id, media)
+        await grant_media(db, engagement_id, me.attendee.id, media)
         return await append_all(
             db,
             engagement_id,
@@ -197,7 +202,7 @@ async def admit(
     state = await meeting_state(db, engagement_id)
     if state.presence_of(attendee_id) is not Presence.LOBBY:
         raise Conflict("this person is not waiting in the lobby")
-    grant = await _grant_media(db, engagement_id, attendee_id, media)
+    grant = await grant_media(db, engagement_id, attendee_id, media)
     if media is not None:
         url, room_id = await media.room_of(db, engagement_id)
         access = MediaAccess(url, room_id, grant.token, grant.feed_id)
@@ -227,7 +232,7 @@ async def remove(
     state = await meeting_state(db, engagement_id)
     if state.presence_of(attendee_id) not in (Presence.LOBBY, Presence.ADMITTED):
         raise Conflict("this person is not in the meeting")
-    await _revoke_media(db, engagement_id, attendee_id, media)
+    await revoke_media(db, engagement_id, attendee_id, media)
     return await append_all(db, engagement_id, [Removed(attendee_id=attendee_id, by=by)])
 
 
@@ -245,7 +250,7 @@ async def drop(
     state = await meeting_state(db, engagement_id)
     if state.presence_of(attendee_id) not in (Presence.LOBBY, Presence.ADMITTED):
         return []
-    await _revoke_media(db, engagement_id, attendee_id, media)
+    await revoke_media(db, engagement_id, attendee_id, media)
     return await append_all(db, engagement_id, [Left(attendee_id=attendee_id)])
 
 
@@ -344,52 +349,3 @@ async def media_access(
         raise NotFound("this Summitry runs without a media server")
     url, room_id = await media.room_of(db, engagement_id)
     return MediaAccess(server_url=url, room_id=room_id, token=grant.token, feed_id=grant.feed_id)
-
-
-async def mute_on_media(
-    db: AsyncSession, engagement_id: int, attendee_id: int, muted: bool, media: MeetingMedia | None
-) -> None:
-    """Mute or open a participant's audio at the media server (if they have a grant)."""
-    grant = await grant_of(db, engagement_id, attendee_id)
-    if media is not None and grant is not None:
-        await media.set_muted(db, engagement_id, grant.feed_id, muted)
-
-
-async def grant_of(db: AsyncSession, engagement_id: int, attendee_id: int) -> MediaGrant | None:
-    """The person's media grant: it exists exactly while they are admitted."""
-    found: MediaGrant | None = await db.scalar(
-        select(MediaGrant).where(
-            MediaGrant.engagement_id == engagement_id, MediaGrant.attendee_id == attendee_id
-        )
-    )
-    return found
-
-
-async def _grant_media(
-    db: AsyncSession, engagement_id: int, attendee_id: int, media: MeetingMedia | None
-) -> MediaGrant:
-    grant = await grant_of(db, engagement_id, attendee_id)
-    if grant is None:
-        grant = MediaGrant(
-            engagement_id=engagement_id,
-            attendee_id=attendee_id,
-            token=secrets.token_urlsafe(32),
-            feed_id=secrets.randbelow(FEED_ID_LIMIT - 1) + 1,
-        )
-        db.add(grant)
-        await db.flush()
-    if media is not None:
-        await media.grant(db, engagement_id, grant.token)
-    return grant
-
-
-async def _revoke_media(
-    db: AsyncSession, engagement_id: int, attendee_id: int, media: MeetingMedia | None
-) -> None:
-    grant = await grant_of(db, engagement_id, attendee_id)
-    if grant is None:
-        return
-    if media is not None:
-        await media.revoke(db, engagement_id, grant.token, grant.feed_id)
-    await db.delete(grant)
-    await db.flush()

@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from summitry.delegations.catalogue import language_name
 from summitry.deps import Db, media_of
-from summitry.engagements.models import Role
+from summitry.engagements.models import EngagementStatus, Role
 from summitry.engagements.operations import get_engagement
 from summitry.engagements.pages import PagePrincipal
 from summitry.interpretation.booths import booths_of, capitalised
@@ -42,4 +42,5 @@ async def meeting_page(
         languages=[(code, capitalised(language_name(code, code))) for code in engagement.languages],
         my_language=me.person.language if me else None,
         media_url=media.public_url if (media := media_of(request)) is not None else "",
+        has_ended=engagement.status is EngagementStatus.ENDED,
     )

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
-from summitry.db import utcnow
+from summitry.db import intend_to_write, utcnow
 from summitry.deps import CurrentPrincipal, Db, media_of
 from summitry.engagements.models import Attendee, Engagement
 from summitry.engagements.operations import get_engagement
@@ -23,13 +23,15 @@ from summitry.engagements.routes import RecordId
 from summitry.engagements.schemas import MAX_ID
 from summitry.errors import SummitryError
 from summitry.live import log, operations
+from summitry.live.access import end_meeting
 from summitry.live.events import EventEnvelope
-from summitry.live.hub import HUB, Follower, LiveHub, Outgoing, events_message
+from summitry.live.hub import HUB, RECHECK, Follower, LiveHub, Outgoing, events_message
 from summitry.live.presentation import roster
 from summitry.live.state import fold
 from summitry.live.wire import WIRE, Wire
 from summitry.security.models import Invitation
 from summitry.security.principals import (
+    SESSION_KEY,
     Invitee,
     Principal,
     require_engagement_access,
@@ -231,6 +233,15 @@ async def lock(
     return Applied(events=await operations.lock(db, principal, engagement_id, data.locked))
 
 
+@router.post("/end")
+async def end(
+    engagement_id: RecordId, request: Request, db: Db, principal: CurrentPrincipal
+) -> Applied:
+    """End the meeting for everyone (secretariat): all are put out, the media rooms
+    destroyed, every invitation and PIN withdrawn, and the engagement marked ended."""
+    return Applied(events=await end_meeting(db, principal, engagement_id, media_of(request)))
+
+
 @router.websocket("/ws")
 async def live_socket(websocket: WebSocket, engagement_id: RecordId) -> None:
     """Snapshot then events; a client that reconnects with ``after`` gets what it missed."""
@@ -330,15 +341,23 @@ class LiveConnection(Follower):
         if not allowed:
             return
         self.principal = principal
+        key = self.websocket.session.get(SESSION_KEY)
+        self.session_key = key if isinstance(key, str) else None
+        if isinstance(principal, Invitee):
+            grant = principal.grant_for(self.engagement_id)
+            self.invitation_id = grant.invitation_id if grant else None
         after = self.websocket.query_params.get("after")
         own: _Roster | _Hello | None = None
         async with self.sessionmaker() as db:
             db.info[HUB] = self.hub
             me = None
             if not isinstance(principal, Invitee):
-                # The secretariat may be recorded as an attendee here (not committed): what
-                # they are shown is read in this session, which holds that record.
+                # The secretariat may be recorded as an attendee here, and is kept so: the id
+                # the page is shown must be the one its requests act as (PostgreSQL never
+                # gives a rolled-back id again).
+                await intend_to_write(db)
                 me = (await operations.participant_of(db, principal, self.engagement_id)).attendee
+                await db.commit()
             last = await log.last_seq(db, self.engagement_id)
             resume = (
                 after is not None
@@ -389,6 +408,11 @@ class LiveConnection(Follower):
                             {"type": "ping", "cursor": self.cursor, "now": utcnow().isoformat()}
                         )
                         continue
+                if outgoing is RECHECK:
+                    allowed, self.principal = await self._follower()
+                    if not allowed:
+                        return
+                    continue
                 await self._deliver(outgoing)
         finally:
             receiver.cancel()

@@ -14,6 +14,7 @@ from summitry.live.events import (
     Left,
     LobbyEntered,
     MediaRestored,
+    MeetingEnded,
     MicrophoneSet,
     Removed,
     RoomLocked,
@@ -57,6 +58,8 @@ class MeetingState:
 
     seq: int = 0
     locked: bool = False
+    ended: bool = False
+    """The secretariat ended the meeting for everyone; nothing more happens in it."""
     media_epoch: int = 0
     removals: int = 0
     """How many people were put out: whatever they were given to listen with is renewed."""
@@ -76,6 +79,8 @@ class MeetingState:
                 self.locked = locked
             case MediaRestored():
                 self.media_epoch += 1
+            case MeetingEnded():
+                self.ended = True
             case LobbyEntered(attendee_id=who, channel=channel):
                 person = self._of(who)
                 person.presence, person.channel = Presence.LOBBY, channel
@@ -114,6 +119,7 @@ class MeetingState:
         return {
             "seq": self.seq,
             "locked": self.locked,
+            "ended": self.ended,
             "media_epoch": self.media_epoch,
             "participants": {
                 str(k): {

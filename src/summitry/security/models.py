@@ -43,3 +43,20 @@ class Invitation(Base):
     def usable_at(self, moment: dt.datetime) -> bool:
         """Whether the link still admits its holder at ``moment``."""
         return self.revoked_at is None and moment < self.expires_at
+
+
+class BrowserSession(Base):
+    """A signed-in browser, kept on the server so that signing out ends it everywhere.
+
+    The cookie carries a random key; only its SHA-256 is kept. A cookie whose key is unknown
+    or ended names nobody, however well it is signed.
+    """
+
+    __tablename__ = "browser_session"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

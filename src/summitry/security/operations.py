@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from summitry.db import utcnow
 from summitry.engagements.models import Attendee, Engagement
+from summitry.engagements.operations import record
 from summitry.errors import Conflict, InvalidInput, InvitationUnusable, NotFound, NotSignedIn
 from summitry.security.models import Account, Invitation
 from summitry.security.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
@@ -59,7 +60,7 @@ class IssuedInvitation:
 
 
 async def issue_invitation(
-    db: AsyncSession, engagement: Engagement, attendee_id: int, days: int
+    db: AsyncSession, engagement: Engagement, attendee_id: int, days: int, *, by: str
 ) -> IssuedInvitation:
     """A personal link for one attendee, valid for ``days`` days."""
     attendee = next((a for a in engagement.attendees if a.id == attendee_id), None)
@@ -72,6 +73,9 @@ async def issue_invitation(
         expires_at=utcnow() + dt.timedelta(days=days),
     )
     db.add(invitation)
+    await db.flush()
+    subject = f"{attendee.person.display_name} (invitation {invitation.id})"
+    await record(db, engagement.id, "invitation_issued", by, subject)
     await db.commit()
     await db.refresh(invitation, ["attendee"])
     return IssuedInvitation(invitation, token)
@@ -100,12 +104,34 @@ async def get_invitation(db: AsyncSession, invitation_id: int) -> Invitation:
     return invitation
 
 
-async def revoke_invitation(db: AsyncSession, invitation: Invitation) -> Invitation:
-    """Stop a link from working, at once and for every session opened with it."""
-    if invitation.revoked_at is None:
-        invitation.revoked_at = utcnow()
-        await db.commit()
-    return invitation
+async def revoke_invitation(db: AsyncSession, invitation: Invitation) -> bool:
+    """Stop a link from working, in the caller's transaction; whether it worked until now."""
+    if invitation.revoked_at is not None:
+        return False
+    invitation.revoked_at = utcnow()
+    return True
+
+
+async def withdraw_invitations(
+    db: AsyncSession, engagement_id: int, attendee_id: int | None
+) -> None:
+    """Withdraw every link of one attendee (``None``: of everyone) of an engagement, in the
+    caller's transaction: the sessions opened with them end at their next request."""
+    attendees = select(Attendee.id).where(Attendee.engagement_id == engagement_id)
+    if attendee_id is not None:
+        attendees = attendees.where(Attendee.id == attendee_id)
+    await db.execute(
+        update(Invitation)
+        .where(Invitation.attendee_id.in_(attendees), Invitation.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+async def usable_invitations(db: AsyncSession, attendee_id: int) -> int:
+    """How many of an attendee's links still admit them."""
+    now = utcnow()
+    rows = await db.scalars(select(Invitation).where(Invitation.attendee_id == attendee_id))
+    return sum(1 for invitation in rows if invitation.usable_at(now))
 
 
 async def open_invitation(db: AsyncSession, token: str) -> Invitation:

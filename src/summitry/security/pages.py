@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from summitry.db import intend_to_write
 from summitry.deps import Db
 from summitry.errors import SummitryError
 from summitry.security import operations
@@ -35,7 +36,7 @@ async def login(request: Request, db: Db) -> Response:
         except SummitryError as err:
             errors.general.append(err.message[:1].upper() + err.message[1:])
         else:
-            sign_in(request, account.id)
+            await sign_in(db, request, account.id)
             return RedirectResponse("/engagements", status_code=303)
     return render(
         request,
@@ -47,15 +48,16 @@ async def login(request: Request, db: Db) -> Response:
 
 
 @router.post("/logout")
-async def logout(request: Request) -> Response:
+async def logout(request: Request, db: Db) -> Response:
     await read_form(request)
-    sign_out(request)
+    await sign_out(db, request)
     return RedirectResponse("/login", status_code=303)
 
 
 @router.get("/invitation/{token}")
 async def open_invitation(token: str, request: Request, db: Db) -> Response:
     """Open a personal link, then leave its address at once so the token is not kept in view."""
+    await intend_to_write(db)  # a GET that writes: on SQLite it queues for the write lock
     invitation = await operations.open_invitation(db, token)
-    remember_invitation(request, invitation.id)
+    await remember_invitation(db, request, invitation.id)
     return RedirectResponse(f"/engagements/{invitation.attendee.engagement_id}", status_code=303)

@@ -11,9 +11,12 @@ from sqlalchemy.orm import selectinload
 from summitry.db import utcnow
 from summitry.engagements.models import Attendee, Role
 from summitry.errors import Forbidden, NotFound, NotSignedIn
-from summitry.security.models import Account, Invitation
+from summitry.security.models import Account, BrowserSession, Invitation
+from summitry.security.tokens import token_hash
 
 MAX_INVITATIONS_PER_SESSION = 32
+SESSION_KEY = "key"
+"""The cookie's entry naming its record on the server (``BrowserSession``)."""
 
 
 @dataclass(frozen=True)
@@ -54,9 +57,20 @@ Principal = Secretary | Invitee
 
 
 async def resolve(db: AsyncSession, session: dict[str, object]) -> Principal | None:
-    """The principal a signed session cookie names, if it is still entitled to anything."""
+    """The principal a signed session cookie names, if it is still entitled to anything.
+
+    The cookie must name a session the server still holds: one signed out names nobody.
+    """
+    key = session.get(SESSION_KEY)
+    if not isinstance(key, str):
+        return None
+    record = await db.get(BrowserSession, token_hash(key))
+    if record is None or record.ended_at is not None:
+        return None
     account_id = session.get("account_id")
     if isinstance(account_id, int):
+        if record.account_id != account_id:
+            return None
         account = await db.get(Account, account_id)
         if account is not None:
             return Secretary(account.id, account.name, account.email)

@@ -6,9 +6,10 @@ from fastapi import APIRouter, Request, status
 
 from summitry.config import Settings
 from summitry.db import utcnow
-from summitry.deps import CurrentPrincipal, Db
+from summitry.deps import CurrentPrincipal, Db, media_of
 from summitry.engagements.operations import get_engagement
 from summitry.engagements.routes import RecordId
+from summitry.live.access import withdraw_invitation
 from summitry.security import operations
 from summitry.security.models import Invitation
 from summitry.security.principals import (
@@ -61,7 +62,7 @@ def invitation_url(settings: Settings, token: str) -> str:
 async def create_session(data: Credentials, request: Request, db: Db) -> Me:
     """Sign in as a member of the secretariat."""
     account = await operations.authenticate(db, data.email, data.password)
-    sign_in(request, account.id)
+    await sign_in(db, request, account.id)
     return Me(kind="secretariat", name=account.name, grants=[])
 
 
@@ -69,14 +70,14 @@ async def create_session(data: Credentials, request: Request, db: Db) -> Me:
 async def open_invitation(data: InvitationToken, request: Request, db: Db) -> Me:
     """Open a personal invitation with its token (what the link does in a browser)."""
     invitation = await operations.open_invitation(db, data.token)
-    remember_invitation(request, invitation.id)
+    await remember_invitation(db, request, invitation.id)
     return describe(require_signed_in(await resolve(db, request.session)))
 
 
 @router.delete("/session", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_session(request: Request) -> None:
-    """Sign out."""
-    sign_out(request)
+async def delete_session(request: Request, db: Db) -> None:
+    """Sign out: the session ends on the server, and its live connections close."""
+    await sign_out(db, request)
 
 
 @router.get("/me")
@@ -118,11 +119,11 @@ async def issue_invitation(
     principal: CurrentPrincipal,
 ) -> IssuedInvitationOut:
     """Issue a personal invitation link; copy it now, it is shown only once."""
-    require_secretariat(principal)
+    who = require_secretariat(principal)
     settings: Settings = request.app.state.settings
     engagement = await get_engagement(db, engagement_id)
     issued = await operations.issue_invitation(
-        db, engagement, attendee_id, settings.invitation_days
+        db, engagement, attendee_id, settings.invitation_days, by=who.name
     )
     listed = invitation_out(issued.invitation)
     return IssuedInvitationOut(**listed.model_dump(), url=invitation_url(settings, issued.token))
@@ -130,9 +131,9 @@ async def issue_invitation(
 
 @router.delete("/invitations/{invitation_id}")
 async def revoke_invitation(
-    invitation_id: RecordId, db: Db, principal: CurrentPrincipal
+    invitation_id: RecordId, request: Request, db: Db, principal: CurrentPrincipal
 ) -> InvitationOut:
-    """Withdraw an invitation link; sessions opened with it end at once."""
-    require_secretariat(principal)
-    invitation = await operations.get_invitation(db, invitation_id)
-    return invitation_out(await operations.revoke_invitation(db, invitation))
+    """Withdraw an invitation link: the sessions and live connections opened with it end at
+    once, and its holder is put out of the meeting and its media."""
+    invitation = await withdraw_invitation(db, principal, invitation_id, media_of(request))
+    return invitation_out(invitation)

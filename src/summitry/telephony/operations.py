@@ -11,7 +11,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -123,6 +123,15 @@ async def issue_pin(
         existing.pin_hash = pin_hash
     await db.commit()
     return IssuedPin(attendee_id=attendee_id, pin=pin)
+
+
+async def withdraw_pins(db: AsyncSession, engagement_id: int, attendee_id: int | None) -> None:
+    """Strike out the PINs of one attendee (``None``: everyone) whose access was withdrawn;
+    the caller's transaction carries it."""
+    query = delete(TelephonePin).where(TelephonePin.engagement_id == engagement_id)
+    if attendee_id is not None:
+        query = query.where(TelephonePin.attendee_id == attendee_id)
+    await db.execute(query)
 
 
 async def has_pin(db: AsyncSession, engagement_id: int) -> set[int]:

@@ -131,6 +131,7 @@ function render() {
   if (!page.state || page.me === null) return;
   const mine = page.state.presenceOf(page.me);
   document.querySelector('[data-mark="lock"]').hidden = !page.state.locked;
+  if (page.state.ended) return ended("This meeting has ended", "The secretariat ended the meeting for everyone. Its record stays with the engagement.");
   if (mine === "removed") return ended("You were removed from the meeting", "The secretariat has taken you out of this meeting.");
   if (mine === "turned_away") return ended("You were not admitted", "The secretariat did not admit you to this meeting.");
   if (mine === "left" && page.joined) return ended("You have left the meeting", "");
@@ -420,6 +421,23 @@ document.getElementById("toggle-camera").addEventListener("click", (event) => {
   event.target.textContent = track.enabled ? "Camera on" : "Camera off";
   event.target.setAttribute("aria-pressed", String(track.enabled));
   call("/camera", { on: track.enabled }).catch(() => {});
+});
+// Ending is for everyone and cannot be undone: it asks first, and the safe choice has focus.
+const endDialog = document.getElementById("end-dialog");
+document.getElementById("end-meeting")?.addEventListener("click", () => {
+  document.getElementById("end-error").hidden = true;
+  endDialog.showModal();
+});
+document.getElementById("end-cancel")?.addEventListener("click", () => endDialog.close());
+document.getElementById("end-confirm")?.addEventListener("click", async () => {
+  try {
+    await call("/end");
+    endDialog.close();
+  } catch (error) {
+    const line = document.getElementById("end-error");
+    line.textContent = error.message;
+    line.hidden = false;
+  }
 });
 document.getElementById("toggle-lock")?.addEventListener("click", () => {
   call("/lock", { locked: !page.state.locked }).catch((e) => alert(e.message));

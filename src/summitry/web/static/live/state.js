@@ -4,6 +4,7 @@ export class MeetingState {
   constructor(snapshot) {
     this.seq = snapshot.seq;
     this.locked = snapshot.locked;
+    this.ended = snapshot.ended ?? false;
     this.mediaEpoch = snapshot.media_epoch;
     this.participants = new Map(
       Object.entries(snapshot.participants).map(([id, p]) => [Number(id), { ...p }]),
@@ -32,6 +33,7 @@ export class MeetingState {
     const e = envelope.event;
     switch (e.kind) {
       case "room_locked": this.locked = e.locked; break;
+      case "meeting_ended": this.ended = true; break;
       case "media_restored": this.mediaEpoch += 1; break;
       case "lobby_entered":
         Object.assign(this.person(e.attendee_id), { presence: "lobby", channel: e.channel ?? "browser" });
