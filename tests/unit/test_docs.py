@@ -157,7 +157,8 @@ def _options(command: Any) -> Iterator[str]:
         if getattr(param, "hidden", False):
             continue
         if getattr(param, "param_type_name", "option") == "argument":
-            yield param.human_readable_name
+            # Typer's arguments lack human_readable_name: the metavar is the name in capitals.
+            yield getattr(param, "human_readable_name", None) or str(param.name).upper()
         else:
             yield from (*param.opts, *param.secondary_opts)
         envvars = param.envvar if isinstance(param.envvar, list | tuple) else [param.envvar]
