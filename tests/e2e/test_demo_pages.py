@@ -17,7 +17,9 @@ def test_china_eu_meeting_shows_each_participants_local_time(
 ) -> None:
     page = new_page()
     sign_in(page, demo_server)
-    expect(page.locator("table.data tbody tr")).to_have_count(34)
+    # The 34 engagements of 2020, and the practice meeting planned for the coming hour.
+    expect(page.locator("table.data tbody tr")).to_have_count(35)
+    expect(page.get_by_role("link", name="Practice meeting: a leaders' video call")).to_be_visible()
     screenshot(page, "20-demo-engagements")
 
     page.get_by_label("Search").fill("China–EU")

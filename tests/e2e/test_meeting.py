@@ -182,3 +182,30 @@ def test_two_people_meet_after_admission(
     expect(guest.get_by_role("heading", name="You were removed from the meeting")).to_be_visible()
     expect(host.locator(f'figure.tile[data-attendee="{guest_id}"]')).to_have_count(0)
     screenshot(guest, "34-meeting-removed")
+
+
+def test_the_secretariat_ends_the_meeting_for_everyone(
+    media_server: LiveServer, new_page: Callable[..., Page]
+) -> None:
+    host, guest, _host_id, _guest_id = meet(media_server, new_page)
+    host.get_by_role("button", name="End for everyone").click()
+    dialog = host.get_by_role("dialog", name="End the meeting for everyone?")
+    expect(dialog).to_be_visible()
+    # The safe choice has the focus: Enter keeps the meeting.
+    expect(dialog.get_by_role("button", name="Keep the meeting")).to_be_focused()
+    screenshot(host, "36-end-for-everyone")
+    dialog.get_by_role("button", name="Keep the meeting").click()
+    expect(dialog).to_be_hidden()
+    expect(guest.get_by_role("button", name="Leave")).to_be_visible()
+
+    host.get_by_role("button", name="End for everyone").click()
+    dialog.get_by_role("button", name="End for everyone").click()
+    expect(guest.get_by_role("heading", name="This meeting has ended")).to_be_visible()
+    expect(host.get_by_role("heading", name="This meeting has ended")).to_be_visible()
+    screenshot(guest, "37-meeting-ended")
+    # The guest's link no longer opens anything; the secretariat's page offers no way in.
+    guest.reload()
+    expect(guest.get_by_role("heading", name="Please sign in")).to_be_visible()
+    host.reload()
+    expect(host.get_by_role("heading", name="This meeting has ended")).to_be_visible()
+    expect(host.get_by_role("button", name="Join the meeting")).to_have_count(0)
