@@ -31,7 +31,8 @@ from summitry.media.janus import JanusClient, connect
 from summitry.media.meetings import JanusMeetingMedia
 from summitry.media.rooms import MeetingRooms
 from summitry.telephony import operations, rtp
-from summitry.telephony.calls import Call, Stage, TelephoneGateway
+from summitry.telephony.call import Call, Stage
+from summitry.telephony.calls import TelephoneGateway
 from summitry.telephony.prompts import Prompts
 from tests.support.janus import JanusServer
 from tests.support.peers import Publisher, Subscriber

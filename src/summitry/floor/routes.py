@@ -11,7 +11,7 @@ from summitry.engagements.operations import get_engagement
 from summitry.engagements.presentation import engagement_out
 from summitry.engagements.routes import RecordId
 from summitry.engagements.schemas import MAX_ID, EngagementOut
-from summitry.floor import operations, records
+from summitry.floor import operations, ordering, records
 from summitry.floor.precedence import PrecedenceRule
 from summitry.floor.speakers import RequestKind
 from summitry.live import operations as live_operations
@@ -273,7 +273,7 @@ async def set_precedence(
     protocol rank of their heads, or by hand."""
     who = require_secretariat(principal)
     engagement = await get_engagement(db, engagement_id)
-    updated = await operations.set_precedence(
+    updated = await ordering.set_precedence(
         db,
         engagement,
         data.rule,

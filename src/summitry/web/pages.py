@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from summitry.engagements.guest_list_pages import router as guest_list_pages
 from summitry.engagements.pages import router as engagement_pages
 from summitry.engagements.planning_pages import router as planning_pages
 from summitry.floor.pages import router as floor_pages
@@ -14,6 +15,7 @@ from summitry.security.pages import router as security_pages
 router = APIRouter(include_in_schema=False)
 router.include_router(security_pages)
 router.include_router(planning_pages)  # before the reading pages: /engagements/new is no id
+router.include_router(guest_list_pages)
 router.include_router(engagement_pages)
 router.include_router(meeting_pages)
 router.include_router(floor_pages)
