@@ -202,6 +202,10 @@ def test_the_secretariat_ends_the_meeting_for_everyone(
     dialog.get_by_role("button", name="End for everyone").click()
     expect(guest.get_by_role("heading", name="This meeting has ended")).to_be_visible()
     expect(host.get_by_role("heading", name="This meeting has ended")).to_be_visible()
+    # Its socket closes within a second: the page still says why, and promises no reconnection.
+    guest.wait_for_timeout(1500)
+    expect(guest.get_by_role("heading", name="This meeting has ended")).to_be_visible()
+    expect(guest.locator('[data-mark="connection"]')).to_have_text("Not connected")
     screenshot(guest, "37-meeting-ended")
     # The guest's link no longer opens anything; the secretariat's page offers no way in.
     guest.reload()

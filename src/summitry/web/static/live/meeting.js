@@ -110,7 +110,8 @@ socket.addEventListener("event", ({ detail }) => {
   page.state.apply(detail);
   render();
 });
-socket.addEventListener("denied", () => ended("Your access to this meeting has ended", "Your invitation is no longer valid. Ask the secretariat for a new link."));
+// Once the meeting has ended, the closing socket is its consequence, not news of its own.
+socket.addEventListener("denied", () => page.state?.ended || ended("Your access to this meeting has ended", "Your invitation is no longer valid. Ask the secretariat for a new link."));
 socket.connect();
 
 function setRoster(list) {

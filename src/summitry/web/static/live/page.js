@@ -29,8 +29,8 @@ export function showDeviceError(text) {
 export function markConnection(socket) {
   const mark = document.querySelector('[data-mark="connection"]');
   socket.addEventListener("status", ({ detail }) => {
-    mark.textContent = detail.connected ? "Connected" : "Reconnecting…";
-    mark.classList.toggle("warn", !detail.connected);
+    mark.textContent = detail.connected ? "Connected" : detail.final ? "Not connected" : "Reconnecting…";
+    mark.classList.toggle("warn", !detail.connected && !detail.final);
   });
   return mark;
 }

@@ -54,9 +54,11 @@ export class LiveSocket extends EventTarget {
 
   closed(event) {
     clearTimeout(this.watchdog);
-    this.emit("status", { connected: false });
+    const denied = event.code === 4401 || event.code === 4404;
+    // A denial is final: the page must not promise a reconnection that will not come.
+    this.emit("status", { connected: false, final: denied || this.closedForGood });
     if (this.closedForGood) return;
-    if (event.code === 4401 || event.code === 4404) {
+    if (denied) {
       this.emit("denied", { code: event.code, reason: event.reason });
       return;
     }
