@@ -158,7 +158,7 @@ def serve_summitry(port: int, data_dir: Path, profile_out: Path | None) -> None:
 
     from summitry.app import create_app
     from summitry.config import Settings
-    from summitry.live.wire import LiveWebSockets
+    from summitry.log.wire import LiveWebSockets
     from summitry.logs import configure_logging
 
     settings = Settings(
@@ -195,7 +195,7 @@ def trace_publishing(out: Path) -> None:
     and how long the publishing call took (the writes to every socket); saved at exit."""
     import atexit
 
-    from summitry.live.hub import LiveHub
+    from summitry.log.hub import LiveHub
 
     records: list[tuple[float, float, float, int]] = []
     publish = LiveHub.publish
@@ -232,7 +232,7 @@ async def serve_bare(port: int) -> None:
         ServerPerMessageDeflateFactory,
     )
 
-    from summitry.live.wire import COMPRESS_SETTINGS, WINDOW_BITS, frame_of
+    from summitry.log.wire import COMPRESS_SETTINGS, WINDOW_BITS, frame_of
 
     subscribers: dict[ServerConnection, int | None] = {}  # connection -> its window bits
 
@@ -298,9 +298,10 @@ async def populate(url: str, delegations: int, per_delegation: int) -> Fixture:
     from summitry.engagements.models import Attendee, Role
     from summitry.engagements.operations import create_engagement
     from summitry.engagements.schemas import EngagementIn
-    from summitry.live import operations as live
-    from summitry.live.events import Admitted, LiveEventBody, LobbyEntered
-    from summitry.live.models import MediaGrant
+    from summitry.log.events import Event
+    from summitry.meeting import operations as live
+    from summitry.meeting.events import Admitted, LobbyEntered
+    from summitry.meeting.models import MediaGrant
     from summitry.security.models import Invitation
     from summitry.security.operations import create_account
     from summitry.security.tokens import new_token, token_hash
@@ -365,7 +366,7 @@ async def populate(url: str, delegations: int, per_delegation: int) -> Fixture:
         await db.commit()
         heads = [a.id for a in attendees if a.role is Role.HEAD_OF_DELEGATION]
         # The heads entered and were admitted: what live.operations.enter and admit record.
-        bodies: list[LiveEventBody] = []
+        bodies: list[Event] = []
         for head in heads:
             bodies.append(LobbyEntered(attendee_id=head))
             db.add(

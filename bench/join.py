@@ -417,7 +417,7 @@ async def run(args: argparse.Namespace, ice_iface: str, folder: Path) -> dict[st
     from summitry.app import create_app
     from summitry.config import Settings
     from summitry.db import create_engine, create_sessionmaker
-    from summitry.live.wire import LiveWebSockets
+    from summitry.log.wire import LiveWebSockets
     from summitry.media.janus import connect
     from summitry.media.rooms import (
         MeetingRooms,

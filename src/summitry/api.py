@@ -11,7 +11,7 @@ from summitry.delegations.routes import router as delegations_router
 from summitry.engagements.routes import router as engagements_router
 from summitry.floor.routes import router as floor_router
 from summitry.interpretation.routes import router as interpretation_router
-from summitry.live.routes import router as live_router
+from summitry.meeting.routes import router as live_router
 from summitry.security.routes import router as security_router
 from summitry.telephony.routes import router as telephony_router
 

@@ -18,7 +18,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from summitry import __version__
+from summitry import (
+    __version__,
+    capabilities,  # noqa: F401 - every kind of event known before any is read
+)
 from summitry.api import router as api_router
 from summitry.config import Settings
 from summitry.contention import RetryLostRaces
@@ -26,14 +29,15 @@ from summitry.db import create_engine, create_sessionmaker
 from summitry.errors import SummitryError
 from summitry.floor.clock import FloorClock
 from summitry.interpretation.routing import ChannelRouter
-from summitry.live.access import on_withdrawal
-from summitry.live.hub import LiveHub
+from summitry.log.hub import LiveHub
 from summitry.media.channels import LanguageChannels
 from summitry.media.meetings import JanusMeetingMedia, MediaSupervisor, janus_keys
 from summitry.media.rooms import MeetingRooms
 from summitry.media.server import JanusConfig, JanusProcess
+from summitry.meeting.access import on_withdrawal
+from summitry.pages import router as pages_router
+from summitry.runtime import Runtime
 from summitry.telephony.operations import withdraw_pins
-from summitry.web.pages import router as pages_router
 from summitry.web.rendering import render_error
 
 if TYPE_CHECKING:  # imported where the gateway starts (sippy, aiortc: heavy)
@@ -77,20 +81,20 @@ def create_app(
         engine = None
         if sessionmaker is None:
             engine = create_engine(settings.effective_database_url)
-            app.state.sessionmaker = create_sessionmaker(engine)
+            runtime.use_database(create_sessionmaker(engine))
         supervisor = None
         if settings.media:
-            supervisor = start_media(settings, app)
+            supervisor = start_media(settings, runtime)
             await supervisor.start()
         gateway = None
         if settings.media and settings.sip_enabled:
-            gateway = telephone_gateway(settings, app)
+            gateway = telephone_gateway(settings, runtime)
             await gateway.start()
         clock = None
         if sessionmaker is None:
             # Tests that pass their own sessions drive speaking time themselves.
-            clock = FloorClock(app.state.sessionmaker, app.state.hub, app.state.media)
-            app.state.floor_clock = clock
+            clock = FloorClock(runtime.sessions, runtime.hub, runtime.media)
+            runtime.floor_clock = clock
             await clock.start()
         try:
             yield
@@ -99,9 +103,8 @@ def create_app(
                 await gateway.stop()
             if clock is not None:
                 await clock.stop()
-            channels = getattr(app.state, "channels", None)
-            if channels is not None:
-                await channels.stop()
+            if runtime.channels is not None:
+                await runtime.channels.stop()
             if supervisor is not None:
                 await supervisor.stop()
             if engine is not None:
@@ -115,13 +118,9 @@ def create_app(
         docs_url="/api/docs",
         redoc_url=None,
     )
+    runtime = app.state.runtime = Runtime(settings, LiveHub())
     if sessionmaker is not None:
-        app.state.sessionmaker = sessionmaker
-    app.state.settings = settings
-    app.state.hub = LiveHub()
-    app.state.media = None
-    app.state.media_origin = ""
-    app.state.telephony = None
+        runtime.use_database(sessionmaker)
     on_withdrawal("telephone PINs", withdraw_pins)
 
     app.add_middleware(RetryLostRaces)  # innermost: a second run starts where the route does
@@ -148,7 +147,7 @@ def create_app(
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         response.headers.setdefault(
-            "Content-Security-Policy", content_security_policy(app.state.media_origin)
+            "Content-Security-Policy", content_security_policy(runtime.media_origin)
         )
         return response
 
@@ -190,9 +189,9 @@ def create_app(
     @app.get("/healthz", tags=["operations"])
     async def healthz(request: Request) -> dict[str, str]:
         """Whether Summitry, its database and its media server answer."""
-        async with request.app.state.sessionmaker() as db:
+        async with runtime.sessions() as db:
             await db.execute(text("SELECT 1"))
-        supervisor = getattr(request.app.state, "media_supervisor", None)
+        supervisor = runtime.media_supervisor
         media = "disabled" if supervisor is None else "ok" if supervisor.healthy else "unavailable"
         return {"status": "ok", "version": __version__, "database": "ok", "media": media}
 
@@ -233,7 +232,7 @@ class BodyLimit:
         await self.app(scope, counted, send)
 
 
-def start_media(settings: Settings, app: FastAPI) -> MediaSupervisor:
+def start_media(settings: Settings, runtime: Runtime) -> MediaSupervisor:
     """The media engine for this app: a private Janus in the data directory, or the one given."""
     process = None
     url = settings.janus_url
@@ -252,37 +251,40 @@ def start_media(settings: Settings, app: FastAPI) -> MediaSupervisor:
         url, admin_key = config.ws_url, config.room_admin_key
     public = settings.janus_public_url or url
     media = JanusMeetingMedia(MeetingRooms(url, admin_key=admin_key), public)
-    app.state.media = media
-    app.state.media_origin = public
-    supervisor = MediaSupervisor(media, app.state.sessionmaker, app.state.hub, process)
-    app.state.media_supervisor = supervisor
-    app.state.channels = ChannelRouter(
-        LanguageChannels(media.rooms), public, app.state.sessionmaker, app.state.hub
+    runtime.media, runtime.media_origin = media, public
+    supervisor = MediaSupervisor(media, runtime.sessions, runtime.hub, process)
+    runtime.media_supervisor = supervisor
+    runtime.channels = ChannelRouter(
+        LanguageChannels(media.rooms), public, runtime.sessions, runtime.hub
     )
     return supervisor
 
 
-def telephone_gateway(settings: Settings, app: FastAPI) -> TelephoneGateway:
+def telephone_gateway(settings: Settings, runtime: Runtime) -> TelephoneGateway:
     """The SIP listener of this app, on the media engine ``start_media`` made."""
     # Imported here: sippy starts a process-wide reactor object on import, and aiortc is
     # heavy; installations without a telephone need neither.
     from summitry.telephony.calls import TelephoneGateway
     from summitry.telephony.prompts import Prompts
 
+    media = runtime.media
+    if not isinstance(media, JanusMeetingMedia):
+        raise RuntimeError("the telephone needs the media engine: start_media first")
+
     gateway = TelephoneGateway(
         host=settings.sip_host,
         port=settings.sip_port,
         media_host=settings.sip_media_host or settings.sip_host,
-        sessionmaker=app.state.sessionmaker,
-        hub=app.state.hub,
-        media=app.state.media,
+        sessionmaker=runtime.sessions,
+        hub=runtime.hub,
+        media=media,
         prompts=Prompts(settings.data_dir / "telephony" / "prompts"),
         max_calls=settings.sip_max_calls,
         calls_per_source=settings.sip_calls_per_source,
         invites_per_second=settings.sip_invites_per_second,
         invite_burst=settings.sip_invite_burst,
     )
-    app.state.telephony = gateway
+    runtime.telephony = gateway
     return gateway
 
 

@@ -15,7 +15,7 @@ from rich.table import Table
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from summitry import __version__
+from summitry import __version__, capabilities  # noqa: F401 - every kind of event known
 from summitry.config import ConfigurationError, Settings, get_settings
 from summitry.errors import SummitryError
 
@@ -114,7 +114,7 @@ def serve(
     import uvicorn
 
     from summitry.app import create_app
-    from summitry.live.wire import LiveWebSockets
+    from summitry.log.wire import LiveWebSockets
     from summitry.logs import configure_logging
 
     settings = _settings()
@@ -248,7 +248,7 @@ def audit_verify(
     """Check the hash chain of each engagement's log; name the first event altered, inserted
     or deleted. Exits with 1 if any log is broken."""
     from summitry.engagements.operations import get_engagement
-    from summitry.live.audit import Finding, audit, logged_engagements
+    from summitry.log.audit import Finding, audit, logged_engagements
 
     async def work(db: AsyncSession) -> list[tuple[str, Finding]]:
         ids = [engagement] if engagement is not None else await logged_engagements(db)

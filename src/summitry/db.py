@@ -123,6 +123,10 @@ def writes(session: AsyncSession) -> bool:
     return bool(session.info.get(WRITES))
 
 
+MAX_ID = 2**31 - 1
+"""The largest id every supported database can hold (PostgreSQL's integer)."""
+
+
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep loaded objects usable after commit."""
     return async_sessionmaker(engine, expire_on_commit=False)

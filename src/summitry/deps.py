@@ -5,20 +5,27 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from summitry.db import intend_to_write, session_scope
-from summitry.live.hub import HUB
-from summitry.live.media_port import MeetingMedia
+from summitry.db import MAX_ID, intend_to_write, session_scope
+from summitry.meeting.media_port import MeetingMedia
+from summitry.runtime import Runtime
 from summitry.security.principals import Principal, resolve
 
 
+def runtime_of(request: Request) -> Runtime:
+    """This process's running parts (built in the app's lifespan)."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+Rt = Annotated[Runtime, Depends(runtime_of)]
+
+
 async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
-    """One database session for the request."""
-    async for session in session_scope(request.app.state.sessionmaker):
-        # Events appended in this session reach this process's live connections on commit.
-        session.info[HUB] = request.app.state.hub
+    """One database session for the request (it publishes what it commits)."""
+    async for session in session_scope(runtime_of(request).sessions):
         if request.method not in SAFE_METHODS:
             await intend_to_write(session)
         yield session
@@ -39,5 +46,17 @@ CurrentPrincipal = Annotated[Principal | None, Depends(get_principal)]
 
 def media_of(request: Request) -> MeetingMedia | None:
     """The media engine this app drives, or ``None`` when it runs without one."""
-    media: MeetingMedia | None = getattr(request.app.state, "media", None)
-    return media
+    return runtime_of(request).media
+
+
+async def page_principal(request: Request, principal: CurrentPrincipal) -> Principal | None:
+    """The principal, kept on the request so that every template can show who is signed in."""
+    request.state.principal = principal
+    return principal
+
+
+PagePrincipal = Annotated[Principal | None, Depends(page_principal)]
+"""Who is asking, for a page: as ``CurrentPrincipal``, and shown in the page's header."""
+
+RecordId = Annotated[int, Path(ge=1, le=MAX_ID)]
+"""An id in a path; one no database can hold is refused rather than looked up."""

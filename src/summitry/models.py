@@ -3,8 +3,9 @@
 from summitry.delegations.models import Delegation, Person
 from summitry.engagements.models import AgendaItem, Attendee, Engagement, Participation
 from summitry.interpretation.models import LanguageChannel
-from summitry.live.models import LiveEvent, MediaGrant
+from summitry.log.models import LiveEvent
 from summitry.media.models import MediaRoom
+from summitry.meeting.models import MediaGrant
 from summitry.security.models import Account, Invitation
 from summitry.telephony.models import TelephoneLine, TelephonePin
 

@@ -15,9 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from websockets.exceptions import ConnectionClosed
 
+from summitry import log
 from summitry.engagements.models import Engagement, Role
-from summitry.live import log
-from summitry.live.models import LiveEvent, MediaGrant
+from summitry.log.models import LiveEvent
+from summitry.meeting.models import MediaGrant
 from summitry.security.models import Invitation
 from summitry.security.tokens import token_hash
 from tests.integration.test_live_wire import live_socket, serving, until

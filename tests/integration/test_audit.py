@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from summitry.db import create_engine, create_sessionmaker
-from summitry.live.log import chain_hash
-from summitry.live.models import LiveEvent
+from summitry.log.models import LiveEvent
+from summitry.log.store import chain_hash
 from tests.integration.test_cli import run
 from tests.support.postgres import create_database
 

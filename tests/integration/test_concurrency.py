@@ -30,10 +30,10 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from summitry.db import create_engine, create_sessionmaker
-from summitry.live.events import EVENT_BODY, EventEnvelope
-from summitry.live.log import verify_chain
-from summitry.live.models import LiveEvent
-from summitry.live.state import fold
+from summitry.log.events import EventEnvelope, parse_event
+from summitry.log.models import LiveEvent
+from summitry.log.store import verify_chain
+from summitry.meeting.state import fold
 from tests.e2e.conftest import (
     SECRETARY_EMAIL,
     SECRETARY_PASSWORD,
@@ -336,7 +336,7 @@ async def read_log(meeting: Meeting) -> tuple[list[Row], int | None]:
             )
             rows = []
             for row in found:
-                body = EVENT_BODY.validate_python(row.payload)  # raises on a half-written event
+                body = parse_event(row.payload)  # raises on a half-written event
                 assert body.kind == row.kind, (row.seq, row.kind, row.payload)
                 rows.append(Row(row.seq, row.payload))
             broken = await verify_chain(db, meeting.engagement_id)

@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from summitry import log
 from summitry.engagements.models import Engagement, Role
 from summitry.floor import operations
-from summitry.live import log
 
 Invite = Callable[..., Awaitable[tuple[httpx.AsyncClient, Any, str]]]
 

@@ -8,10 +8,10 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from summitry import log
 from summitry.engagements.models import Engagement, Role
-from summitry.live import log
-from summitry.live.events import EVENT_BODY, EventEnvelope
-from summitry.live.state import fold
+from summitry.log.events import EventEnvelope, parse_event
+from summitry.meeting.state import fold
 
 Invite = Callable[..., Awaitable[tuple[httpx.AsyncClient, Any, str]]]
 
@@ -127,7 +127,7 @@ def _envelope(data: dict[str, Any]) -> EventEnvelope:
         engagement_id=data["engagement_id"],
         seq=data["seq"],
         at=data["at"],
-        event=EVENT_BODY.validate_python(data["event"]),
+        event=parse_event(data["event"]),
     )
 
 
@@ -138,7 +138,7 @@ async def test_an_edited_event_breaks_the_chain_where_it_was_edited(
 ) -> None:
     from sqlalchemy import update
 
-    from summitry.live.models import LiveEvent
+    from summitry.log.models import LiveEvent
 
     engagement = await make_engagement()
     live = f"/api/v1/engagements/{engagement.id}/live"
@@ -157,8 +157,8 @@ async def test_an_edited_event_breaks_the_chain_where_it_was_edited(
 async def test_events_reach_subscribers_only_after_commit(
     db: Any, sessionmaker: Any, make_engagement: Callable[..., Awaitable[Engagement]]
 ) -> None:
-    from summitry.live.events import RoomLocked
-    from summitry.live.hub import HUB, LiveHub
+    from summitry.log.hub import HUB, LiveHub
+    from summitry.meeting.events import RoomLocked
 
     engagement = await make_engagement()
     planned = await log.last_seq(db, engagement.id)  # its planning is in the log already

@@ -19,10 +19,10 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from summitry.engagements.models import Engagement, Role
-from summitry.live import feed as live_feed
-from summitry.live.wire import LiveWebSockets
+from summitry.log.wire import LiveWebSockets
 from summitry.media.meetings import JanusMeetingMedia
 from summitry.media.rooms import MeetingRooms
+from summitry.meeting import feed as live_feed
 from summitry.security.models import Invitation
 from summitry.security.tokens import token_hash
 from tests.support.janus import JanusServer
@@ -60,7 +60,7 @@ async def served(app: Any, janus: JanusServer) -> AsyncIterator[str]:
     """The test app served with a real Janus as its media server."""
     await janus.start()
     rooms = MeetingRooms(janus.url, admin_key=janus.room_admin_key)
-    app.state.media = JanusMeetingMedia(rooms, janus.url)
+    app.state.runtime.media = JanusMeetingMedia(rooms, janus.url)
     async with serving(app) as base:
         yield base
     await rooms.close()

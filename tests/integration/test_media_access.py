@@ -20,13 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from summitry.engagements.models import Engagement, Role
 from summitry.interpretation.routing import ChannelRouter
-from summitry.live.hub import LiveHub
-from summitry.live.media_port import RecordedReports
+from summitry.log.hub import LiveHub
 from summitry.media.channels import LanguageChannels
 from summitry.media.janus import JanusClient, JanusError, JanusEvent
 from summitry.media.meetings import JanusMeetingMedia
 from summitry.media.rooms import MeetingRooms
 from summitry.media.watch import ParticipantWatch
+from summitry.meeting.media_port import RecordedReports
 from tests.support.channels import BoothMicrophone, ChannelEar
 from tests.support.janus import JanusServer
 from tests.support.peers import Publisher, Subscriber
@@ -57,8 +57,8 @@ async def media(
     rooms = MeetingRooms(janus.url, admin_key=janus.room_admin_key)
     meeting_media = JanusMeetingMedia(rooms, janus.url)
     router = ChannelRouter(LanguageChannels(rooms), janus.url, sessionmaker, LiveHub())
-    app.state.media = meeting_media
-    app.state.channels = router
+    app.state.runtime.media = meeting_media
+    app.state.runtime.channels = router
     yield Media(app, rooms, meeting_media, router)
     await rooms.close()
 
@@ -100,7 +100,7 @@ async def test_a_token_used_under_another_id_is_put_out_within_a_second_and_reco
     # The guest's token, a second time, under a participant id nobody was given.
     intruder = Subscriber(janus_client, mine["room_id"], token=mine["token"])
     watch = ParticipantWatch(
-        media.rooms, sessionmaker, RecordedReports(sessionmaker, media.app.state.hub)
+        media.rooms, sessionmaker, RecordedReports(sessionmaker, media.app.state.runtime.hub)
     )
     watching: asyncio.Task[None] | None = None
     late: list[Publisher] = []

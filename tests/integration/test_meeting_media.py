@@ -29,7 +29,7 @@ async def media_app(app: Any, janus: JanusServer) -> AsyncIterator[Any]:
     """The test app, with Summitry's media adapter on the test run's Janus."""
     await janus.start()
     rooms = MeetingRooms(janus.url, admin_key=janus.room_admin_key)
-    app.state.media = JanusMeetingMedia(rooms, janus.url)
+    app.state.runtime.media = JanusMeetingMedia(rooms, janus.url)
     yield app
     await rooms.close()
 

@@ -21,15 +21,15 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from summitry import log
 from summitry.engagements.models import Engagement, Role
 from summitry.interpretation.models import LanguageChannel
-from summitry.live import log
-from summitry.live import operations as live_operations
-from summitry.live.hub import LiveHub
+from summitry.log.hub import LiveHub
 from summitry.media.channels import ChannelSpec, LanguageChannels, listening_pin
 from summitry.media.janus import JanusClient, connect
 from summitry.media.meetings import JanusMeetingMedia
 from summitry.media.rooms import MeetingRooms
+from summitry.meeting import operations as live_operations
 from summitry.telephony import operations, rtp
 from summitry.telephony.call import Call, Stage
 from summitry.telephony.calls import TelephoneGateway
@@ -59,7 +59,7 @@ async def media_app(app: Any, janus: JanusServer) -> AsyncIterator[Any]:
     """The test app, with Summitry's media adapter on the test run's Janus."""
     await janus.start()
     rooms = MeetingRooms(janus.url, admin_key=janus.room_admin_key)
-    app.state.media = JanusMeetingMedia(rooms, janus.url)
+    app.state.runtime.media = JanusMeetingMedia(rooms, janus.url)
     yield app
     await rooms.close()
 
@@ -71,14 +71,14 @@ async def gateway(media_app: Any, prompt_dir: Path) -> AsyncIterator[TelephoneGa
         host="127.0.0.1",
         port=free_port(),
         media_host="127.0.0.1",
-        sessionmaker=media_app.state.sessionmaker,
-        hub=media_app.state.hub,
-        media=media_app.state.media,
+        sessionmaker=media_app.state.runtime.sessions,
+        hub=media_app.state.runtime.hub,
+        media=media_app.state.runtime.media,
         prompts=Prompts(prompt_dir),
     )
     gateway.pin_seconds = 10.0
     await gateway.start()
-    media_app.state.telephony = gateway
+    media_app.state.runtime.telephony = gateway
     yield gateway
     await gateway.stop()
 
@@ -546,7 +546,9 @@ async def test_a_telephone_leg_comes_back_after_janus_restarts(
 
         await janus.restart()
         # What the media supervisor does when Janus is back: rebuild the rooms with their tokens.
-        await media_app.state.media.restore(media_app.state.sessionmaker, media_app.state.hub)
+        await media_app.state.runtime.media.restore(
+            media_app.state.runtime.sessions, media_app.state.runtime.hub
+        )
         for _ in range(200):
             if "rejoined" in call.timings:
                 break

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from summitry.log.events import Event, register
 
 PlanningChange = Literal[
     "engagement_planned",
@@ -26,13 +26,14 @@ PlanningChange = Literal[
 ]
 
 
-class PlanningChanged(BaseModel):
+class PlanningChanged(Event):
     """One change to the engagement's planning, by a member of the secretariat."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: Literal["planning_changed"] = "planning_changed"
     change: PlanningChange
     by: str
     subject: str = ""
     """What was changed, in words: "title, starts_at", "Germany", "Dr Wang Yi (invitation 12)"."""
+
+
+register(PlanningChanged)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from summitry.config import Settings
+from summitry.delegations.choices import code_from_label, delegation_choices
 from summitry.delegations.models import Person
 from summitry.delegations.operations import (
     add_person,
@@ -20,19 +21,17 @@ from summitry.delegations.operations import (
     list_delegations,
 )
 from summitry.delegations.schemas import PersonIn
-from summitry.deps import Db, media_of
+from summitry.deps import Db, PagePrincipal, media_of, runtime_of
 from summitry.engagements import operations
 from summitry.engagements.models import Role
-from summitry.engagements.pages import PagePrincipal
 from summitry.engagements.planning_pages import detail_with_errors
 from summitry.errors import InvalidInput, SummitryError
 from summitry.floor.ordering import set_precedence as set_precedence_of
 from summitry.floor.precedence import PrecedenceRule
-from summitry.live.access import strike_off, withdraw_invitation
+from summitry.meeting.access import strike_off, withdraw_invitation
 from summitry.security import operations as security
 from summitry.security.principals import require_secretariat
 from summitry.security.routes import invitation_url
-from summitry.web.choices import code_from_label, delegation_choices
 from summitry.web.forms import FormErrors, read_form, text
 
 router = APIRouter()
@@ -176,7 +175,7 @@ async def issue_invitation(
     """Issue a link and show it this once; nothing keeps the token after this response."""
     who = require_secretariat(principal)
     await read_form(request)
-    settings: Settings = request.app.state.settings
+    settings: Settings = runtime_of(request).settings
     engagement = await operations.get_engagement(db, engagement_id)
     issued = await security.issue_invitation(
         db, engagement, attendee_id, settings.invitation_days, by=who.name

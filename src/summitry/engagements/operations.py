@@ -11,6 +11,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from summitry import log
 from summitry.delegations import catalogue
 from summitry.delegations.models import Delegation, Person
 from summitry.delegations.operations import ensure_delegation, get_delegation
@@ -25,7 +26,6 @@ from summitry.engagements.models import (
 )
 from summitry.engagements.schemas import EngagementIn, EngagementPatch
 from summitry.errors import Conflict, InvalidInput, NotFound
-from summitry.live import log
 from summitry.security.principals import Invitee, Principal
 
 

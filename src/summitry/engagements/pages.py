@@ -7,10 +7,10 @@ import datetime as dt
 from collections import Counter
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from summitry.deps import CurrentPrincipal, Db
+from summitry.deps import Db, PagePrincipal
 from summitry.engagements import operations
 from summitry.engagements.models import (
     Confidentiality,
@@ -34,15 +34,6 @@ from summitry.security.principals import (
 from summitry.web.rendering import render
 
 router = APIRouter()
-
-
-async def page_principal(request: Request, principal: CurrentPrincipal) -> Principal | None:
-    """The principal, kept on the request so that every template can show who is signed in."""
-    request.state.principal = principal
-    return principal
-
-
-PagePrincipal = Annotated[Principal | None, Depends(page_principal)]
 
 
 @router.get("/")

@@ -13,18 +13,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
 from summitry.delegations import catalogue
+from summitry.delegations.choices import (
+    UN_LANGUAGES,
+    all_zones,
+    code_from_label,
+    delegation_choices,
+)
 from summitry.delegations.operations import (
     list_delegations,
 )
-from summitry.deps import Db
+from summitry.deps import Db, PagePrincipal
 from summitry.engagements import operations
 from summitry.engagements.models import Confidentiality, Engagement, EngagementKind
-from summitry.engagements.pages import PagePrincipal, engagement_context
+from summitry.engagements.pages import engagement_context
 from summitry.engagements.schemas import EngagementIn, EngagementPatch
 from summitry.errors import InvalidInput, SummitryError
 from summitry.security import operations as security
 from summitry.security.principals import require_secretariat
-from summitry.web.choices import UN_LANGUAGES, all_zones, code_from_label, delegation_choices
 from summitry.web.forms import FormErrors, read_form, text, texts
 from summitry.web.rendering import render
 

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, status
+from fastapi import APIRouter, Query, Request, status
 
 from summitry.delegations.operations import get_person
 from summitry.delegations.schemas import PersonOut
-from summitry.deps import CurrentPrincipal, Db, media_of
+from summitry.deps import CurrentPrincipal, Db, RecordId, media_of
 from summitry.engagements import operations
 from summitry.engagements.models import EngagementStatus
 from summitry.engagements.presentation import engagement_out, engagement_summary
 from summitry.engagements.schemas import (
-    MAX_ID,
     AgendaIn,
     AttendeeIn,
     AttendeeOut,
@@ -23,7 +22,7 @@ from summitry.engagements.schemas import (
     EngagementSummary,
     ParticipationIn,
 )
-from summitry.live.access import strike_off
+from summitry.meeting.access import strike_off
 from summitry.security.principals import (
     require_engagement_access,
     require_secretariat,
@@ -31,9 +30,6 @@ from summitry.security.principals import (
 )
 
 router = APIRouter(prefix="/engagements", tags=["engagements"])
-
-RecordId = Annotated[int, Path(ge=1, le=MAX_ID)]
-"""An id in a path; one no database can hold is refused rather than looked up."""
 
 
 @router.get("")

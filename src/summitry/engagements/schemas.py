@@ -6,10 +6,10 @@ import datetime as dt
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from summitry.db import MAX_ID
 from summitry.delegations.schemas import DelegationOut, InputModel, PersonOut
 from summitry.engagements.models import Confidentiality, EngagementKind, EngagementStatus, Role
 
-MAX_ID = 2**31 - 1
 """The largest id a record can have (PostgreSQL's ``integer``); larger ones are refused early."""
 
 

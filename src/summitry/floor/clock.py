@@ -6,19 +6,18 @@ import asyncio
 import contextlib
 import logging
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from summitry import log
 from summitry.db import intend_to_write, utcnow
 from summitry.errors import SummitryError
 from summitry.floor import operations
-from summitry.live import log
-from summitry.live import operations as live_operations
-from summitry.live.events import EventEnvelope
-from summitry.live.hub import HUB, LiveHub
-from summitry.live.media_port import MeetingMedia
-from summitry.live.models import LiveEvent
-from summitry.live.state import MeetingState
+from summitry.floor.state import floor_of
+from summitry.log.events import EventEnvelope
+from summitry.log.hub import HUB, LiveHub
+from summitry.meeting import operations as live_operations
+from summitry.meeting.media_port import MeetingMedia
+from summitry.meeting.state import MeetingState
 
 logger = logging.getLogger(__name__)
 
@@ -61,10 +60,7 @@ class FloorClock:
     async def start(self) -> None:
         async with self.sessionmaker() as db:
             # After a restart: every engagement that ever gave the floor is looked at once.
-            ids = await db.scalars(
-                select(LiveEvent.engagement_id).where(LiveEvent.kind == "floor_given").distinct()
-            )
-            self.due = dict.fromkeys(ids)
+            self.due = dict.fromkeys(await log.engagements_with(db, "floor_given"))
         self._task = asyncio.create_task(self._run(), name="floor clock")
 
     def watch(self, engagement_id: int) -> None:
@@ -95,12 +91,13 @@ class FloorClock:
             if state is None or state.seq != await log.last_seq(db, engagement_id):
                 state = await live_operations.meeting_state(db, engagement_id)
                 self._states[engagement_id] = state
-            if state.floor.turn is None or state.floor.turn.limit_s is None:
-                if state.floor.turn is None:
+            turn = floor_of(state).turn
+            if turn is None or turn.limit_s is None:
+                if turn is None:
                     self.due.pop(engagement_id, None)
                     self._states.pop(engagement_id, None)
                 return
-            due = state.floor.turn.mute_at()
+            due = turn.mute_at()
         if due is not None and utcnow() >= due:
             # A transaction of its own that writes from its start: on SQLite a reader that
             # turns writer fails at once if anyone wrote meanwhile, instead of waiting.

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from summitry.floor.speakers import RequestKind
+from summitry.log.events import Event, register
 
 
-class _FloorEvent(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _FloorEvent(Event):
+    """An event of this capability, in the engagement's log."""
 
 
 class ItemOpened(_FloorEvent):
@@ -120,3 +119,5 @@ FLOOR_EVENTS = (
     RollCallAnswered,
     RollCallClosed,
 )
+
+register(*FLOOR_EVENTS)

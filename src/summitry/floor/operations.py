@@ -8,7 +8,6 @@ the floor and the chair have an open microphone.
 from __future__ import annotations
 
 import copy
-import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -35,12 +34,14 @@ from summitry.floor.events import (
     TimeExtended,
 )
 from summitry.floor.speakers import FloorRuleError, Request, RequestKind
+from summitry.floor.state import floor_of
 from summitry.floor.timing import Phase, SpeakingTime, phase
-from summitry.live import operations as live
-from summitry.live.events import EventEnvelope, LiveEventBody, MicrophoneSet
-from summitry.live.grants import mute_on_media
-from summitry.live.media_port import MeetingMedia
-from summitry.live.state import MeetingState, Presence
+from summitry.log.events import Event, EventEnvelope
+from summitry.meeting import operations as live
+from summitry.meeting.events import MicrophoneSet
+from summitry.meeting.grants import mute_on_media
+from summitry.meeting.media_port import MeetingMedia
+from summitry.meeting.state import MeetingState, Presence
 from summitry.security.principals import Principal
 
 SPEAKING_ROLES = frozenset(
@@ -81,32 +82,33 @@ def _presiding(ctx: Context) -> str:
     return ctx.name
 
 
-def _check(ctx: Context, body: LiveEventBody) -> None:
+def _check(ctx: Context, body: Event) -> None:
     """Apply the event to a copy of the state: the rules raise here, before anything is written."""
-    trial = copy.deepcopy(ctx.state.floor)
-    trial.apply(body, utcnow())
+    trial = copy.deepcopy(floor_of(ctx.state))
+    trial.take(body, utcnow())
 
 
 async def _record(
-    db: AsyncSession, ctx: Context, bodies: list[LiveEventBody], media: MeetingMedia | None
+    db: AsyncSession, ctx: Context, bodies: list[Event], media: MeetingMedia | None
 ) -> list[EventEnvelope]:
-    trial = copy.deepcopy(ctx.state.floor)
+    trial = copy.deepcopy(floor_of(ctx.state))
     for body in bodies:
-        trial.apply(body, utcnow())
-    state = dataclasses.replace(ctx.state, floor=trial)
+        trial.take(body, utcnow())
+    state = ctx.state.with_part(trial)
     bodies = bodies + await _enforce(db, ctx, state, media)
     return await live.append_all(db, ctx.engagement.id, bodies)
 
 
 async def _enforce(
     db: AsyncSession, ctx: Context, state: MeetingState, media: MeetingMedia | None
-) -> list[LiveEventBody]:
+) -> list[Event]:
     """Mute everyone who may not speak now, open the speaker's microphone; the events of it."""
-    if state.floor.speakers.item is None:
+    floor = floor_of(state)
+    if floor.speakers.item is None:
         return []
-    speaker = state.floor.turn.request.speaker_attendee_id if state.floor.turn else None
+    speaker = floor.turn.request.speaker_attendee_id if floor.turn else None
     chairs = ctx.chairs()
-    changes: list[LiveEventBody] = []
+    changes: list[Event] = []
     for attendee_id, person in state.participants.items():
         if person.presence is not Presence.ADMITTED:
             continue
@@ -121,9 +123,9 @@ async def _enforce(
 
 def may_open_microphone(state: MeetingState, attendee_id: int, role: Role) -> bool:
     """While an item is open only the speaker and the chair may open their microphone."""
-    if state.floor.speakers.item is None or role is Role.CHAIR:
+    if floor_of(state).speakers.item is None or role is Role.CHAIR:
         return True
-    turn = state.floor.turn
+    turn = floor_of(state).turn
     return turn is not None and turn.request.speaker_attendee_id == attendee_id
 
 
@@ -142,7 +144,7 @@ async def open_item(
     item = next((i for i in ctx.engagement.agenda if i.position == position), None)
     if item is None:
         raise NotFound(f"the agenda has no item {position + 1}")
-    bodies: list[LiveEventBody] = [
+    bodies: list[Event] = [
         ItemOpened(
             item=position,
             title=item.title,
@@ -151,7 +153,7 @@ async def open_item(
         )
     ]
     if inscribe_all:
-        next_id = ctx.state.floor.requests
+        next_id = floor_of(ctx.state).requests
         for participation in ctx.engagement.delegations:
             head = _head_of(ctx.engagement, participation.delegation)
             if head is None:
@@ -186,10 +188,10 @@ async def close_item(
 ) -> list[EventEnvelope]:
     ctx = await context(db, principal, engagement_id)
     by = _presiding(ctx)
-    speakers = ctx.state.floor.speakers
+    speakers = floor_of(ctx.state).speakers
     if speakers.item is None:
         raise FloorRuleError("no agenda item is open")
-    bodies: list[LiveEventBody] = []
+    bodies: list[Event] = []
     if speakers.current is not None:
         bodies.append(FloorReleased(reason="done", by=by))
     bodies.append(ItemClosed(dropped=list(speakers.pending_ids), by=by))
@@ -220,7 +222,7 @@ async def request_floor(
         raise Forbidden("only a person in the room can ask for the floor")
     group = on_behalf_of.strip() if on_behalf_of else None
     body = FloorRequested(
-        request_id=ctx.state.floor.requests + 1,
+        request_id=floor_of(ctx.state).requests + 1,
         attendee_id=target,
         delegation=attendee.person.delegation.code,
         request_kind=kind,
@@ -231,7 +233,7 @@ async def request_floor(
 
 
 def _pending(ctx: Context, request_id: int) -> Request:
-    return ctx.state.floor.speakers.pending(request_id)
+    return floor_of(ctx.state).speakers.pending(request_id)
 
 
 async def withdraw(
@@ -272,14 +274,14 @@ async def give_floor(
     """Give the floor to the next request (or the one named); the speaker's mic opens."""
     ctx = await context(db, principal, engagement_id)
     by = _presiding(ctx)
-    speakers = ctx.state.floor.speakers
+    speakers = floor_of(ctx.state).speakers
     if speakers.item is None:
         raise FloorRuleError("open an agenda item before giving the floor")
     chosen = speakers.give_floor(request_id).current
     assert chosen is not None  # noqa: S101 - give_floor sets it or raises
     if ctx.state.presence_of(chosen.speaker_attendee_id) is not Presence.ADMITTED:
         raise FloorRuleError(f"the speaker of {chosen.describe()} is not in the room")
-    bodies: list[LiveEventBody] = []
+    bodies: list[Event] = []
     if speakers.current is not None:
         bodies.append(FloorReleased(reason="done", by=by))
     bodies.append(
@@ -302,7 +304,7 @@ async def release(
 ) -> list[EventEnvelope]:
     """End the turn: the speaker yields (done), or the chair cuts it."""
     ctx = await context(db, principal, engagement_id)
-    turn = ctx.state.floor.turn
+    turn = floor_of(ctx.state).turn
     if turn is None:
         raise FloorRuleError("no one has the floor")
     own = turn.request.speaker_attendee_id == ctx.me.attendee.id
@@ -315,9 +317,10 @@ async def extend(
 ) -> list[EventEnvelope]:
     ctx = await context(db, principal, engagement_id)
     by = _presiding(ctx)
-    if ctx.state.floor.turn is None:
+    turn = floor_of(ctx.state).turn
+    if turn is None:
         raise FloorRuleError("no one has the floor")
-    if ctx.state.floor.turn.limit_s is None:
+    if turn.limit_s is None:
         raise FloorRuleError("this item has no time limit to extend")
     if not 1 <= seconds <= MAX_EXTENSION_S:
         raise InvalidInput(f"extend by 1 to {MAX_EXTENSION_S} seconds", field="seconds")
@@ -339,7 +342,7 @@ async def expire(
     """The clock's automatic mute, when a turn's time and grace are over (else nothing)."""
     engagement = await get_engagement(db, engagement_id)
     state = await live.meeting_state(db, engagement_id)
-    turn = state.floor.turn
+    turn = floor_of(state).turn
     if turn is None or turn.limit_s is None:
         return []
     if phase(turn.started_at, now, SpeakingTime(turn.limit_s), turn.extensions) is not (
@@ -368,13 +371,14 @@ async def answer_roll_call(
 ) -> list[EventEnvelope]:
     """A delegation answers "present" (or the chair records an answer for it)."""
     ctx = await context(db, principal, engagement_id)
-    if ctx.state.floor.roll_call is None:
+    called = floor_of(ctx.state).roll_call
+    if called is None:
         raise FloorRuleError("no roll call is open")
     own = ctx.me.attendee.person.delegation.code
     code = (delegation or own).strip().upper()
     if code != own:
         _presiding(ctx)
-    if code not in ctx.state.floor.roll_call:
+    if code not in called:
         raise InvalidInput(f"{code} is not called in this roll call", field="delegation")
     return await live.append_all(
         db, engagement_id, [RollCallAnswered(delegation=code, present=present, by=ctx.name)]
@@ -386,6 +390,6 @@ async def close_roll_call(
 ) -> list[EventEnvelope]:
     ctx = await context(db, principal, engagement_id)
     by = _presiding(ctx)
-    if ctx.state.floor.roll_call is None:
+    if floor_of(ctx.state).roll_call is None:
         raise FloorRuleError("no roll call is open")
     return await live.append_all(db, engagement_id, [RollCallClosed(by=by)])

@@ -5,11 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from summitry.deps import Db
+from summitry.deps import Db, PagePrincipal
 from summitry.engagements.operations import get_engagement
-from summitry.engagements.pages import PagePrincipal
 from summitry.floor import records
-from summitry.live.operations import require_follower
+from summitry.meeting.operations import require_follower
 from summitry.web.rendering import render
 
 router = APIRouter()

@@ -9,6 +9,7 @@ import io
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from summitry import log
 from summitry.engagements.operations import get_engagement
 from summitry.floor.events import (
     FloorGiven,
@@ -19,7 +20,6 @@ from summitry.floor.events import (
     RollCallClosed,
     RollCallOpened,
 )
-from summitry.live import log
 
 
 class Statement(BaseModel):

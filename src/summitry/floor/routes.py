@@ -6,16 +6,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from summitry.deps import CurrentPrincipal, Db, media_of
+from summitry.db import MAX_ID
+from summitry.deps import CurrentPrincipal, Db, RecordId, media_of, runtime_of
 from summitry.engagements.operations import get_engagement
 from summitry.engagements.presentation import engagement_out
-from summitry.engagements.routes import RecordId
-from summitry.engagements.schemas import MAX_ID, EngagementOut
+from summitry.engagements.schemas import EngagementOut
 from summitry.floor import operations, ordering, records
 from summitry.floor.precedence import PrecedenceRule
 from summitry.floor.speakers import RequestKind
-from summitry.live import operations as live_operations
-from summitry.live.routes import Applied
+from summitry.meeting import operations as live_operations
+from summitry.meeting.routes import Applied
 from summitry.security.principals import (
     require_secretariat,
 )
@@ -171,7 +171,7 @@ async def give(
     events = await operations.give_floor(
         db, principal, engagement_id, data.request_id, media_of(request)
     )
-    clock = getattr(request.app.state, "floor_clock", None)
+    clock = runtime_of(request).floor_clock
     if clock is not None:
         clock.watch(engagement_id)
     return Applied(events=events)

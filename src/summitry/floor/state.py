@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from summitry.errors import Forbidden
 from summitry.floor.events import (
     FloorGiven,
     FloorReleased,
@@ -24,6 +25,9 @@ from summitry.floor.events import (
 )
 from summitry.floor.speakers import Request, SpeakersList
 from summitry.floor.timing import SpeakingTime, mute_at
+from summitry.log.events import EventEnvelope
+from summitry.meeting.rules import may_open_microphone
+from summitry.meeting.state import MeetingState, register_part
 
 DEFAULT_LIMIT_S = 180
 
@@ -58,7 +62,11 @@ class FloorState:
     present: dict[str, bool] = field(default_factory=dict)
     """The answers of the latest roll call."""
 
-    def apply(self, event: Any, at: dt.datetime) -> None:
+    def apply(self, envelope: EventEnvelope) -> None:
+        """Move forward by one event of the meeting's log (all but the floor's are ignored)."""
+        self.take(envelope.event, envelope.at)
+
+    def take(self, event: Any, at: dt.datetime) -> None:
         """Move forward by one floor event (others are ignored)."""
         match event:
             case ItemOpened(item=item, title=title, limit_s=limit_s):
@@ -138,3 +146,20 @@ class FloorState:
             "roll_call": self.roll_call,
             "present": dict(self.present),
         }
+
+
+def floor_of(state: MeetingState) -> FloorState:
+    """The floor's part of a meeting's state."""
+    return state.part(FloorState)
+
+
+register_part("floor", FloorState)
+
+
+@may_open_microphone
+def _floor_decides_who_is_heard(state: MeetingState, target: int, presides: bool) -> None:
+    """While an item is open only the speaker (and those presiding) may open a microphone."""
+    floor = floor_of(state)
+    speaking = floor.turn is not None and floor.turn.request.speaker_attendee_id == target
+    if floor.speakers.item is not None and not speaking and not presides:
+        raise Forbidden("you do not have the floor: ask for it, and the chair will give it")

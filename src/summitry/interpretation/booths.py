@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 from summitry.delegations.catalogue import language_name
 from summitry.engagements.models import Attendee, Engagement, Role
-from summitry.live.state import MeetingState
+from summitry.floor.state import floor_of
+from summitry.interpretation.state import interpretation_of
+from summitry.meeting.state import MeetingState
 
 FLOOR = "floor"
 """What the floor is called where a channel is named (the floor itself has no language)."""
@@ -60,11 +62,11 @@ def booth_of(engagement: Engagement, attendee_id: int) -> Booth | None:
 
 def floor_language(engagement: Engagement, state: MeetingState) -> str | None:
     """The language the person with the floor speaks: declared, else their usual one."""
-    turn = state.floor.turn
+    turn = floor_of(state).turn
     if turn is None:
         return None
     speaker = turn.request.speaker_attendee_id
-    declared = state.interpretation.languages.get(speaker)
+    declared = interpretation_of(state).languages.get(speaker)
     if declared:
         return declared
     person = next((a.person for a in engagement.attendees if a.id == speaker), None)
@@ -73,5 +75,5 @@ def floor_language(engagement: Engagement, state: MeetingState) -> str | None:
 
 def floor_level(engagement: Engagement, state: MeetingState) -> int:
     """How loud the floor stays under an interpretation, in percent."""
-    level = state.interpretation.floor_level
+    level = interpretation_of(state).floor_level
     return engagement.floor_level if level is None else level

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from summitry.log.events import Event, register
 
 
-class _InterpretationEvent(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _InterpretationEvent(Event):
+    """An event of this capability, in the engagement's log."""
 
 
 class ChannelChosen(_InterpretationEvent):
@@ -70,3 +70,5 @@ INTERPRETATION_EVENTS = (
     FloorLanguageDeclared,
     FloorLevelSet,
 )
+
+register(*INTERPRETATION_EVENTS)

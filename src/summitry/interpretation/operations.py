@@ -24,9 +24,10 @@ from summitry.interpretation.events import (
     SlowDownAsked,
 )
 from summitry.interpretation.routing import ChannelRouter
-from summitry.live import operations as live
-from summitry.live.events import EventEnvelope
-from summitry.live.state import Presence
+from summitry.interpretation.state import interpretation_of
+from summitry.log.events import EventEnvelope
+from summitry.meeting import operations as live
+from summitry.meeting.state import Presence
 from summitry.security.principals import Principal
 
 
@@ -63,7 +64,7 @@ async def choose_channel(
             field="channel",
         )
     me = ctx.me.attendee.id
-    if ctx.state.interpretation.channels.get(me) == channel:
+    if interpretation_of(ctx.state).channels.get(me) == channel:
         return []
     return await live.append_all(
         db, engagement_id, [ChannelChosen(attendee_id=me, channel=channel)]
@@ -81,7 +82,7 @@ async def go_on_air(
     mine = await _my_booth(db, principal, engagement_id)
     me = mine.ctx.me.attendee.id
     language = mine.booth.language
-    current = mine.ctx.state.interpretation.live.get(language)
+    current = interpretation_of(mine.ctx.state).live.get(language)
     if on_air == (current == me):
         return []
     if on_air:
@@ -104,7 +105,7 @@ async def hand_over(
     mine = await _my_booth(db, principal, engagement_id)
     me = mine.ctx.me.attendee.id
     language = mine.booth.language
-    if mine.ctx.state.interpretation.live.get(language) != me:
+    if interpretation_of(mine.ctx.state).live.get(language) != me:
         raise Conflict("you are not on the air: only the interpreter on the air hands over")
     if to == me or all(a.id != to for a in mine.booth.interpreters):
         raise InvalidInput(
@@ -147,7 +148,7 @@ async def take_relay(
             f"take relay from another booth of this engagement: {offered}", field="booth"
         )
     me = mine.ctx.me.attendee.id
-    if mine.ctx.state.interpretation.relays.get(me) == booth:
+    if interpretation_of(mine.ctx.state).relays.get(me) == booth:
         return []
     return await live.append_all(db, engagement_id, [RelayTaken(attendee_id=me, booth=booth)])
 
@@ -170,7 +171,7 @@ async def declare_language(
     me = ctx.me.attendee.id
     if ctx.me.attendee.role in (Role.INTERPRETER, Role.PRESS):
         raise Forbidden("an interpreter does not take the floor; only speakers declare a language")
-    if ctx.state.interpretation.languages.get(me) == code:
+    if interpretation_of(ctx.state).languages.get(me) == code:
         return []
     body = FloorLanguageDeclared(attendee_id=me, language=code)
     return await live.append_all(db, engagement_id, [body])

@@ -5,11 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from summitry.deps import Db
-from summitry.engagements.pages import PagePrincipal
+from summitry.deps import Db, PagePrincipal
 from summitry.errors import Forbidden
 from summitry.interpretation.booths import booths_of
-from summitry.live.operations import participant_of
+from summitry.meeting.operations import participant_of
 from summitry.web.rendering import render
 
 router = APIRouter()

@@ -5,22 +5,21 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from summitry.deps import CurrentPrincipal, Db
-from summitry.engagements.routes import RecordId
-from summitry.engagements.schemas import MAX_ID
+from summitry.db import MAX_ID
+from summitry.deps import CurrentPrincipal, Db, RecordId, runtime_of
 from summitry.errors import Forbidden, NotFound
 from summitry.interpretation import operations
 from summitry.interpretation.routing import ChannelRouter
-from summitry.live import operations as live_operations
-from summitry.live.routes import Applied
-from summitry.live.state import Presence
+from summitry.meeting import operations as live_operations
+from summitry.meeting.routes import Applied
+from summitry.meeting.state import Presence
 
 router = APIRouter(prefix="/engagements/{engagement_id}/interpretation", tags=["interpretation"])
 
 
 def router_of(request: Request) -> ChannelRouter | None:
     """The channel router this app drives, or ``None`` when it runs without a media server."""
-    found: ChannelRouter | None = getattr(request.app.state, "channels", None)
+    found: ChannelRouter | None = runtime_of(request).channels
     return found
 
 

@@ -24,15 +24,15 @@ from summitry.engagements.operations import get_engagement
 from summitry.errors import SummitryError
 from summitry.interpretation.booths import booths_of, floor_language, floor_level
 from summitry.interpretation.models import LanguageChannel
-from summitry.live import operations as live
-from summitry.live.events import EventEnvelope
-from summitry.live.grants import grant_of
-from summitry.live.hub import LiveHub
-from summitry.live.models import MediaGrant
+from summitry.interpretation.state import interpretation_of
+from summitry.log.events import EventEnvelope
+from summitry.log.hub import LiveHub
 from summitry.media.channels import AUDIOBRIDGE, ChannelSpec, LanguageChannels, listening_pin
 from summitry.media.rooms import media_room_for, new_room_id, new_room_secret
 from summitry.media.seats import Seat, seat_room_id
 from summitry.media.watch import WatchedRoom
+from summitry.meeting import operations as live
+from summitry.meeting.grants import grant_of, grants_in
 
 logger = logging.getLogger(__name__)
 
@@ -175,12 +175,7 @@ class ChannelRouter:
             return []
         state = await live.meeting_state(db, engagement_id)
         room = await media_room_for(db, engagement_id)
-        grants = {
-            g.attendee_id: g
-            for g in await db.scalars(
-                select(MediaGrant).where(MediaGrant.engagement_id == engagement_id)
-            )
-        }
+        grants = await grants_in(db, engagement_id)
         rows = [await channel_for(db, engagement_id, booth.language) for booth in booths]
         await db.commit()
         admitted = frozenset(g.token for g in grants.values())
@@ -194,7 +189,7 @@ class ChannelRouter:
                 for a in booth.interpreters
                 if a.id in grants
             )
-            live_one = grants.get(state.interpretation.live.get(booth.language) or 0)
+            live_one = grants.get(interpretation_of(state).live.get(booth.language) or 0)
             spec = ChannelSpec(
                 row.janus_room_id,
                 row.secret,
@@ -265,11 +260,7 @@ class ChannelRouter:
         if not rows:
             return
         remaining = frozenset(
-            await db.scalars(
-                select(MediaGrant.token).where(
-                    MediaGrant.engagement_id == engagement_id, MediaGrant.token != token
-                )
-            )
+            g.token for g in (await grants_in(db, engagement_id)).values() if g.token != token
         )
         known = {s.room_id: s for s in self._opened.get(engagement_id, [])}
         self._renew(engagement_id)
@@ -298,12 +289,7 @@ class ChannelRouter:
     async def _close(self, db: AsyncSession, engagement_id: int) -> None:
         known = {s.room_id: s for s in self._opened.pop(engagement_id, [])}
         booths = {b.language: b for b in booths_of(await get_engagement(db, engagement_id))}
-        grants = {
-            g.attendee_id: g
-            for g in await db.scalars(
-                select(MediaGrant).where(MediaGrant.engagement_id == engagement_id)
-            )
-        }
+        grants = await grants_in(db, engagement_id)
         rows = await db.scalars(
             select(LanguageChannel).where(LanguageChannel.engagement_id == engagement_id)
         )

@@ -14,6 +14,9 @@ from summitry.interpretation.events import (
     RelayTaken,
     SlowDownAsked,
 )
+from summitry.log.events import EventEnvelope
+from summitry.meeting.events import Left, Removed
+from summitry.meeting.state import MeetingState, register_part
 
 
 @dataclass
@@ -33,8 +36,12 @@ class InterpretationState:
     slow_down: tuple[str, dt.datetime] | None = None
     """The latest "slow down" request: from which booth, when."""
 
-    def apply(self, event: Any, at: dt.datetime) -> None:
+    def apply(self, envelope: EventEnvelope) -> None:
+        """Move forward by one event of the meeting's log (others are ignored)."""
+        event, at = envelope.event, envelope.at
         match event:
+            case Left(attendee_id=who) | Removed(attendee_id=who):
+                self.gone(who)
             case ChannelChosen(attendee_id=who, channel=channel):
                 if channel is None:
                     self.channels.pop(who, None)
@@ -75,3 +82,11 @@ class InterpretationState:
             if self.slow_down is None
             else {"booth": self.slow_down[0], "at": self.slow_down[1].isoformat()},
         }
+
+
+def interpretation_of(state: MeetingState) -> InterpretationState:
+    """Interpretation's part of a meeting's state."""
+    return state.part(InterpretationState)
+
+
+register_part("interpretation", InterpretationState)

@@ -12,17 +12,17 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from summitry import log as live_log
 from summitry.errors import MediaUnavailable
-from summitry.live import log as live_log
-from summitry.live.events import MediaRestored
-from summitry.live.hub import HUB, LiveHub
-from summitry.live.media_port import MediaReports, RecordedReports
-from summitry.live.models import MediaGrant
+from summitry.log.hub import HUB, LiveHub
 from summitry.media.janus import JanusClientError, connect
 from summitry.media.models import MediaRoom
 from summitry.media.rooms import MeetingRooms, RoomSpec, media_room_for, spec_of
 from summitry.media.server import JanusProcess
 from summitry.media.watch import ParticipantWatch
+from summitry.meeting.events import MediaRestored
+from summitry.meeting.media_port import MediaReports, RecordedReports
+from summitry.meeting.models import MediaGrant
 
 logger = logging.getLogger(__name__)
 

@@ -23,11 +23,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from summitry.errors import MediaUnavailable
-from summitry.live.media_port import MediaReports, Stranger
-from summitry.live.models import MediaGrant
 from summitry.media.janus import Handle
 from summitry.media.models import MediaRoom
 from summitry.media.rooms import MeetingRooms, Participant, plugin_request
+from summitry.meeting.media_port import MediaReports, Stranger
+from summitry.meeting.models import MediaGrant
 
 logger = logging.getLogger(__name__)
 

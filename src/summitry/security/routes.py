@@ -6,10 +6,9 @@ from fastapi import APIRouter, Request, status
 
 from summitry.config import Settings
 from summitry.db import utcnow
-from summitry.deps import CurrentPrincipal, Db, media_of
+from summitry.deps import CurrentPrincipal, Db, RecordId, media_of, runtime_of
 from summitry.engagements.operations import get_engagement
-from summitry.engagements.routes import RecordId
-from summitry.live.access import withdraw_invitation
+from summitry.meeting.access import withdraw_invitation
 from summitry.security import operations
 from summitry.security.models import Invitation
 from summitry.security.principals import (
@@ -120,7 +119,7 @@ async def issue_invitation(
 ) -> IssuedInvitationOut:
     """Issue a personal invitation link; copy it now, it is shown only once."""
     who = require_secretariat(principal)
-    settings: Settings = request.app.state.settings
+    settings: Settings = runtime_of(request).settings
     engagement = await get_engagement(db, engagement_id)
     issued = await operations.issue_invitation(
         db, engagement, attendee_id, settings.invitation_days, by=who.name

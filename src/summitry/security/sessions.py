@@ -9,11 +9,10 @@ from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from summitry.db import utcnow
-from summitry.errors import Forbidden
-from summitry.live.hub import recheck_after_commit
+from summitry.log.hub import recheck_after_commit
 from summitry.security.models import BrowserSession
 from summitry.security.principals import MAX_INVITATIONS_PER_SESSION, SESSION_KEY
-from summitry.security.tokens import new_token, same, token_hash
+from summitry.security.tokens import new_token, token_hash
 
 
 async def sign_in(db: AsyncSession, request: Request, account_id: int) -> None:
@@ -68,19 +67,3 @@ async def _end(db: AsyncSession, session: dict[str, object]) -> str | None:
 async def _live(db: AsyncSession, key: str) -> bool:
     record = await db.get(BrowserSession, token_hash(key))
     return record is not None and record.ended_at is None
-
-
-def csrf_token(request: Request) -> str:
-    """The token every form of this session must carry back."""
-    token = request.session.get("csrf")
-    if not isinstance(token, str):
-        token = secrets.token_urlsafe(32)
-        request.session["csrf"] = token
-    return token
-
-
-def check_csrf(request: Request, submitted: str | None) -> None:
-    """Refuse a form that did not come from one of our own pages."""
-    expected = request.session.get("csrf")
-    if not isinstance(expected, str) or not submitted or not same(expected, submitted):
-        raise Forbidden("this form has expired or did not come from Summitry; reload the page")

@@ -25,12 +25,13 @@ from summitry.errors import InvalidInput, MediaUnavailable, NotFound, SummitryEr
 from summitry.floor import operations as floor_operations
 from summitry.floor.speakers import RequestKind
 from summitry.interpretation.models import LanguageChannel
-from summitry.live import operations as live
-from summitry.live.events import Admitted, EventEnvelope, Left, Removed, TurnedAway
-from summitry.live.hub import HUB, LiveHub
-from summitry.live.state import Presence
+from summitry.log.events import EventEnvelope
+from summitry.log.hub import HUB, LiveHub
 from summitry.media.meetings import JanusMeetingMedia
 from summitry.media.rooms import media_room_for, moderator_token
+from summitry.meeting import operations as live
+from summitry.meeting.events import Admitted, Left, Removed, TurnedAway
+from summitry.meeting.state import Presence
 from summitry.security.principals import Secretary
 from summitry.telephony import operations, pins, sdp
 from summitry.telephony.addresses import Target

@@ -15,16 +15,15 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from summitry import log
 from summitry.engagements.models import Attendee, Role
 from summitry.engagements.operations import get_engagement
 from summitry.errors import Conflict, InvalidInput, NotFound, SummitryError
-from summitry.live import log
-from summitry.live import operations as live
-from summitry.live.events import TelephoneRefused
-from summitry.live.hub import HUB, LiveHub
-from summitry.live.media_port import MeetingMedia
-from summitry.live.models import LiveEvent
-from summitry.live.state import Presence
+from summitry.log.hub import HUB, LiveHub
+from summitry.meeting import operations as live
+from summitry.meeting.events import TelephoneRefused
+from summitry.meeting.media_port import MeetingMedia
+from summitry.meeting.state import Presence
 from summitry.security.principals import Grant, Invitee, Principal, require_secretariat
 from summitry.telephony import pins
 from summitry.telephony.models import TelephoneLine, TelephonePin
@@ -195,11 +194,7 @@ async def end_calls_cut_off(
     ended = 0
     async with sessionmaker() as db:
         db.info[HUB] = hub
-        engagements = list(
-            await db.scalars(
-                select(LiveEvent.engagement_id).where(LiveEvent.kind == "lobby_entered").distinct()
-            )
-        )
+        engagements = await log.engagements_with(db, "lobby_entered")
         for engagement_id in engagements:
             state = await live.meeting_state(db, engagement_id)
             cut_off = [

@@ -7,10 +7,9 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from summitry.deps import CurrentPrincipal, Db
+from summitry.db import MAX_ID
+from summitry.deps import CurrentPrincipal, Db, RecordId, runtime_of
 from summitry.engagements.operations import get_engagement
-from summitry.engagements.routes import RecordId
-from summitry.engagements.schemas import MAX_ID
 from summitry.errors import Conflict
 from summitry.security.principals import require_secretariat
 from summitry.telephony import operations
@@ -54,7 +53,7 @@ class CallOut(BaseModel):
 
 
 def _gateway(request: Request) -> TelephoneGateway:
-    gateway: TelephoneGateway | None = getattr(request.app.state, "telephony", None)
+    gateway: TelephoneGateway | None = runtime_of(request).telephony
     if gateway is None:
         # Not a 503: nothing is down, this installation simply has no telephone.
         raise Conflict(
@@ -65,7 +64,7 @@ def _gateway(request: Request) -> TelephoneGateway:
 
 
 def _sip_uri(request: Request, number: str) -> str | None:
-    gateway: TelephoneGateway | None = getattr(request.app.state, "telephony", None)
+    gateway: TelephoneGateway | None = runtime_of(request).telephony
     if gateway is None:
         return None
     return f"sip:{number}@{gateway.endpoint.host}:{gateway.endpoint.port}"
@@ -127,7 +126,7 @@ async def calls(
 ) -> list[CallOut]:
     """The telephone calls in progress for this engagement (the secretariat)."""
     require_secretariat(principal)
-    gateway: TelephoneGateway | None = getattr(request.app.state, "telephony", None)
+    gateway: TelephoneGateway | None = runtime_of(request).telephony
     if gateway is None:
         return []
     return [

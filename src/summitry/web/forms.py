@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from summitry.errors import SummitryError
-from summitry.security.sessions import check_csrf
+from summitry.web.csrf import check_csrf
 
 
 async def read_form(request: Request) -> FormData:

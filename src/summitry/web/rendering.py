@@ -13,8 +13,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from summitry import __version__
-from summitry.delegations.catalogue import language_name
-from summitry.security.sessions import csrf_token
+from summitry.web.csrf import csrf_token
 
 LOCALE = "en_GB"
 
@@ -65,7 +64,6 @@ templates.env.filters.update(
     long_date=long_date,
     short_date=short_date,
     humanise=humanise,
-    language_name=language_name,
 )
 templates.env.globals.update(version=__version__)
 

@@ -7,10 +7,10 @@ from typing import Literal, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from summitry import log
 from summitry.db import intend_to_write
-from summitry.live import log
-from summitry.live.events import UnexpectedParticipant
-from summitry.live.hub import HUB, LiveHub
+from summitry.log.hub import HUB, LiveHub
+from summitry.meeting.events import UnexpectedParticipant
 
 
 @dataclass(frozen=True)

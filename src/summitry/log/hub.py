@@ -15,9 +15,9 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from summitry.live.events import EventEnvelope
-from summitry.live.log import PENDING
-from summitry.live.wire import WINDOW_BITS, Wire, frame_of
+from summitry.log.events import EventEnvelope
+from summitry.log.store import PENDING
+from summitry.log.wire import WINDOW_BITS, Wire, frame_of
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

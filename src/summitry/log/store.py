@@ -1,4 +1,4 @@
-"""Appending to and reading the live log; each event carries the hash of the one before."""
+"""Appending to and reading an engagement's log; each event carries the hash of the one before."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from summitry.db import utcnow
-from summitry.live.events import EVENT_BODY, EventEnvelope, LiveEventBody
-from summitry.live.models import LiveEvent
+from summitry.log.events import Event, EventEnvelope, parse_event
+from summitry.log.models import LiveEvent
 
 GENESIS = "0" * 64
 PENDING = "live_pending"
@@ -56,7 +56,7 @@ async def hold(db: AsyncSession, engagement_id: int) -> None:
     held[1].add(engagement_id)
 
 
-async def append(db: AsyncSession, engagement_id: int, body: LiveEventBody) -> EventEnvelope:
+async def append(db: AsyncSession, engagement_id: int, body: Event) -> EventEnvelope:
     """Add an event in the caller's transaction; it is published only once that commits."""
     await hold(db, engagement_id)
     last = (
@@ -92,7 +92,7 @@ def envelope_of(row: LiveEvent) -> EventEnvelope:
         engagement_id=row.engagement_id,
         seq=row.seq,
         at=row.at,
-        event=EVENT_BODY.validate_python(row.payload),
+        event=parse_event(row.payload),
     )
 
 
@@ -118,6 +118,13 @@ async def last_seq(db: AsyncSession, engagement_id: int) -> int:
 
 async def verify_chain(db: AsyncSession, engagement_id: int) -> int | None:
     """The first sequence number whose hash does not hold, or ``None`` if the chain is whole."""
-    from summitry.live.audit import audit  # the audit builds on this module
+    from summitry.log.audit import audit  # the audit builds on this module
 
     return (await audit(db, engagement_id)).seq
+
+
+async def engagements_with(db: AsyncSession, kind: str) -> list[int]:
+    """The engagements whose log holds at least one event of ``kind``: where background work
+    that follows the log (the floor clock, the telephone) picks up after a restart."""
+    ids = await db.scalars(select(LiveEvent.engagement_id).where(LiveEvent.kind == kind).distinct())
+    return list(ids)

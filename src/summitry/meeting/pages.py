@@ -6,12 +6,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from summitry.delegations.catalogue import language_name
-from summitry.deps import Db, media_of
+from summitry.deps import Db, PagePrincipal, media_of
 from summitry.engagements.models import EngagementStatus, Role
 from summitry.engagements.operations import get_engagement
-from summitry.engagements.pages import PagePrincipal
 from summitry.interpretation.booths import booths_of, capitalised
-from summitry.live.operations import require_follower
+from summitry.meeting.operations import require_follower
 from summitry.security.principals import Invitee, Secretary
 from summitry.web.rendering import render
 

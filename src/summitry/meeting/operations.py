@@ -7,30 +7,30 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from summitry import log
 from summitry.db import writes
 from summitry.delegations.models import Person
 from summitry.engagements.models import Attendee, Engagement, EngagementStatus, Role
 from summitry.engagements.operations import get_engagement, set_status
 from summitry.engagements.presentation import may_see_details
 from summitry.errors import Conflict, Forbidden, InvalidInput, NotFound
-from summitry.live import log
-from summitry.live.events import (
+from summitry.log.events import Event, EventEnvelope
+from summitry.log.hub import tell_after_commit
+from summitry.meeting.events import (
     Admitted,
     CameraSet,
     Channel,
-    EventEnvelope,
     Left,
-    LiveEventBody,
     LobbyEntered,
     MicrophoneSet,
     Removed,
     RoomLocked,
     TurnedAway,
 )
-from summitry.live.grants import grant_media, grant_of, mute_on_media, revoke_media
-from summitry.live.hub import tell_after_commit
-from summitry.live.media_port import MediaAccess, MeetingMedia
-from summitry.live.state import MeetingState, Presence, fold
+from summitry.meeting.grants import grant_media, grant_of, mute_on_media, revoke_media
+from summitry.meeting.media_port import MediaAccess, MeetingMedia
+from summitry.meeting.rules import check_opening
+from summitry.meeting.state import MeetingState, Presence, fold
 from summitry.security.principals import (
     Invitee,
     Principal,
@@ -138,7 +138,7 @@ def _require_open(engagement: Engagement) -> None:
 
 
 async def append_all(
-    db: AsyncSession, engagement_id: int, bodies: list[LiveEventBody]
+    db: AsyncSession, engagement_id: int, bodies: list[Event]
 ) -> list[EventEnvelope]:
     """Append and commit; a lost race is not the caller's concern (``contention`` retries)."""
     envelopes = [await log.append(db, engagement_id, body) for body in bodies]
@@ -270,17 +270,8 @@ async def set_microphone(
     state = await meeting_state(db, engagement_id)
     if state.presence_of(target) is not Presence.ADMITTED:
         raise Conflict("this person is not in the room")
-    floor = state.floor
-    speaking = floor.turn is not None and floor.turn.request.speaker_attendee_id == target
-    if (
-        not muted
-        and floor.speakers.item is not None
-        and not speaking
-        and me.attendee.role is not Role.CHAIR
-        and not me.is_secretariat
-    ):
-        # While an item is open the floor decides who is heard.
-        raise Forbidden("you do not have the floor: ask for it, and the chair will give it")
+    if not muted:
+        check_opening(state, target, me.attendee.role is Role.CHAIR or me.is_secretariat)
     await mute_on_media(db, engagement_id, target, muted, media)
     by = "self" if target == me.attendee.id else "secretariat"
     return await append_all(

@@ -14,17 +14,18 @@ from typing import Any
 from fastapi import WebSocket, WebSocketDisconnect
 from sqlalchemy import select
 
+from summitry import log
 from summitry.db import intend_to_write, utcnow
 from summitry.engagements.models import Attendee, Engagement
 from summitry.engagements.operations import get_engagement
 from summitry.engagements.presentation import may_see_details
 from summitry.errors import SummitryError
-from summitry.live import log, operations
-from summitry.live.events import EventEnvelope
-from summitry.live.hub import HUB, RECHECK, Follower, LiveHub, Outgoing, events_message
-from summitry.live.presentation import roster
-from summitry.live.state import fold
-from summitry.live.wire import WIRE, Wire
+from summitry.log.events import EventEnvelope
+from summitry.log.hub import HUB, RECHECK, Follower, LiveHub, Outgoing, events_message
+from summitry.log.wire import WIRE, Wire
+from summitry.meeting import operations
+from summitry.meeting.presentation import roster
+from summitry.meeting.state import fold
 from summitry.security.models import Invitation
 from summitry.security.principals import (
     SESSION_KEY,
@@ -55,8 +56,8 @@ class LiveConnection(Follower):
     def __init__(self, websocket: WebSocket, engagement_id: int) -> None:
         super().__init__(engagement_id)
         self.websocket = websocket
-        self.hub: LiveHub = websocket.app.state.hub
-        self.sessionmaker = websocket.app.state.sessionmaker
+        self.hub: LiveHub = websocket.app.state.runtime.hub
+        self.sessionmaker = websocket.app.state.runtime.sessions
         self.own_wire: Wire | None = (websocket.scope.get("extensions") or {}).get(WIRE)
         self.principal: Principal | None = None
         self.hub.follow(self)

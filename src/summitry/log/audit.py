@@ -14,8 +14,8 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from summitry.live.log import GENESIS, chain_hash
-from summitry.live.models import LiveEvent
+from summitry.log.models import LiveEvent
+from summitry.log.store import GENESIS, chain_hash
 
 Breach = Literal["altered", "deleted", "inserted"]
 

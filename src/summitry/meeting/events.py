@@ -1,40 +1,14 @@
-"""Every kind of live event, as a typed model; what is stored and sent is their JSON."""
+"""The meeting's own events: the lobby, admission, the room, microphones and cameras."""
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
-
-from summitry.engagements.events import PlanningChanged
-from summitry.floor.events import (
-    FloorGiven,
-    FloorReleased,
-    FloorRequested,
-    FloorRequestSkipped,
-    FloorRequestWithdrawn,
-    ItemClosed,
-    ItemOpened,
-    RollCallAnswered,
-    RollCallClosed,
-    RollCallOpened,
-    SpeakersListClosed,
-    SpeakersReordered,
-    TimeExtended,
-)
-from summitry.interpretation.events import (
-    ChannelChosen,
-    FloorLanguageDeclared,
-    FloorLevelSet,
-    InterpreterLive,
-    RelayTaken,
-    SlowDownAsked,
-)
+from summitry.log.events import Event, register
 
 
-class _Event(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Event(Event):
+    """An event of the meeting itself: the lobby, the room, microphones and cameras."""
 
 
 Channel = Literal["browser", "telephone"]
@@ -132,51 +106,17 @@ class UnexpectedParticipant(_Event):
     """The name the participant gave Janus: theirs to choose, so only a clue."""
 
 
-LiveEventBody = Annotated[
-    LobbyEntered
-    | Admitted
-    | TurnedAway
-    | Left
-    | MicrophoneSet
-    | CameraSet
-    | Removed
-    | RoomLocked
-    | MediaRestored
-    | UnexpectedParticipant
-    | TelephoneRefused
-    | ItemOpened
-    | ItemClosed
-    | FloorRequested
-    | FloorRequestWithdrawn
-    | FloorRequestSkipped
-    | SpeakersReordered
-    | FloorGiven
-    | FloorReleased
-    | TimeExtended
-    | SpeakersListClosed
-    | RollCallOpened
-    | RollCallAnswered
-    | RollCallClosed
-    | ChannelChosen
-    | InterpreterLive
-    | RelayTaken
-    | SlowDownAsked
-    | FloorLanguageDeclared
-    | FloorLevelSet
-    | MeetingEnded
-    | PlanningChanged,
-    Field(discriminator="kind"),
-]
-
-EVENT_BODY: TypeAdapter[LiveEventBody] = TypeAdapter(LiveEventBody)
-
-
-class EventEnvelope(BaseModel):
-    """An event as clients receive it: its place in the log, its time and its body."""
-
-    model_config = ConfigDict(frozen=True)
-
-    engagement_id: int
-    seq: int
-    at: dt.datetime
-    event: LiveEventBody
+register(
+    LobbyEntered,
+    Admitted,
+    TurnedAway,
+    Left,
+    MicrophoneSet,
+    CameraSet,
+    Removed,
+    RoomLocked,
+    MediaRestored,
+    UnexpectedParticipant,
+    TelephoneRefused,
+    MeetingEnded,
+)

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from summitry.delegations.catalogue import language_name
 from summitry.engagements.guest_list_pages import router as guest_list_pages
 from summitry.engagements.pages import router as engagement_pages
 from summitry.engagements.planning_pages import router as planning_pages
 from summitry.floor.pages import router as floor_pages
 from summitry.interpretation.pages import router as interpretation_pages
-from summitry.live.pages import router as meeting_pages
+from summitry.meeting.pages import router as meeting_pages
 from summitry.security.pages import router as security_pages
+from summitry.web.rendering import templates
+
+# Shared rendering knows no capability: the language names every page shows come from here.
+templates.env.filters["language_name"] = language_name
 
 router = APIRouter(include_in_schema=False)
 router.include_router(security_pages)

@@ -1,32 +1,13 @@
-"""The live record of a meeting: an append-only chain of events, and each person's media grant."""
+"""Each admitted person's media grant: the token that lets them into the meeting's rooms."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from summitry.db import Base, UTCDateTime, utcnow
-
-
-class LiveEvent(Base):
-    """One change of a meeting, numbered and chained to the one before it by its hash."""
-
-    __tablename__ = "live_event"
-    __table_args__ = (UniqueConstraint("engagement_id", "seq"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    engagement_id: Mapped[int] = mapped_column(
-        ForeignKey("engagement.id", ondelete="CASCADE"), index=True
-    )
-    seq: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(40))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
 
 
 class MediaGrant(Base):

@@ -8,14 +8,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, ConfigDict
 
-from summitry.deps import CurrentPrincipal, Db, media_of
-from summitry.engagements.routes import RecordId
-from summitry.engagements.schemas import MAX_ID
-from summitry.live import log, operations
-from summitry.live.access import end_meeting
-from summitry.live.events import EventEnvelope
-from summitry.live.feed import CATCH_UP_LIMIT, LiveConnection
-from summitry.live.presentation import roster
+from summitry import log
+from summitry.db import MAX_ID
+from summitry.deps import CurrentPrincipal, Db, RecordId, media_of, runtime_of
+from summitry.log.events import EventEnvelope
+from summitry.meeting import operations
+from summitry.meeting.access import end_meeting
+from summitry.meeting.feed import CATCH_UP_LIMIT, LiveConnection
+from summitry.meeting.presentation import roster
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/engagements/{engagement_id}/live", tags=["live"])
@@ -105,7 +105,7 @@ async def published(
 ) -> Applied:
     """Tell Summitry the page's media is up, so that a mute in force is applied again."""
     await operations.published(db, principal, engagement_id, media_of(request))
-    request.app.state.hub.media_changed(engagement_id)
+    runtime_of(request).hub.media_changed(engagement_id)
     return Applied(events=[])
 
 

@@ -11,8 +11,8 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from summitry.live.media_port import MeetingMedia
-from summitry.live.models import MediaGrant
+from summitry.meeting.media_port import MeetingMedia
+from summitry.meeting.models import MediaGrant
 
 FEED_ID_LIMIT = 2**53 - 1  # JavaScript's safe integers: browsers handle feed ids as numbers
 
@@ -65,3 +65,9 @@ async def revoke_media(
         await media.revoke(db, engagement_id, grant.token, grant.feed_id)
     await db.delete(grant)
     await db.flush()
+
+
+async def grants_in(db: AsyncSession, engagement_id: int) -> dict[int, MediaGrant]:
+    """Every media grant of the engagement, by attendee: who may be in its rooms now."""
+    rows = await db.scalars(select(MediaGrant).where(MediaGrant.engagement_id == engagement_id))
+    return {grant.attendee_id: grant for grant in rows}

@@ -1,16 +1,22 @@
-"""The state of a meeting, folded from its events: what every client is shown."""
+"""The state of a meeting, folded from its events: what every client is shown.
+
+The meeting folds its own events (the lobby, the room, microphones); the capabilities that
+happen in a meeting (the floor, interpretation) each keep their part of the state where they
+live and register it here (``register_part``), so the meeting knows none of them.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
 
-from summitry.floor.state import FloorState
-from summitry.interpretation.state import InterpretationState
-from summitry.live.events import (
+from summitry.log.events import EventEnvelope
+from summitry.meeting.events import (
     Admitted,
     CameraSet,
-    EventEnvelope,
     Left,
     LobbyEntered,
     MediaRestored,
@@ -52,6 +58,30 @@ class Alarm:
     display: str
 
 
+class Part(Protocol):
+    """A capability's part of the meeting state, named by its key in the snapshot."""
+
+    def apply(self, envelope: EventEnvelope) -> None:
+        """Move forward by one event (any kind: a part ignores what is not its own)."""
+
+    def as_json(self) -> dict[str, Any]:
+        """The part as the snapshot shows it."""
+
+
+P = TypeVar("P", bound=Part)
+
+_PARTS: dict[str, Callable[[], Part]] = {}
+
+
+def register_part(key: str, make: Callable[[], Part]) -> None:
+    """Keep a part of every meeting's state under ``key``, made fresh by ``make``."""
+    _PARTS[key] = make
+
+
+def _parts() -> dict[str, Part]:
+    return {key: make() for key, make in _PARTS.items()}
+
+
 @dataclass
 class MeetingState:
     """Who is where, whose microphone is open, whether the room is locked."""
@@ -64,9 +94,20 @@ class MeetingState:
     removals: int = 0
     """How many people were put out: whatever they were given to listen with is renewed."""
     participants: dict[int, ParticipantState] = field(default_factory=dict)
-    floor: FloorState = field(default_factory=FloorState)
-    interpretation: InterpretationState = field(default_factory=InterpretationState)
     alarms: list[Alarm] = field(default_factory=list)
+    parts: dict[str, Part] = field(default_factory=_parts)
+
+    def part(self, kind: type[P]) -> P:
+        """The registered part of that type (the floor's, interpretation's)."""
+        for found in self.parts.values():
+            if isinstance(found, kind):
+                return found
+        raise LookupError(f"no part {kind.__name__} is registered")
+
+    def with_part(self, part: Part) -> MeetingState:
+        """A copy in which ``part`` stands for the part of its type: a change tried out."""
+        parts = {k: part if type(p) is type(part) else p for k, p in self.parts.items()}
+        return dataclasses.replace(self, parts=parts)
 
     def apply(self, envelope: EventEnvelope) -> None:
         """Move the state forward by one event; events must come in order."""
@@ -91,12 +132,10 @@ class MeetingState:
             case Left(attendee_id=who):
                 person = self._of(who)
                 person.presence, person.muted = Presence.LEFT, True
-                self.interpretation.gone(who)
             case Removed(attendee_id=who):
                 person = self._of(who)
                 person.presence, person.muted = Presence.REMOVED, True
                 self.removals += 1
-                self.interpretation.gone(who)
             case MicrophoneSet(attendee_id=who, muted=muted):
                 self._of(who).muted = muted
             case CameraSet(attendee_id=who, on=on):
@@ -104,9 +143,8 @@ class MeetingState:
             case UnexpectedParticipant(room=room, participant_id=pid, display=display):
                 at = envelope.at.isoformat()
                 self.alarms.append(Alarm(event.kind, at, room, pid, display))
-            case _:
-                self.floor.apply(event, envelope.at)
-                self.interpretation.apply(event, envelope.at)
+        for part in self.parts.values():
+            part.apply(envelope)
 
     def _of(self, attendee_id: int) -> ParticipantState:
         return self.participants.setdefault(attendee_id, ParticipantState())
@@ -130,8 +168,7 @@ class MeetingState:
                 }
                 for k, v in sorted(self.participants.items())
             },
-            "floor": self.floor.as_json(),
-            "interpretation": self.interpretation.as_json(),
+            **{key: part.as_json() for key, part in self.parts.items()},
             "alarms": [
                 {
                     "kind": a.kind,

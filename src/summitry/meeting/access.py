@@ -10,17 +10,18 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from summitry import log
 from summitry.engagements.models import EngagementStatus
 from summitry.engagements.operations import get_engagement, record, remove_attendee, set_status
 from summitry.errors import Conflict
-from summitry.live import log
-from summitry.live.events import EventEnvelope, Left, MeetingEnded
-from summitry.live.grants import revoke_media
-from summitry.live.hub import Follower, recheck_after_commit
-from summitry.live.media_port import MeetingMedia
-from summitry.live.models import MediaGrant
-from summitry.live.operations import meeting_state
-from summitry.live.state import Presence
+from summitry.log.events import EventEnvelope
+from summitry.log.hub import Follower, recheck_after_commit
+from summitry.meeting.events import Left, MeetingEnded
+from summitry.meeting.grants import revoke_media
+from summitry.meeting.media_port import MeetingMedia
+from summitry.meeting.models import MediaGrant
+from summitry.meeting.operations import meeting_state
+from summitry.meeting.state import Presence
 from summitry.security import operations as security
 from summitry.security.models import Invitation
 from summitry.security.principals import Principal, require_secretariat

@@ -1,0 +1,18 @@
+"""The engagement's log: the core every capability writes its events to and follows.
+
+It keeps events, their hash chain, the hub that fans committed events out, the wire that
+writes them once for every socket, and the subscription through which background work
+follows them. It imports no capability (see docs/architecture.md, and the import contract
+tested in tests/unit/test_architecture.py).
+"""
+
+from summitry.log.store import (
+    append,
+    engagements_with,
+    events_after,
+    hold,
+    last_seq,
+    verify_chain,
+)
+
+__all__ = ["append", "engagements_with", "events_after", "hold", "last_seq", "verify_chain"]

@@ -1,0 +1,70 @@
+"""What the log holds: events of kinds the capabilities declare, each in an envelope.
+
+The log knows no capability. Each declares its events where it lives (subclasses of
+``Event`` with a literal ``kind``) and registers them with ``register``; the log stores,
+chains and parses any registered kind. ``summitry.capabilities`` imports every capability,
+so a process that reads the log knows every kind it may find there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, SerializeAsAny
+
+
+class Event(BaseModel):
+    """One change recorded in an engagement's log; subclasses set ``kind`` to a literal."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: str
+
+
+_KINDS: dict[str, type[Event]] = {}
+
+
+def register(*classes: type[Event]) -> None:
+    """Let the log store and read events of these classes; each kind names one class."""
+    for cls in classes:
+        kind = cls.model_fields["kind"].default
+        if not isinstance(kind, str):
+            raise TypeError(f"{cls.__name__} has no literal kind")
+        known = _KINDS.get(kind)
+        if known is not None and known is not cls:
+            raise ValueError(f"event kind {kind!r} is declared twice: {known} and {cls}")
+        _KINDS[kind] = cls
+
+
+def kinds() -> Mapping[str, type[Event]]:
+    """Every registered kind of event and its class."""
+    return dict(_KINDS)
+
+
+def parse_event(data: Any) -> Event:
+    """The event ``data`` (its JSON, as stored) describes; ``ValueError`` if unknown."""
+    if isinstance(data, Event):
+        return data
+    if not isinstance(data, dict):
+        raise ValueError("an event is a JSON object")
+    cls = _KINDS.get(str(data.get("kind")))
+    if cls is None:
+        raise ValueError(f"unknown event kind {data.get('kind')!r}")
+    return cls.model_validate(data)
+
+
+AnyEvent = Annotated[SerializeAsAny[Event], BeforeValidator(parse_event)]
+"""An event of any registered kind: read by its kind, written with all its fields."""
+
+
+class EventEnvelope(BaseModel):
+    """An event as clients receive it: its place in the log, its time and its body."""
+
+    model_config = ConfigDict(frozen=True)
+
+    engagement_id: int
+    seq: int
+    at: dt.datetime
+    event: AnyEvent
