@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import HTTPConnection
 
 from summitry.db import MAX_ID, intend_to_write, session_scope
 from summitry.meeting.media_port import MeetingMedia
@@ -14,7 +15,7 @@ from summitry.runtime import Runtime
 from summitry.security.principals import Principal, resolve
 
 
-def runtime_of(request: Request) -> Runtime:
+def runtime_of(request: HTTPConnection) -> Runtime:
     """This process's running parts (built in the app's lifespan)."""
     runtime: Runtime = request.app.state.runtime
     return runtime

@@ -19,6 +19,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from summitry.engagements.models import Engagement, Role
+from summitry.log import feed as log_feed
 from summitry.log.wire import LiveWebSockets
 from summitry.media.meetings import JanusMeetingMedia
 from summitry.media.rooms import MeetingRooms
@@ -158,7 +159,7 @@ async def test_a_revoked_invitation_closes_the_live_feed_at_the_next_heartbeat(
     make_engagement: Callable[..., Awaitable[Engagement]],
     make_invitee: Invite,
 ) -> None:
-    monkeypatch.setattr(live_feed, "HEARTBEAT_SECONDS", 0.4)
+    monkeypatch.setattr(log_feed, "HEARTBEAT_SECONDS", 0.4)
     monkeypatch.setattr(live_feed, "RECHECK_AGE", 0.1)
     engagement = await make_engagement()
     invited, _, token = await make_invitee(engagement, Role.HEAD_OF_DELEGATION, "DE")

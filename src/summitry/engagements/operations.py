@@ -50,6 +50,15 @@ async def get_engagement(db: AsyncSession, engagement_id: int) -> Engagement:
     return engagement
 
 
+async def engagement_row(db: AsyncSession, engagement_id: int) -> Engagement:
+    """The engagement's own columns alone, without its relations, or a 404: for checks that
+    would otherwise load every attendee."""
+    engagement: Engagement | None = await db.get(Engagement, engagement_id)
+    if engagement is None:
+        raise NotFound(f"no engagement has the id {engagement_id}")
+    return engagement
+
+
 async def list_engagements(
     db: AsyncSession,
     principal: Principal,

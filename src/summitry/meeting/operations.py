@@ -9,11 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from summitry import log
 from summitry.db import writes
-from summitry.delegations.models import Person
 from summitry.engagements.models import Attendee, Engagement, EngagementStatus, Role
-from summitry.engagements.operations import get_engagement, set_status
+from summitry.engagements.operations import engagement_row, get_engagement, set_status
 from summitry.engagements.presentation import may_see_details
-from summitry.errors import Conflict, Forbidden, InvalidInput, NotFound
+from summitry.engagements.secretariat import secretariat_attendee
+from summitry.errors import Conflict, Forbidden, NotFound
 from summitry.log.events import Event, EventEnvelope
 from summitry.log.hub import tell_after_commit
 from summitry.meeting.events import (
@@ -66,18 +66,28 @@ async def meeting_state(db: AsyncSession, engagement_id: int) -> MeetingState:
 
 
 async def require_follower(
-    db: AsyncSession, principal: Principal | None, engagement_id: int
+    db: AsyncSession,
+    principal: Principal | None,
+    engagement_id: int,
+    engagement: Engagement | None = None,
 ) -> Principal:
     """The principal if they may follow the meeting: not the press where details are withheld
-    (who is in the room is a detail), and not an outsider, who learns nothing."""
+    (who is in the room is a detail), and not an outsider, who learns nothing. ``engagement``:
+    its row, if the caller has read it already."""
     who = require_engagement_access(principal, engagement_id)
     if isinstance(who, Invitee):
-        _require_details(who, await get_engagement(db, engagement_id))
+        require_details(who, engagement or await engagement_row(db, engagement_id))
     return who
 
 
-def _require_details(who: Invitee, engagement: Engagement) -> None:
-    if not may_see_details(who, engagement):
+def may_follow(who: Invitee, engagement: Engagement) -> bool:
+    """Whether an invitee with access to the engagement may see who is in its meeting."""
+    return may_see_details(who, engagement)
+
+
+def require_details(who: Invitee, engagement: Engagement) -> None:
+    """Refuse an invitee who may not see who is in the meeting (the press, if confidential)."""
+    if not may_follow(who, engagement):
         raise Forbidden("the press follow the meetings of public engagements only")
 
 
@@ -88,48 +98,16 @@ async def participant_of(
     who = require_engagement_access(principal, engagement_id)
     engagement = await get_engagement(db, engagement_id)  # once: 1,000 attendees are a cost
     if isinstance(who, Invitee):
-        _require_details(who, engagement)
+        require_details(who, engagement)
         grant = who.grant_for(engagement_id)
         attendee = next(
             a for a in engagement.attendees if grant and a.id and a.person_id == grant.person_id
         )
         return Participant(attendee, False, engagement)
     assert isinstance(who, Secretary)  # noqa: S101 - the union has two members
-    return Participant(await _secretariat_attendee(db, engagement, who), True, engagement)
-
-
-async def _secretariat_attendee(
-    db: AsyncSession, engagement: Engagement, secretary: Secretary
-) -> Attendee:
-    home = engagement.host or (
-        engagement.delegations[0].delegation if engagement.delegations else None
+    return Participant(
+        await secretariat_attendee(db, engagement, who.name, who.email), True, engagement
     )
-    if home is None:
-        raise InvalidInput("give the engagement a delegation before opening its meeting")
-    office = "Secretariat"
-    person = await db.scalar(
-        select(Person).where(
-            Person.delegation_id == home.id, Person.name == secretary.name, Person.office == office
-        )
-    )
-    if person is None:
-        person = Person(
-            delegation_id=home.id,
-            name=secretary.name,
-            office=office,
-            form_of_address="",
-            email=secretary.email,
-        )
-        db.add(person)
-        await db.flush()
-    attendee = next((a for a in engagement.attendees if a.person_id == person.id), None)
-    if attendee is None:
-        attendee = Attendee(engagement_id=engagement.id, person_id=person.id, role=Role.SECRETARIAT)
-        engagement.attendees.append(attendee)  # the engagement callers hold includes them
-        db.add(attendee)
-        await db.flush()
-        await db.refresh(attendee, ["person"])
-    return attendee
 
 
 def _require_open(engagement: Engagement) -> None:

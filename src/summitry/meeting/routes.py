@@ -12,9 +12,10 @@ from summitry import log
 from summitry.db import MAX_ID
 from summitry.deps import CurrentPrincipal, Db, RecordId, media_of, runtime_of
 from summitry.log.events import EventEnvelope
+from summitry.log.feed import CATCH_UP_LIMIT
 from summitry.meeting import operations
 from summitry.meeting.access import end_meeting
-from summitry.meeting.feed import CATCH_UP_LIMIT, LiveConnection
+from summitry.meeting.feed import LiveConnection
 from summitry.meeting.presentation import roster
 
 logger = logging.getLogger(__name__)
@@ -221,7 +222,8 @@ async def end(
 async def live_socket(websocket: WebSocket, engagement_id: RecordId) -> None:
     """Snapshot then events; a client that reconnects with ``after`` gets what it missed."""
     await websocket.accept()
-    connection = LiveConnection(websocket, engagement_id)
+    runtime = runtime_of(websocket)
+    connection = LiveConnection(websocket, engagement_id, runtime.hub, runtime.sessions)
     try:
         await connection.run()
     except WebSocketDisconnect:

@@ -155,3 +155,18 @@ _UNUSABLE = (
     "this invitation link is not valid: it may have expired or been withdrawn. "
     "Ask the secretariat that invited you for a new one"
 )
+
+
+async def usable_invitation_ids(db: AsyncSession, engagement_id: int) -> frozenset[int]:
+    """The ids of the engagement's invitations that still let their holders in (not withdrawn,
+    not expired)."""
+    ids = await db.scalars(
+        select(Invitation.id)
+        .join(Attendee, Attendee.id == Invitation.attendee_id)
+        .where(
+            Attendee.engagement_id == engagement_id,
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > utcnow(),
+        )
+    )
+    return frozenset(ids)

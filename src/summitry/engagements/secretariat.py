@@ -1,0 +1,46 @@
+"""The secretariat in an engagement: its members are recorded as attendees when they act."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from summitry.delegations.models import Person
+from summitry.engagements.models import Attendee, Engagement, Role
+from summitry.errors import InvalidInput
+
+
+async def secretariat_attendee(
+    db: AsyncSession, engagement: Engagement, name: str, email: str
+) -> Attendee:
+    """The attendee a member of the secretariat acts as in the engagement's meeting: recorded
+    (with a person in the host's delegation) the first time they enter."""
+    home = engagement.host or (
+        engagement.delegations[0].delegation if engagement.delegations else None
+    )
+    if home is None:
+        raise InvalidInput("give the engagement a delegation before opening its meeting")
+    office = "Secretariat"
+    person = await db.scalar(
+        select(Person).where(
+            Person.delegation_id == home.id, Person.name == name, Person.office == office
+        )
+    )
+    if person is None:
+        person = Person(
+            delegation_id=home.id,
+            name=name,
+            office=office,
+            form_of_address="",
+            email=email,
+        )
+        db.add(person)
+        await db.flush()
+    attendee = next((a for a in engagement.attendees if a.person_id == person.id), None)
+    if attendee is None:
+        attendee = Attendee(engagement_id=engagement.id, person_id=person.id, role=Role.SECRETARIAT)
+        engagement.attendees.append(attendee)  # the engagement callers hold includes them
+        db.add(attendee)
+        await db.flush()
+        await db.refresh(attendee, ["person"])
+    return attendee

@@ -1,0 +1,173 @@
+"""One socket following one engagement's log: an opening, then every commit's events,
+resumable after any interruption, with heartbeats, closed as soon as access ends.
+
+What is shown and to whom belongs to the capability that serves the feed (the meeting's is
+``meeting.feed``): it says who may follow (``admit``, ``still_allowed``), what a new or
+resuming connection is sent first (``open``), and how people the events name are introduced
+(``introduce``). This module keeps the rest: the queue the hub fills, the wire it writes to
+once the connection has caught up, gaps filled from the log, pings and heartbeats.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from functools import partial
+from typing import Any
+
+from fastapi import WebSocket, WebSocketDisconnect
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from summitry.db import utcnow
+from summitry.log import store
+from summitry.log.events import EventEnvelope
+from summitry.log.hub import RECHECK, Follower, LiveHub, Outgoing, events_message
+from summitry.log.wire import WIRE, Wire
+
+HEARTBEAT_SECONDS = 15.0
+CATCH_UP_LIMIT = 5000
+"""The most events a resuming connection is sent; further behind, it starts afresh."""
+
+
+class Feed(Follower):
+    """A live connection: the hub's follower, and the task that serves its socket.
+
+    A meeting may have 1,000 of these. Each commit's events are encoded once, and once this
+    connection has caught up the hub writes them to its socket itself (``Follower``); only
+    what the hub could not write (a gap, someone not yet introduced, a socket behind) passes
+    through this task.
+    """
+
+    def __init__(
+        self,
+        websocket: WebSocket,
+        engagement_id: int,
+        hub: LiveHub,
+        sessionmaker: async_sessionmaker[AsyncSession],
+    ) -> None:
+        super().__init__(engagement_id)
+        self.websocket = websocket
+        self.hub = hub
+        self.sessionmaker = sessionmaker
+        self.own_wire: Wire | None = (websocket.scope.get("extensions") or {}).get(WIRE)
+        self.hub.follow(self)
+
+    def close(self) -> None:
+        self.hub.unfollow(self)
+
+    async def admit(self) -> bool:
+        """Whether the socket may follow (checked in full); if not, close it and say why."""
+        raise NotImplementedError
+
+    async def still_allowed(self) -> bool:
+        """At a heartbeat: whether the socket may stay open (if not, it is closed)."""
+        return await self.admit()
+
+    async def open(self) -> None:
+        """Send what a connection is shown first and set ``cursor``: a hello, or (``?after=``)
+        what it missed."""
+        raise NotImplementedError
+
+    async def introduce(self) -> None:
+        """Send whom the events may name (and set ``known``): the events that follow name
+        someone this connection has not been shown."""
+        raise NotImplementedError
+
+    def resumes_from(self, last: int) -> int | None:
+        """The sequence number a resuming connection asks to go on from, if the log still
+        has everything after it; ``None``: it starts afresh."""
+        after = self.websocket.query_params.get("after")
+        if after is None or not after.isdigit() or not last - CATCH_UP_LIMIT <= int(after) <= last:
+            return None
+        return int(after)
+
+    async def run(self) -> None:
+        if not await self.admit():
+            return
+        await self.open()
+        receiver = asyncio.create_task(self._receive())
+        try:
+            while not receiver.done():
+                try:
+                    outgoing = self.queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    # Caught up: from here the hub writes to the socket itself.
+                    self.wire = self.own_wire
+                    try:
+                        # A timer, not the task per wait that ``wait_for`` makes on Python 3.11.
+                        async with asyncio.timeout(HEARTBEAT_SECONDS):
+                            outgoing = await self.queue.get()
+                    except TimeoutError:
+                        # The hub goes on writing meanwhile: a heartbeat must not hold up
+                        # the floor's news for as long as its reads take.
+                        if not await self.still_allowed():
+                            return
+                        await self._catch_up()
+                        await self.websocket.send_json(
+                            {"type": "ping", "cursor": self.cursor, "now": utcnow().isoformat()}
+                        )
+                        continue
+                if outgoing is RECHECK:
+                    if not await self.admit():
+                        return
+                    continue
+                await self._deliver(outgoing)
+        finally:
+            receiver.cancel()
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
+                await receiver
+
+    async def _receive(self) -> None:
+        while True:
+            message = await self.websocket.receive_json()
+            if isinstance(message, dict) and message.get("type") == "ping":
+                await self.websocket.send_json({"type": "pong", "cursor": self.cursor})
+
+    async def send_events(self, envelopes: list[EventEnvelope], text: str | None = None) -> None:
+        """Send ``envelopes`` (``text``: their message, if encoded already), after an
+        introduction if they name someone this connection has not been shown."""
+        if not envelopes:
+            return
+        named = (getattr(e.event, "attendee_id", None) for e in envelopes)
+        if any(who is not None and who not in self.known for who in named):
+            await self.introduce()
+        await self.websocket.send_text(text or events_message(envelopes))
+        self.cursor = envelopes[-1].seq
+
+    async def _deliver(self, outgoing: Outgoing) -> None:
+        if not outgoing.envelopes:
+            await self.websocket.send_text(outgoing.text)  # a word for this person alone
+            return
+        if outgoing.last <= self.cursor:
+            return
+        if outgoing.first == self.cursor + 1:
+            await self.send_events(outgoing.envelopes, outgoing.text)
+            return
+        # A gap: events committed but not seen here (another replica, a dropped queue).
+        await self.send_events(await self.events_after(self.cursor))
+
+    async def events_after(self, seq: int) -> list[EventEnvelope]:
+        """The engagement's events after ``seq``, read in a session of their own."""
+        async with self.sessionmaker() as db:
+            return await store.events_after(db, self.engagement_id, seq)
+
+    async def _catch_up(self) -> None:
+        """Send what was committed but never reached this connection: it was dropped for not
+        reading, or another process wrote to the log."""
+        if not self.hub.follows(self):
+            while not self.queue.empty():  # stale: what it held is read from the log below
+                self.queue.get_nowait()
+            self.hub.follow(self)
+        last = await self.hub.shared(
+            ("last seq", self.engagement_id),
+            partial(_read_last_seq, self.sessionmaker, self.engagement_id),
+        )
+        # While the hub writes, the cursor is never behind what this process committed.
+        if last > self.cursor:
+            self.wire = None
+            await self.send_events(await self.events_after(self.cursor))
+
+
+async def _read_last_seq(sessionmaker: Any, engagement_id: int) -> int:
+    async with sessionmaker() as db:
+        return await store.last_seq(db, engagement_id)
