@@ -31,7 +31,6 @@ from summitry.floor.precedence import PrecedenceRule
 from summitry.meeting.access import strike_off, withdraw_invitation
 from summitry.security import operations as security
 from summitry.security.principals import require_secretariat
-from summitry.security.routes import invitation_url
 from summitry.web.forms import FormErrors, read_form, text
 
 router = APIRouter()
@@ -182,7 +181,7 @@ async def issue_invitation(
     )
     person = next(a.person for a in engagement.attendees if a.id == attendee_id)
     shown = {
-        "url": invitation_url(settings, issued.token),
+        "url": security.invitation_url(settings.effective_base_url, issued.token),
         "person": person.display_name,
         "expires_at": issued.invitation.expires_at,
     }

@@ -14,8 +14,8 @@ from summitry.engagements.schemas import EngagementOut
 from summitry.floor import operations, ordering, records
 from summitry.floor.precedence import PrecedenceRule
 from summitry.floor.speakers import RequestKind
+from summitry.log.events import Applied
 from summitry.meeting import operations as live_operations
-from summitry.meeting.routes import Applied
 from summitry.security.principals import (
     require_secretariat,
 )

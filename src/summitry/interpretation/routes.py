@@ -10,8 +10,8 @@ from summitry.deps import CurrentPrincipal, Db, RecordId, runtime_of
 from summitry.errors import Forbidden, NotFound
 from summitry.interpretation import operations
 from summitry.interpretation.routing import ChannelRouter
+from summitry.log.events import Applied
 from summitry.meeting import operations as live_operations
-from summitry.meeting.routes import Applied
 from summitry.meeting.state import Presence
 
 router = APIRouter(prefix="/engagements/{engagement_id}/interpretation", tags=["interpretation"])

@@ -12,7 +12,9 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, SerializeAsAny
+from pydantic import BaseModel, BeforeValidator, ConfigDict, GetJsonSchemaHandler, SerializeAsAny
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 
 class Event(BaseModel):
@@ -55,7 +57,20 @@ def parse_event(data: Any) -> Event:
     return cls.model_validate(data)
 
 
-AnyEvent = Annotated[SerializeAsAny[Event], BeforeValidator(parse_event)]
+class _OneOfTheKinds:
+    """In the OpenAPI document, an event is one of the registered kinds, told by ``kind``."""
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, _core: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        kinds = sorted(_KINDS.items())
+        choices = [handler(cls.__pydantic_core_schema__) for _, cls in kinds]
+        mapping = {kind: choice["$ref"] for (kind, _), choice in zip(kinds, choices, strict=True)}
+        return {"oneOf": choices, "discriminator": {"propertyName": "kind", "mapping": mapping}}
+
+
+AnyEvent = Annotated[SerializeAsAny[Event], BeforeValidator(parse_event), _OneOfTheKinds]
 """An event of any registered kind: read by its kind, written with all its fields."""
 
 
@@ -68,3 +83,9 @@ class EventEnvelope(BaseModel):
     seq: int
     at: dt.datetime
     event: AnyEvent
+
+
+class Applied(BaseModel):
+    """The events a request appended (none when nothing had to change)."""
+
+    events: list[EventEnvelope]

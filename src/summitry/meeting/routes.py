@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from summitry import log
 from summitry.db import MAX_ID
 from summitry.deps import CurrentPrincipal, Db, RecordId, media_of, runtime_of
-from summitry.log.events import EventEnvelope
+from summitry.log.events import Applied, EventEnvelope
 from summitry.log.feed import CATCH_UP_LIMIT
 from summitry.meeting import operations
 from summitry.meeting.access import end_meeting
@@ -20,12 +20,6 @@ from summitry.meeting.presentation import roster
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/engagements/{engagement_id}/live", tags=["live"])
-
-
-class Applied(BaseModel):
-    """The events a request appended (none when nothing had to change)."""
-
-    events: list[EventEnvelope]
 
 
 class MicrophoneIn(BaseModel):

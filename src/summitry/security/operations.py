@@ -170,3 +170,8 @@ async def usable_invitation_ids(db: AsyncSession, engagement_id: int) -> frozens
         )
     )
     return frozenset(ids)
+
+
+def invitation_url(base_url: str, token: str) -> str:
+    """The link an invitation's holder opens: the only place its token is ever shown."""
+    return f"{base_url}/invitation/{token}"

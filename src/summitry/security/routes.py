@@ -53,10 +53,6 @@ def invitation_out(invitation: Invitation) -> InvitationOut:
     )
 
 
-def invitation_url(settings: Settings, token: str) -> str:
-    return f"{settings.effective_base_url}/invitation/{token}"
-
-
 @router.post("/session")
 async def create_session(data: Credentials, request: Request, db: Db) -> Me:
     """Sign in as a member of the secretariat."""
@@ -125,7 +121,10 @@ async def issue_invitation(
         db, engagement, attendee_id, settings.invitation_days, by=who.name
     )
     listed = invitation_out(issued.invitation)
-    return IssuedInvitationOut(**listed.model_dump(), url=invitation_url(settings, issued.token))
+    return IssuedInvitationOut(
+        **listed.model_dump(),
+        url=operations.invitation_url(settings.effective_base_url, issued.token),
+    )
 
 
 @router.delete("/invitations/{invitation_id}")
