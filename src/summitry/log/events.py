@@ -66,8 +66,12 @@ class _OneOfTheKinds:
     ) -> JsonSchemaValue:
         kinds = sorted(_KINDS.items())
         choices = [handler(cls.__pydantic_core_schema__) for _, cls in kinds]
-        mapping = {kind: choice["$ref"] for (kind, _), choice in zip(kinds, choices, strict=True)}
-        return {"oneOf": choices, "discriminator": {"propertyName": "kind", "mapping": mapping}}
+        schema: JsonSchemaValue = {"oneOf": choices}
+        if all("$ref" in choice for choice in choices):
+            pairs = zip(kinds, choices, strict=True)
+            mapping = {kind: choice["$ref"] for (kind, _), choice in pairs}
+            schema["discriminator"] = {"propertyName": "kind", "mapping": mapping}
+        return schema
 
 
 AnyEvent = Annotated[SerializeAsAny[Event], BeforeValidator(parse_event), _OneOfTheKinds]
