@@ -94,8 +94,8 @@ class LocalTime(BaseModel):
     starts_local: dt.datetime | None
 
 
-class EngagementOut(BaseModel):
-    """An engagement as its reader may see it; ``details_withheld`` hides people and agenda."""
+class _EngagementHead(BaseModel):
+    """What every showing of an engagement begins with: which it is, what, and when."""
 
     id: int
     slug: str
@@ -104,6 +104,11 @@ class EngagementOut(BaseModel):
     held_on: dt.date
     starts_at: dt.datetime | None
     ends_at: dt.datetime | None
+
+
+class EngagementOut(_EngagementHead):
+    """An engagement as its reader may see it; ``details_withheld`` hides people and agenda."""
+
     host: DelegationOut | None
     confidentiality: Confidentiality
     status: EngagementStatus
@@ -117,18 +122,11 @@ class EngagementOut(BaseModel):
     sources: list[str]
 
 
-class EngagementSummary(BaseModel):
+class EngagementSummary(_EngagementHead):
     """One line of the list of engagements."""
 
     model_config = ConfigDict(from_attributes=True)
 
-    id: int
-    slug: str
-    kind: EngagementKind
-    title: str
-    held_on: dt.date
-    starts_at: dt.datetime | None
-    ends_at: dt.datetime | None
     confidentiality: Confidentiality
     status: EngagementStatus
     host_code: str | None

@@ -167,6 +167,12 @@ async def _secretary_name(principal: Principal | None) -> str:
     return require_secretariat(principal).name
 
 
+async def _waiting_in_lobby(db: AsyncSession, engagement_id: int, attendee_id: int) -> None:
+    state = await meeting_state(db, engagement_id)
+    if state.presence_of(attendee_id) is not Presence.LOBBY:
+        raise Conflict("this person is not waiting in the lobby")
+
+
 async def admit(
     db: AsyncSession,
     principal: Principal | None,
@@ -177,9 +183,7 @@ async def admit(
     """Let a person in from the lobby; Janus learns their token before anyone is told, and
     their own connections get their media access with the news, sparing them a request."""
     by = await _secretary_name(principal)
-    state = await meeting_state(db, engagement_id)
-    if state.presence_of(attendee_id) is not Presence.LOBBY:
-        raise Conflict("this person is not waiting in the lobby")
+    await _waiting_in_lobby(db, engagement_id, attendee_id)
     grant = await grant_media(db, engagement_id, attendee_id, media)
     if media is not None:
         url, room_id = await media.room_of(db, engagement_id)
@@ -192,9 +196,7 @@ async def turn_away(
     db: AsyncSession, principal: Principal | None, engagement_id: int, attendee_id: int
 ) -> list[EventEnvelope]:
     by = await _secretary_name(principal)
-    state = await meeting_state(db, engagement_id)
-    if state.presence_of(attendee_id) is not Presence.LOBBY:
-        raise Conflict("this person is not waiting in the lobby")
+    await _waiting_in_lobby(db, engagement_id, attendee_id)
     return await append_all(db, engagement_id, [TurnedAway(attendee_id=attendee_id, by=by)])
 
 
