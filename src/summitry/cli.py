@@ -184,14 +184,14 @@ def engagements_list(
     year: Annotated[int | None, typer.Option(help="Only engagements of this year.")] = None,
 ) -> None:
     """List the engagements, soonest first."""
-    from summitry.engagements.operations import list_engagements
     from summitry.engagements.presentation import engagement_summary
     from summitry.security.principals import Secretary
+    from summitry.security.visibility import engagements_visible
 
     cli = Secretary(account_id=0, name="command line", email="")
 
     async def work(db: AsyncSession) -> list[dict[str, Any]]:
-        found = await list_engagements(db, cli, year=year)
+        found = await engagements_visible(db, cli, year=year)
         return [engagement_summary(e).model_dump(mode="json") for e in found]
 
     rows = _run_with_db(work)

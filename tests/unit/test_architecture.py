@@ -25,9 +25,8 @@ LAYERS: list[set[str]] = [
     {"media"},
     {"floor"},
     {"meeting"},
-    # planning: who is invited to what, and who is asking. Known knot: security's principals
-    # are built from engagements' attendees while engagements filter by principal.
-    {"engagements", "security"},
+    {"security"},  # who is asking, and what of an engagement they may see
+    {"engagements"},
     {"delegations"},
     {"web"},  # shared rendering: knows no capability
     {"log"},  # the core: knows no capability

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Collection
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
@@ -26,7 +27,6 @@ from summitry.engagements.models import (
 )
 from summitry.engagements.schemas import EngagementIn, EngagementPatch
 from summitry.errors import Conflict, InvalidInput, NotFound
-from summitry.security.principals import Invitee, Principal
 
 
 def _loaded() -> Select[Engagement]:
@@ -61,15 +61,15 @@ async def engagement_row(db: AsyncSession, engagement_id: int) -> Engagement:
 
 async def list_engagements(
     db: AsyncSession,
-    principal: Principal,
     *,
+    among: Collection[int] | None = None,
     status: EngagementStatus | None = None,
     year: int | None = None,
 ) -> list[Engagement]:
-    """The engagements ``principal`` may see, soonest first."""
+    """The engagements (``among`` those ids, if given), soonest first."""
     query = _loaded().order_by(Engagement.held_on, Engagement.starts_at, Engagement.id)
-    if isinstance(principal, Invitee):
-        query = query.where(Engagement.id.in_([g.engagement_id for g in principal.grants]))
+    if among is not None:
+        query = query.where(Engagement.id.in_(list(among)))
     if status is not None:
         query = query.where(Engagement.status == status)
     if year is not None:

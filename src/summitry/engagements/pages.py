@@ -19,7 +19,7 @@ from summitry.engagements.models import (
     EngagementStatus,
     Role,
 )
-from summitry.engagements.presentation import may_see_details, seat_times
+from summitry.engagements.presentation import seat_times
 from summitry.interpretation.booths import booths_of
 from summitry.security.models import Invitation
 from summitry.security.operations import list_invitations
@@ -31,6 +31,7 @@ from summitry.security.principals import (
     require_secretariat,
     require_signed_in,
 )
+from summitry.security.visibility import engagements_visible, may_see_details
 from summitry.web.rendering import render
 
 router = APIRouter()
@@ -71,7 +72,7 @@ async def engagement_list(
     kind_ = next((k for k in EngagementKind if k.value == kind), None)
     status_ = next((s for s in EngagementStatus if s.value == status), None)
     sort = sort if sort.lstrip("-") in SORTS else "date"
-    everything = await operations.list_engagements(db, who)
+    everything = await engagements_visible(db, who)
     years = sorted({e.held_on.year for e in everything}, reverse=True)
     shown = [
         e
@@ -113,7 +114,7 @@ async def engagement_calendar(
     month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
 ) -> Response:
     who = require_signed_in(principal)
-    everything = await operations.list_engagements(db, who)
+    everything = await engagements_visible(db, who)
     today = dt.datetime.now(dt.UTC).date()
     if month:
         first = dt.date(int(month[:4]), max(1, min(12, int(month[5:]))), 1)
@@ -206,7 +207,7 @@ async def my_engagements(request: Request, db: Db, principal: PagePrincipal) -> 
     who = require_signed_in(principal)
     if isinstance(who, Secretary):
         return RedirectResponse("/engagements", status_code=303)
-    engagements = await operations.list_engagements(db, who)
+    engagements = await engagements_visible(db, who)
     rows = []
     for engagement in engagements:
         own = _own_delegation_code(engagement, who)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from summitry.delegations.models import Delegation
 from summitry.delegations.schemas import DelegationOut, PersonOut
-from summitry.engagements.models import Confidentiality, Engagement, Role
+from summitry.engagements.models import Engagement
 from summitry.engagements.schemas import (
     AgendaItemOut,
     AttendeeOut,
@@ -16,7 +16,6 @@ from summitry.engagements.schemas import (
     EngagementSummary,
     LocalTime,
 )
-from summitry.security.principals import Invitee, Principal
 
 
 @dataclass(frozen=True)
@@ -48,19 +47,8 @@ def _in_zone(moment: dt.datetime | None, zone: str) -> dt.datetime | None:
     return moment.astimezone(ZoneInfo(zone)) if moment is not None else None
 
 
-def may_see_details(principal: Principal, engagement: Engagement) -> bool:
-    """Press see who and what only of public engagements; everyone else invited sees all."""
-    if not isinstance(principal, Invitee):
-        return True
-    grant = principal.grant_for(engagement.id)
-    if grant is None:
-        return False
-    return grant.role is not Role.PRESS or engagement.confidentiality is Confidentiality.PUBLIC
-
-
-def engagement_out(engagement: Engagement, principal: Principal) -> EngagementOut:
-    """The API form of an engagement, as ``principal`` may see it."""
-    details = may_see_details(principal, engagement)
+def engagement_out(engagement: Engagement, details: bool) -> EngagementOut:
+    """The API form of an engagement; without ``details``, its people and agenda withheld."""
     return EngagementOut(
         id=engagement.id,
         slug=engagement.slug,

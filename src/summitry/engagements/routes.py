@@ -11,7 +11,7 @@ from summitry.delegations.schemas import PersonOut
 from summitry.deps import CurrentPrincipal, Db, RecordId, media_of
 from summitry.engagements import operations
 from summitry.engagements.models import EngagementStatus
-from summitry.engagements.presentation import engagement_out, engagement_summary
+from summitry.engagements.presentation import engagement_summary
 from summitry.engagements.schemas import (
     AgendaIn,
     AttendeeIn,
@@ -28,6 +28,7 @@ from summitry.security.principals import (
     require_secretariat,
     require_signed_in,
 )
+from summitry.security.visibility import engagement_as_seen, engagements_visible
 
 router = APIRouter(prefix="/engagements", tags=["engagements"])
 
@@ -41,7 +42,7 @@ async def list_engagements(
 ) -> list[EngagementSummary]:
     """The engagements you may see, soonest first."""
     who = require_signed_in(principal)
-    found = await operations.list_engagements(db, who, status=status_, year=year)
+    found = await engagements_visible(db, who, status=status_, year=year)
     return [engagement_summary(e) for e in found]
 
 
@@ -51,7 +52,7 @@ async def create_engagement(
 ) -> EngagementOut:
     """Plan an engagement with its delegations, languages and agenda."""
     who = require_secretariat(principal)
-    return engagement_out(await operations.create_engagement(db, data, by=who.name), who)
+    return engagement_as_seen(await operations.create_engagement(db, data, by=who.name), who)
 
 
 @router.get("/{engagement_id}")
@@ -60,7 +61,7 @@ async def get_engagement(
 ) -> EngagementOut:
     """One engagement, with each delegation's local time."""
     who = require_engagement_access(principal, engagement_id)
-    return engagement_out(await operations.get_engagement(db, engagement_id), who)
+    return engagement_as_seen(await operations.get_engagement(db, engagement_id), who)
 
 
 @router.patch("/{engagement_id}")
@@ -71,7 +72,7 @@ async def update_engagement(
     who = require_secretariat(principal)
     engagement = await operations.get_engagement(db, engagement_id)
     updated = await operations.update_engagement(db, engagement, data, by=who.name)
-    return engagement_out(updated, who)
+    return engagement_as_seen(updated, who)
 
 
 @router.post("/{engagement_id}/delegations", status_code=status.HTTP_201_CREATED)
@@ -82,7 +83,7 @@ async def add_delegation(
     who = require_secretariat(principal)
     engagement = await operations.get_engagement(db, engagement_id)
     added = await operations.add_participant(db, engagement, data.code, by=who.name)
-    return engagement_out(added, who)
+    return engagement_as_seen(added, who)
 
 
 @router.delete("/{engagement_id}/delegations/{code}")
@@ -93,7 +94,7 @@ async def remove_delegation(
     who = require_secretariat(principal)
     engagement = await operations.get_engagement(db, engagement_id)
     removed = await operations.remove_participant(db, engagement, code, by=who.name)
-    return engagement_out(removed, who)
+    return engagement_as_seen(removed, who)
 
 
 @router.post("/{engagement_id}/attendees", status_code=status.HTTP_201_CREATED)
@@ -136,4 +137,4 @@ async def set_agenda(
     who = require_secretariat(principal)
     engagement = await operations.get_engagement(db, engagement_id)
     changed = await operations.set_agenda(db, engagement, data.items, by=who.name)
-    return engagement_out(changed, who)
+    return engagement_as_seen(changed, who)

@@ -9,7 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from summitry.db import MAX_ID
 from summitry.deps import CurrentPrincipal, Db, RecordId, media_of, runtime_of
 from summitry.engagements.operations import get_engagement
-from summitry.engagements.presentation import engagement_out
 from summitry.engagements.schemas import EngagementOut
 from summitry.floor import operations, ordering, records
 from summitry.floor.precedence import PrecedenceRule
@@ -19,6 +18,7 @@ from summitry.meeting import operations as live_operations
 from summitry.security.principals import (
     require_secretariat,
 )
+from summitry.security.visibility import engagement_as_seen
 
 router = APIRouter(prefix="/engagements/{engagement_id}", tags=["floor"])
 
@@ -283,4 +283,4 @@ async def set_precedence(
         manual_codes=data.manual_codes,
         by=who.name,
     )
-    return engagement_out(updated, who)
+    return engagement_as_seen(updated, who)

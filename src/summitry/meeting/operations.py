@@ -11,7 +11,6 @@ from summitry import log
 from summitry.db import writes
 from summitry.engagements.models import Attendee, Engagement, EngagementStatus, Role
 from summitry.engagements.operations import engagement_row, get_engagement, set_status
-from summitry.engagements.presentation import may_see_details
 from summitry.engagements.secretariat import secretariat_attendee
 from summitry.errors import Conflict, Forbidden, NotFound
 from summitry.log.events import Event, EventEnvelope
@@ -38,6 +37,7 @@ from summitry.security.principals import (
     require_engagement_access,
     require_secretariat,
 )
+from summitry.security.visibility import may_see_details
 
 
 @dataclass(frozen=True)
