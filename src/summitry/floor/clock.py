@@ -14,7 +14,7 @@ from summitry.errors import SummitryError
 from summitry.floor import operations
 from summitry.floor.state import floor_of
 from summitry.log.events import EventEnvelope
-from summitry.log.hub import HUB, LiveHub
+from summitry.log.hub import LiveHub
 from summitry.meeting import operations as live_operations
 from summitry.meeting.media_port import MeetingMedia
 from summitry.meeting.state import MeetingState
@@ -86,7 +86,6 @@ class FloorClock:
 
     async def _check(self, engagement_id: int) -> None:
         async with self.sessionmaker() as db:
-            db.info[HUB] = self.hub
             state = self._states.get(engagement_id)
             if state is None or state.seq != await log.last_seq(db, engagement_id):
                 state = await live_operations.meeting_state(db, engagement_id)
@@ -102,6 +101,5 @@ class FloorClock:
             # A transaction of its own that writes from its start: on SQLite a reader that
             # turns writer fails at once if anyone wrote meanwhile, instead of waiting.
             async with self.sessionmaker() as db:
-                db.info[HUB] = self.hub
                 await intend_to_write(db)
                 await operations.expire(db, engagement_id, self.media, utcnow())
