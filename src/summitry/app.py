@@ -37,7 +37,7 @@ from summitry.web.pages import router as pages_router
 from summitry.web.rendering import render_error
 
 if TYPE_CHECKING:  # imported where the gateway starts (sippy, aiortc: heavy)
-    from summitry.telephony.calls import TelephoneGateway
+    from summitry.telephony.gateway import TelephoneGateway
 
 log = logging.getLogger(__name__)
 
@@ -266,7 +266,7 @@ def telephone_gateway(settings: Settings, app: FastAPI) -> TelephoneGateway:
     """The SIP listener of this app, on the media engine ``start_media`` made."""
     # Imported here: sippy starts a process-wide reactor object on import, and aiortc is
     # heavy; installations without a telephone need neither.
-    from summitry.telephony.calls import TelephoneGateway
+    from summitry.telephony.gateway import TelephoneGateway
     from summitry.telephony.prompts import Prompts
 
     gateway = TelephoneGateway(
