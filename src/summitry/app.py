@@ -41,7 +41,7 @@ from summitry.telephony.operations import withdraw_pins
 from summitry.web.rendering import render_error
 
 if TYPE_CHECKING:  # imported where the gateway starts (sippy, aiortc: heavy)
-    from summitry.telephony.calls import TelephoneGateway
+    from summitry.telephony.gateway import TelephoneGateway
 
 log = logging.getLogger(__name__)
 
@@ -264,7 +264,7 @@ def telephone_gateway(settings: Settings, runtime: Runtime) -> TelephoneGateway:
     """The SIP listener of this app, on the media engine ``start_media`` made."""
     # Imported here: sippy starts a process-wide reactor object on import, and aiortc is
     # heavy; installations without a telephone need neither.
-    from summitry.telephony.calls import TelephoneGateway
+    from summitry.telephony.gateway import TelephoneGateway
     from summitry.telephony.prompts import Prompts
 
     media = runtime.media

@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # the types of parts built only where they are configured
     from summitry.floor.clock import FloorClock
     from summitry.interpretation.routing import ChannelRouter
     from summitry.media.meetings import MediaSupervisor
-    from summitry.telephony.calls import TelephoneGateway
+    from summitry.telephony.gateway import TelephoneGateway
 
 
 @dataclass

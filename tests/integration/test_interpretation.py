@@ -10,8 +10,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from summitry.engagements.models import Engagement, Role
+from summitry.interpretation.models import LanguageChannel
+from summitry.interpretation.operations import ChannelRoom, channel_rooms
+from summitry.media.rooms import moderator_token
 
 Invite = Callable[..., Awaitable[tuple[httpx.AsyncClient, Any, str]]]
 
@@ -212,3 +216,23 @@ async def test_booths_are_for_interpreters_into_a_working_language(
     )
     assert made.status_code == 201, made.text
     assert made.json()["booth"] == "zh"
+
+
+async def test_channel_rooms_are_the_engagements_own_in_the_order_of_their_languages(
+    db: AsyncSession, make_engagement: Callable[..., Awaitable[Engagement]]
+) -> None:
+    # What the telephone's keypad numbers *2 1, *2 2, ... and enters with the server's token.
+    engagement = await make_engagement()
+    other = await make_engagement()
+    for room_id, language in ((9_100_003, "fr"), (9_100_001, "ar"), (9_100_002, "de")):
+        db.add(LanguageChannel(engagement_id=engagement.id, language=language,
+                               janus_room_id=room_id, secret=f"secret {language}"))  # fmt: skip
+    db.add(LanguageChannel(engagement_id=other.id, language="en", janus_room_id=9_100_004,
+                           secret="secret en"))  # fmt: skip
+    await db.commit()
+    assert await channel_rooms(db, engagement.id) == [
+        ChannelRoom("ar", 9_100_001, moderator_token("secret ar")),
+        ChannelRoom("de", 9_100_002, moderator_token("secret de")),
+        ChannelRoom("fr", 9_100_003, moderator_token("secret fr")),
+    ]
+    assert await channel_rooms(db, 0) == []

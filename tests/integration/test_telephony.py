@@ -32,7 +32,7 @@ from summitry.media.rooms import MeetingRooms
 from summitry.meeting import operations as live_operations
 from summitry.telephony import operations, rtp
 from summitry.telephony.call import Call, Stage
-from summitry.telephony.calls import TelephoneGateway
+from summitry.telephony.gateway import TelephoneGateway
 from summitry.telephony.prompts import Prompts
 from tests.support.janus import JanusServer
 from tests.support.peers import Publisher, Subscriber

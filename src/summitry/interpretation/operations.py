@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from summitry.delegations.catalogue import check_language
@@ -23,9 +24,11 @@ from summitry.interpretation.events import (
     RelayTaken,
     SlowDownAsked,
 )
+from summitry.interpretation.models import LanguageChannel
 from summitry.interpretation.routing import ChannelRouter
 from summitry.interpretation.state import interpretation_of
 from summitry.log.events import EventEnvelope
+from summitry.media.rooms import moderator_token
 from summitry.meeting import operations as live
 from summitry.meeting.state import Presence
 from summitry.security.principals import Principal
@@ -188,3 +191,24 @@ async def set_floor_level(
         raise InvalidInput("give the floor's level as a percentage from 0 to 100", field="percent")
     body = FloorLevelSet(percent=percent, by=ctx.name)
     return await live.append_all(db, engagement_id, [body])
+
+
+@dataclass(frozen=True)
+class ChannelRoom:
+    """A language channel's AudioBridge room, as the server itself enters it to listen."""
+
+    language: str
+    room_id: int
+    token: str
+    """The server's own entry token (derived from the channel's secret, never given out)."""
+
+
+async def channel_rooms(db: AsyncSession, engagement_id: int) -> list[ChannelRoom]:
+    """The engagement's language channels in the order of their language codes, for a listener
+    that Summitry itself places in them (a telephone leg)."""
+    rows = await db.scalars(
+        select(LanguageChannel)
+        .where(LanguageChannel.engagement_id == engagement_id)
+        .order_by(LanguageChannel.language)
+    )
+    return [ChannelRoom(r.language, r.janus_room_id, moderator_token(r.secret)) for r in rows]

@@ -1,5 +1,5 @@
 """One telephone call as the gateway holds it: its stage, its dialog and relay, and what the
-SIP and media sides tell it. ``calls.TelephoneGateway`` runs it from ring to hang-up."""
+SIP and media sides tell it. ``gateway.TelephoneGateway`` runs it from ring to hang-up."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from summitry.telephony import operations
 from summitry.telephony.addresses import Target
 
 if TYPE_CHECKING:  # the gateway (sippy, aiortc) is imported only where it runs
-    from summitry.telephony.calls import TelephoneGateway
+    from summitry.telephony.gateway import TelephoneGateway
 
 router = APIRouter(prefix="/engagements/{engagement_id}/telephone", tags=["telephone"])
 

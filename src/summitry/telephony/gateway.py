@@ -1,0 +1,285 @@
+"""The SIP-facing part of the telephone: it screens and answers calls in, places calls out,
+and runs each call from the first ring to the hang-up.
+
+A call in: the number dialled names the engagement (else 404). The caller hears the welcome
+prompt and keys a PIN (RFC 4733 or SIP INFO) ended by ``#``; three wrong PINs, or none in
+time, end the call and are recorded. With the right PIN the caller *enters the meeting as that
+attendee* through ``live.operations.enter`` (the lobby, like a browser) and waits to be
+admitted; once admitted, the leg joins the media. A call out is placed by the secretariat; when
+the callee answers, they enter and are admitted by the secretary who placed it. The reception
+(``reception.py``) says and hears what comes before the room, the room (``room.py``) keeps the
+call in the media with its keypad (``keypad.py``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from summitry.errors import InvalidInput, MediaUnavailable, NotFound, SummitryError
+from summitry.log.hub import LiveHub
+from summitry.media.meetings import JanusMeetingMedia
+from summitry.meeting import operations as live
+from summitry.meeting.state import Presence
+from summitry.security.principals import Secretary
+from summitry.telephony import operations, sdp
+from summitry.telephony.addresses import Target
+from summitry.telephony.call import Call, CallEnded, Stage
+from summitry.telephony.negotiation import Negotiation
+from summitry.telephony.prompts import Prompts
+from summitry.telephony.ratelimit import CallSlots, Lockouts, TokenBuckets
+from summitry.telephony.reception import Reception, unless_hung_up
+from summitry.telephony.relay import Relay
+from summitry.telephony.room import Room
+from summitry.telephony.services import Services
+from summitry.telephony.sessiontimer import MIN_SE
+from summitry.telephony.sip import Dialog, Invite, SipEndpoint
+
+logger = logging.getLogger(__name__)
+
+ANSWER_SECONDS = 45.0
+"""How long a call out may ring."""
+_ids = itertools.count(1)
+
+
+class TelephoneGateway:
+    """The SIP listener and every call in progress."""
+
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        media_host: str,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        hub: LiveHub,
+        media: JanusMeetingMedia,
+        prompts: Prompts,
+        max_calls: int = 20,
+        calls_per_source: int = 4,
+        invites_per_second: float = 2.0,
+        invite_burst: int = 5,
+        min_session_expires: int = MIN_SE,
+    ) -> None:
+        self.media_host = media_host
+        self.services = Services(sessionmaker, hub, media, prompts)
+        self.media = media
+        self.prompts = prompts
+        self.calls: dict[int, Call] = {}
+        self.finished: list[Call] = []
+        """The last calls that ended (newest last), for the secretariat and for tests."""
+        self.refused_invites = 0
+        """INVITEs refused by the limits (counted in sippy's thread: a statistic, not exact)."""
+        self.buckets = TokenBuckets(invites_per_second, invite_burst)
+        self.slots = CallSlots(max_calls, calls_per_source)
+        self.lockouts = Lockouts()
+        self.reception = Reception(self.services, self.lockouts)
+        self.room = Room(self.services)
+        self.endpoint = SipEndpoint(
+            host, port, self._on_invite, self._screen, min_session_expires=min_session_expires
+        )
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def pin_seconds(self) -> float:
+        """How long a caller has to key each PIN."""
+        return self.reception.pin_seconds
+
+    @pin_seconds.setter
+    def pin_seconds(self, seconds: float) -> None:
+        self.reception.pin_seconds = seconds
+
+    async def start(self) -> None:
+        """Record the end of calls cut off by the last run, then listen for SIP."""
+        services = self.services
+        ended = await operations.end_calls_cut_off(services.sessionmaker, services.hub, self.media)
+        if ended:
+            logger.warning("telephone: %s call(s) ended with the previous run; recorded", ended)
+        await self.prompts.prepare()
+        await self.endpoint.start()
+        logger.info("telephone: SIP on %s:%s", self.endpoint.host, self.endpoint.port)
+
+    async def stop(self) -> None:
+        """Hang up every call and stop listening."""
+        for call in list(self.calls.values()):
+            call.dialog.hang_up()
+            call.on_ended("shutdown")
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await self.endpoint.stop()
+
+    # --- admission of calls, in sippy's thread ------------------------------------------------
+    def _screen(self, source: str) -> int | None:
+        """Rate and concurrency limits, checked before anything is allocated for a call."""
+        if self.lockouts.locked(source):
+            self.refused_invites += 1
+            return 403
+        if not self.buckets.allow(source):
+            self.refused_invites += 1
+            return 503
+        if not self.slots.take(source):
+            self.refused_invites += 1
+            return 486 if self.slots.in_use < self.slots.total else 503
+        return None
+
+    def _run(self, call: Call, coroutine: Coroutine[Any, Any, None]) -> None:
+        """Run one call to its end; whatever happens, ``_finish`` cleans up after it."""
+
+        async def run() -> None:
+            try:
+                await coroutine
+            except CallEnded:
+                pass
+            except Exception:
+                logger.exception("call %s failed", call.id)
+            finally:
+                await self._finish(call)
+
+        self.calls[call.id] = call
+        task = asyncio.create_task(run(), name=f"telephone call {call.id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # --- calls in -------------------------------------------------------------------------
+    def _on_invite(self, invite: Invite, dialog: Dialog) -> None:
+        relay = Relay(self.media_host, invite.source[0], lambda d: None, lambda v: None)
+        call = Call(
+            id=next(_ids),
+            direction="in",
+            source=invite.source[0],
+            caller=invite.caller,
+            dialog=dialog,
+            relay=relay,
+        )
+        self._wire(call)
+        self._run(call, self._incoming(call, invite))
+
+    def _wire(self, call: Call) -> None:
+        call.dialog.listener = call
+        call.relay.on_digit = call.digits.put_nowait
+
+        def voice(payload: bytes) -> None:
+            if call.leg is not None:
+                call.leg.voice.push(payload)
+
+        call.relay.on_voice = voice
+
+    async def _incoming(self, call: Call, invite: Invite) -> None:
+        try:
+            offer = sdp.parse(invite.sdp or "")
+        except sdp.SdpError:
+            offer = None
+        if offer is None or offer.codec() is None:
+            call.end_reason = "no G.711 offered"
+            call.dialog.refuse(488, "Not Acceptable Here")
+            raise CallEnded
+        async with self.services.db() as db:
+            engagement_id = await operations.engagement_of_number(db, invite.called)
+        if engagement_id is None:
+            # Unknown numbers learn nothing, and never reach a room.
+            call.end_reason = "unknown number"
+            call.dialog.refuse(404, "Not Found")
+            raise CallEnded
+        call.engagement_id = engagement_id
+        await call.relay.open()
+        negotiation = Negotiation(self.media_host, call.relay.phone_port, call.relay.rtcp_port)
+        answer, media = negotiation.answer(invite.sdp or "")
+        call.on_media(media)
+        call.dialog.answer(answer, negotiation)
+        call.mark("answered")
+        await self.reception.ask_pin(call)
+        await self._into_meeting(call)
+
+    async def _into_meeting(self, call: Call, admitted_by: Secretary | None = None) -> None:
+        """The lobby until admitted, then the room until the end."""
+        engagement_id, _ = call.seat()
+        # Subscribed before entering, so that no admission or removal slips past the call.
+        events = self.services.hub.subscribe(engagement_id)
+        try:
+            await self.reception.enter(call, events, admitted_by)
+            await self.room.join(call)
+            await self.room.stay(call, events)
+        finally:
+            self.services.hub.unsubscribe(engagement_id, events)
+
+    # --- calls out ------------------------------------------------------------------------
+    async def dial_out(
+        self, secretary: Secretary, engagement_id: int, attendee_id: int, uri: str
+    ) -> Call:
+        """Call a person's telephone from the meeting; they are admitted when they answer."""
+        target = Target.parse(uri)
+        async with self.services.db() as db:
+            await operations.principal_of_caller(db, engagement_id, attendee_id)
+            state = await live.meeting_state(db, engagement_id)
+        if state.presence_of(attendee_id) in (Presence.ADMITTED, Presence.LOBBY):
+            raise InvalidInput("this person is already in the meeting", field="attendee_id")
+        if not self.slots.take("dial-out"):
+            raise MediaUnavailable("too many telephone calls at once; try again shortly")
+        relay = Relay(self.media_host, target.host, lambda d: None, lambda v: None)
+        await relay.open()
+        negotiation = Negotiation(self.media_host, relay.phone_port, relay.rtcp_port)
+        dialog = self.endpoint.dial(target.host, target.port, target.user, "summitry", negotiation)
+        call = Call(
+            id=next(_ids),
+            direction="out",
+            source="dial-out",
+            caller=target.user,
+            dialog=dialog,
+            relay=relay,
+            engagement_id=engagement_id,
+            attendee_id=attendee_id,
+        )
+        self._wire(call)
+        self._run(call, self._outgoing(call, secretary))
+        return call
+
+    async def _outgoing(self, call: Call, secretary: Secretary) -> None:
+        # A callee who hangs up before answering is a call not answered, like one that rings on.
+        with contextlib.suppress(CallEnded):
+            await unless_hung_up(call, call.answered.wait(), ANSWER_SECONDS)
+        if not call.answered.is_set():
+            call.end_reason = call.end_reason or "no answer"
+            call.dialog.hang_up()
+            raise CallEnded
+        if call.media is None:  # the dialog accepted no answer: none usable
+            call.end_reason = "unusable answer"
+            call.dialog.hang_up()
+            raise CallEnded
+        call.relay.peer_host = call.media.host
+        call.mark("answered")
+        await self._into_meeting(call, admitted_by=secretary)
+
+    # --- the end --------------------------------------------------------------------------
+    async def _finish(self, call: Call) -> None:
+        call.dialog.hang_up()
+        call.relay.close()
+        if call.leg is not None:
+            await call.leg.close()
+        if call.principal is not None and call.engagement_id is not None:
+            try:
+                async with self.services.db() as db:
+                    await live.leave(db, call.principal, call.engagement_id, self.media)
+            except SummitryError as err:
+                logger.warning("call %s: could not record leaving: %s", call.id, err)
+        self.slots.give_back(call.source)
+        call.set_stage(Stage.ENDED)
+        call.ended.set()
+        self.calls.pop(call.id, None)
+        self.finished = [*self.finished[-49:], call]
+        logger.info("call %s ended (%s) after %s", call.id, call.end_reason, call.timings)
+
+    def find(self, call_id: int) -> Call:
+        """The call in progress with this number."""
+        call = self.calls.get(call_id)
+        if call is None:
+            raise NotFound("no such telephone call")
+        return call
