@@ -28,6 +28,7 @@ from summitry.floor.clock import FloorClock
 from summitry.interpretation.routing import ChannelRouter
 from summitry.live.access import on_withdrawal
 from summitry.live.hub import LiveHub
+from summitry.live.media_events import MediaEvents
 from summitry.media.channels import LanguageChannels
 from summitry.media.meetings import JanusMeetingMedia, MediaSupervisor, janus_keys
 from summitry.media.rooms import MeetingRooms
@@ -251,7 +252,8 @@ def start_media(settings: Settings, app: FastAPI) -> MediaSupervisor:
         process = JanusProcess(config)
         url, admin_key = config.ws_url, config.room_admin_key
     public = settings.janus_public_url or url
-    media = JanusMeetingMedia(MeetingRooms(url, admin_key=admin_key), public)
+    events = MediaEvents(app.state.sessionmaker, app.state.hub)
+    media = JanusMeetingMedia(MeetingRooms(url, admin_key=admin_key), public, events.media_restored)
     app.state.media = media
     app.state.media_origin = public
     supervisor = MediaSupervisor(media, app.state.sessionmaker, app.state.hub, process)
