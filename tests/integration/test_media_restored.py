@@ -21,11 +21,11 @@ from tests.support.janus import JanusServer
 async def test_rooms_rebuilt_after_a_janus_restart_are_reported_and_recorded(
     app: Any,
     janus: JanusServer,
-    db: AsyncSession,
     sessionmaker: async_sessionmaker[AsyncSession],
-    secretariat: httpx.AsyncClient,
+    db: AsyncSession,
     make_engagement: Callable[..., Awaitable[Engagement]],
     make_invitee: Callable[..., Awaitable[tuple[httpx.AsyncClient, Any, str]]],
+    secretariat: httpx.AsyncClient,
 ) -> None:
     await janus.start()
     rooms = MeetingRooms(janus.url, admin_key=janus.room_admin_key)
