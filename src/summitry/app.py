@@ -35,6 +35,7 @@ from summitry.media.meetings import JanusMeetingMedia, MediaSupervisor, janus_ke
 from summitry.media.rooms import MeetingRooms
 from summitry.media.server import JanusConfig, JanusProcess
 from summitry.meeting.access import on_withdrawal
+from summitry.meeting.media_events import MediaEvents
 from summitry.pages import router as pages_router
 from summitry.runtime import Runtime
 from summitry.telephony.operations import withdraw_pins
@@ -250,7 +251,8 @@ def start_media(settings: Settings, runtime: Runtime) -> MediaSupervisor:
         process = JanusProcess(config)
         url, admin_key = config.ws_url, config.room_admin_key
     public = settings.janus_public_url or url
-    media = JanusMeetingMedia(MeetingRooms(url, admin_key=admin_key), public)
+    events = MediaEvents(runtime.sessions, runtime.hub)
+    media = JanusMeetingMedia(MeetingRooms(url, admin_key=admin_key), public, events.media_restored)
     runtime.media, runtime.media_origin = media, public
     supervisor = MediaSupervisor(media, runtime.sessions, runtime.hub, process)
     runtime.media_supervisor = supervisor

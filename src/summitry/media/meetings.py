@@ -7,24 +7,26 @@ import contextlib
 import json
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from summitry import log as live_log
 from summitry.errors import MediaUnavailable
-from summitry.log.hub import HUB, LiveHub
+from summitry.log.hub import LiveHub
 from summitry.media.janus import JanusClientError, connect
 from summitry.media.models import MediaRoom
 from summitry.media.rooms import MeetingRooms, RoomSpec, media_room_for, spec_of
 from summitry.media.server import JanusProcess
 from summitry.media.watch import ParticipantWatch
-from summitry.meeting.events import MediaRestored
 from summitry.meeting.media_port import MediaReports, RecordedReports
 from summitry.meeting.models import MediaGrant
 
 logger = logging.getLogger(__name__)
+
+RestoredReport = Callable[[list[int]], Awaitable[None]]
+"""Told the engagements whose rooms were rebuilt; the meeting records it (media writes no log)."""
 
 
 async def answers(url: str) -> bool:
@@ -55,9 +57,13 @@ def janus_keys(config_dir: Path) -> dict[str, str]:
 class JanusMeetingMedia:
     """Implements ``live.media_port.MeetingMedia`` with one VideoRoom per engagement."""
 
-    def __init__(self, rooms: MeetingRooms, public_url: str) -> None:
+    def __init__(
+        self, rooms: MeetingRooms, public_url: str, on_restored: RestoredReport | None = None
+    ) -> None:
         self.rooms = rooms
         self.public_url = public_url
+        self.on_restored = on_restored
+        """The meeting's callback for rooms rebuilt (``live.media_events``); None: untold."""
 
     async def _spec(self, db: AsyncSession, engagement_id: int) -> tuple[MediaRoom, RoomSpec]:
         room = await media_room_for(db, engagement_id)
@@ -102,20 +108,24 @@ class JanusMeetingMedia:
         room = await media_room_for(db, engagement_id)
         return self.public_url, room.janus_room_id
 
-    async def restore(self, sessionmaker: async_sessionmaker[AsyncSession], hub: LiveHub) -> int:
-        """Rebuild every room Janus lost, with its tokens, and tell each meeting; how many."""
-        restored = 0
+    async def restore(
+        self, sessionmaker: async_sessionmaker[AsyncSession], hub: object = None
+    ) -> int:
+        """Rebuild every room Janus lost, with its tokens, and report each meeting; how many.
+
+        ``hub`` is unused: the meeting's ``on_restored`` records the reports with its own.
+        """
+        restored = []
         async with sessionmaker() as db:
-            db.info[HUB] = hub
             rooms = list(await db.scalars(select(MediaRoom)))
             for room in rooms:
                 _, spec = await self._spec(db, room.engagement_id)
-                if not spec.allowed or not await self.rooms.ensure_room(spec):
-                    continue
-                await live_log.append(db, room.engagement_id, MediaRestored())
-                restored += 1
+                if spec.allowed and await self.rooms.ensure_room(spec):
+                    restored.append(room.engagement_id)
             await db.commit()
-        return restored
+        if restored and self.on_restored is not None:
+            await self.on_restored(restored)
+        return len(restored)
 
 
 class MediaSupervisor:
@@ -169,7 +179,7 @@ class MediaSupervisor:
                 await self.media.rooms.connect()
                 self.healthy = True
                 if not first:
-                    count = await self.media.restore(self.sessionmaker, self.hub)
+                    count = await self.media.restore(self.sessionmaker)
                     logger.warning("Janus is back; %s meeting room(s) rebuilt", count)
                 first = False
                 await self.media.rooms.wait_disconnected()

@@ -10,13 +10,12 @@ The room's secret and the plugin's admin key stay on the server.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import hmac
 import secrets
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -28,29 +27,33 @@ from summitry.media.janus import (
     Handle,
     JanusClient,
     JanusClientError,
-    JanusError,
     JanusUnavailable,
     Session,
     connect,
 )
 from summitry.media.models import MediaRoom
+from summitry.media.plugin import PluginAdapter
+from summitry.media.videoroom import PLUGIN as VIDEOROOM
+from summitry.media.videoroom import (
+    AllowedAction,
+    NewRoom,
+    Participant,
+    Publisher,
+    VideoRoom,
+    publishers_in,
+)
 
 if TYPE_CHECKING:
     from summitry.media.watch import RoomsExtension
 
-VIDEOROOM = "janus.plugin.videoroom"
-MAX_PUBLISHERS = 100
+__all__ = ["VIDEOROOM", "AllowedAction", "Participant"]
+
+A = TypeVar("A", bound=PluginAdapter)
+
 ROOM_ID_LIMIT = 2**53
 """Room and participant numbers travel through JavaScript, where integers end at 2**53."""
-
-# VideoRoom error codes (Janus 1.1.2), as observed.
-NO_SUCH_ROOM = 426
-ROOM_EXISTS = 427
-NO_SUCH_PARTICIPANT = 428  # "No such user", "No such feed", "No such stream"
 PROBE_MEMORY = 30.0
 """Seconds a probe's id is remembered as ours (the watcher may list it after it left)."""
-
-AllowedAction = Literal["add", "remove", "enable", "disable"]
 
 
 def new_room_id() -> int:
@@ -78,33 +81,6 @@ class RoomSpec:
     secret: str = field(repr=False)
     description: str = ""
     allowed: tuple[str, ...] = field(default=(), repr=False)
-
-
-@dataclass(frozen=True)
-class Participant:
-    """Someone in a room, as Janus sees them (``id`` is the feed number)."""
-
-    id: int
-    display: str
-    publisher: bool
-    talking: bool
-
-
-async def plugin_request(
-    handle: Handle, body: JSON, tolerate: frozenset[int] = frozenset()
-) -> JSON | None:
-    """One synchronous plugin request, its failures as ``MediaUnavailable`` with Janus's reason;
-    None when Janus answers one of the ``tolerate`` codes."""
-    try:
-        return await handle.request(body)
-    except JanusError as err:
-        if err.code in tolerate:
-            return None
-        raise MediaUnavailable(
-            f"the media server refused {body.get('request')}: {err.reason} ({err.code})"
-        ) from err
-    except JanusUnavailable as err:
-        raise MediaUnavailable(f"the media server does not answer: {err}") from err
 
 
 class MeetingRooms:
@@ -170,9 +146,9 @@ class MeetingRooms:
             self._client, self._session, self._handle = client, session, handle
             return handle
 
-    async def _request(self, body: JSON, *, tolerate: frozenset[int] = frozenset()) -> JSON | None:
-        """One synchronous VideoRoom request; None when Janus answers a ``tolerate`` code."""
-        return await plugin_request(await self._management(), body, tolerate)
+    async def management(self) -> VideoRoom:
+        """The VideoRoom adapter over the management handle."""
+        return VideoRoom(await self._management(), self.admin_key)
 
     async def info(self) -> JSON:
         """Janus's ``server_info`` (for health checks)."""
@@ -189,87 +165,43 @@ class MeetingRooms:
         self, room_id: int, secret: str, description: str, allowed: list[str]
     ) -> None:
         """A private room that only holders of an ``allowed`` token can enter."""
-        await self._request(self._create_body(room_id, secret, description, allowed))
+        await (await self.management()).create(_new_room(room_id, secret, description, allowed))
 
     async def ensure_room(self, spec: RoomSpec) -> bool:
         """Create the room unless Janus has it (after a restart it has none); True if created."""
         if await self.room_exists(spec.room_id):
             return False
-        body = self._create_body(spec.room_id, spec.secret, spec.description, list(spec.allowed))
+        room = _new_room(spec.room_id, spec.secret, spec.description, list(spec.allowed))
         # Made by someone else in between: as good as made by us.
-        return await self._request(body, tolerate=frozenset({ROOM_EXISTS})) is not None
+        return await (await self.management()).create(room, exist_ok=True)
 
     recreate_room = ensure_room
 
-    def _create_body(self, room_id: int, secret: str, description: str, allowed: list[str]) -> JSON:
-        body: JSON = {
-            "request": "create",
-            "room": room_id,
-            "permanent": False,  # Summitry's database is the record; Janus keeps nothing
-            "description": description,
-            "secret": secret,
-            "is_private": True,
-            "allowed": [*allowed, moderator_token(secret)],
-            "require_pvtid": True,
-            "publishers": MAX_PUBLISHERS,
-            "audiolevel_event": True,
-            "audio_active_packets": 50,
-            "audio_level_average": 25,
-            "notify_joining": True,
-        }
-        if self.admin_key is not None:
-            body["admin_key"] = self.admin_key
-        return body
-
     async def room_exists(self, room_id: int) -> bool:
-        reply = await self._request({"request": "exists", "room": room_id})
-        return bool(reply and reply.get("exists"))
+        return await (await self.management()).exists(room_id)
 
     async def destroy_room(self, room_id: int, secret: str) -> None:
         """Close the room and put everyone out; a room already gone is fine."""
-        await self._request(
-            {"request": "destroy", "room": room_id, "secret": secret, "permanent": False},
-            tolerate=frozenset({NO_SUCH_ROOM}),
-        )
+        await (await self.management()).destroy(room_id, secret)
 
     async def set_allowed(
         self, room_id: int, secret: str, tokens: list[str], action: AllowedAction
     ) -> list[str]:
         """Add or remove entry tokens (or switch the check on or off); the tokens now allowed."""
-        body: JSON = {"request": "allowed", "room": room_id, "secret": secret, "action": action}
-        if action in ("add", "remove"):
-            body["allowed"] = tokens
-        reply = await self._request(body) or {}
+        allowed = await (await self.management()).allowed(room_id, secret, tokens, action)
         own = moderator_token(secret)
-        return [t for t in reply.get("allowed", []) if isinstance(t, str) and t != own]
+        return [t for t in allowed if t != own]
 
     async def kick(self, room_id: int, secret: str, participant_id: int) -> bool:
         """Put a participant out (their media stops); False if they were not there."""
-        reply = await self._request(
-            {"request": "kick", "room": room_id, "secret": secret, "id": participant_id},
-            tolerate=frozenset({NO_SUCH_ROOM, NO_SUCH_PARTICIPANT}),
-        )
-        return reply is not None
+        return await (await self.management()).kick(room_id, secret, participant_id)
 
     async def mute(self, room_id: int, secret: str, participant_id: int, muted: bool) -> bool:
         """Stop (or let through again) a publisher's audio in Janus; False if not publishing."""
-        mids = await self._audio_mids(room_id, secret, participant_id)
+        mids = (await self.publishers(room_id, secret)).get(participant_id, [])
         for mid in mids:
-            await self._request(
-                {
-                    "request": "moderate",
-                    "room": room_id,
-                    "secret": secret,
-                    "id": participant_id,
-                    "mid": mid,
-                    "mute": muted,
-                },
-                tolerate=frozenset({NO_SUCH_PARTICIPANT}),  # left in between
-            )
+            await (await self.management()).moderate(room_id, secret, participant_id, mid, muted)
         return bool(mids)
-
-    async def _audio_mids(self, room_id: int, secret: str, participant_id: int) -> list[str]:
-        return (await self.publishers(room_id, secret)).get(participant_id, [])
 
     async def attach(self, plugin: str) -> Handle:
         """A handle of our own on ``plugin``, in the management session (gone if Janus goes)."""
@@ -282,90 +214,44 @@ class MeetingRooms:
         except JanusClientError as err:
             raise MediaUnavailable(f"the media server does not answer: {err}") from err
 
+    async def adapter(self, kind: type[A]) -> A:
+        """A plugin adapter on a handle of its own (``AudioBridge``, ``Streaming``...)."""
+        return kind(await self.attach(kind.plugin), self.admin_key)
+
     async def publishers(self, room_id: int, secret: str) -> dict[int, list[str]]:
         """Each publisher's feed number and the mids of its audio; empty if no such room."""
         # Only participants are told the streams: join for a moment with the server's own
         # token, read the publishers, leave.
-        handle = await self.attach(VIDEOROOM)
-        probe = new_room_id()
-        self._probes[probe] = time.monotonic()  # noted before the join: the watcher spares it
+        probe = await self.adapter(VideoRoom)
+        probe_id = new_room_id()
+        self._probes[probe_id] = time.monotonic()  # noted before the join: the watcher spares it
         try:
-            joined = await handle.message(
-                {
-                    "request": "join",
-                    "ptype": "publisher",
-                    "room": room_id,
-                    "id": probe,
-                    "token": moderator_token(secret),
-                    "display": "Summitry",
-                }
+            joined = await probe.join_publisher(
+                room_id, probe_id, moderator_token(secret), "Summitry"
             )
-            with contextlib.suppress(JanusError):
-                await handle.message({"request": "leave"})
-        except JanusError as err:
-            if err.code == NO_SUCH_ROOM:
-                return {}
-            raise MediaUnavailable(f"the media server refused a join: {err}") from err
-        except JanusUnavailable as err:
-            raise MediaUnavailable(f"the media server does not answer: {err}") from err
+            if joined is not None:
+                await probe.leave()
         finally:
-            with contextlib.suppress(JanusClientError):
-                await handle.detach()
-        return _audio_mids_of(joined.data)
-
-    async def forward_audio(
-        self, room_id: int, secret: str, publisher_id: int, mid: str, port: int, pt: int
-    ) -> int | None:
-        """Send a publisher's audio as plain RTP to ``127.0.0.1:port``; the forwarder's id, or
-        None if the publisher has gone."""
-        body: JSON = {
-            "request": "rtp_forward",
-            "room": room_id,
-            "secret": secret,
-            "publisher_id": publisher_id,
-            "host": "127.0.0.1",
-            "host_family": "ipv4",
-            "streams": [{"mid": mid, "port": port, "pt": pt}],
-        }
-        if self.admin_key is not None:
-            body["admin_key"] = self.admin_key
-        reply = await self._request(body, tolerate=frozenset({NO_SUCH_ROOM, NO_SUCH_PARTICIPANT}))
-        if reply is None:
-            return None
-        for stream in reply.get("forwarders", []):
-            if isinstance(stream, dict) and "stream_id" in stream:
-                return int(stream["stream_id"])
-        return None
+            await probe.detach()
+        return _mids(joined or [])
 
     async def participants(self, room_id: int) -> list[Participant]:
         """Who is in the room now; empty if Janus has no such room."""
-        reply = await self._request(
-            {"request": "listparticipants", "room": room_id},
-            tolerate=frozenset({NO_SUCH_ROOM}),
-        )
-        listed = reply.get("participants", []) if reply else []
-        return [_participant(p) for p in listed if isinstance(p, dict)]
+        return await (await self.management()).list_participants(room_id)
+
+
+def _mids(publishers: list[Publisher]) -> dict[int, list[str]]:
+    return {p.id: list(p.audio_mids) for p in publishers}
 
 
 def _audio_mids_of(joined: JSON) -> dict[int, list[str]]:
-    return {
-        int(publisher["id"]): [
-            str(s["mid"])
-            for s in publisher.get("streams", [])
-            if isinstance(s, dict) and s.get("type") == "audio" and "mid" in s
-        ]
-        for publisher in joined.get("publishers", [])
-        if isinstance(publisher, dict) and "id" in publisher
-    }
+    """Each publisher a join reply lists, with the mids of its audio."""
+    return _mids(publishers_in(joined))
 
 
-def _participant(data: dict[str, Any]) -> Participant:
-    return Participant(
-        id=int(data.get("id", 0)),
-        display=str(data.get("display", "")),
-        publisher=data.get("publisher") is True,
-        talking=data.get("talking") is True,
-    )
+def _new_room(room_id: int, secret: str, description: str, allowed: list[str]) -> NewRoom:
+    # The server's own token is always in: it reads the publishers (``publishers``).
+    return NewRoom(room_id, secret, description, (*allowed, moderator_token(secret)))
 
 
 async def media_room_for(db: AsyncSession, engagement_id: int) -> MediaRoom:

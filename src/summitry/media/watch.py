@@ -23,9 +23,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from summitry.errors import MediaUnavailable
-from summitry.media.janus import Handle
+from summitry.media.audiobridge import AudioBridge
 from summitry.media.models import MediaRoom
-from summitry.media.rooms import MeetingRooms, Participant, plugin_request
+from summitry.media.rooms import MeetingRooms, Participant
 from summitry.meeting.media_port import MediaReports, Stranger
 from summitry.meeting.models import MediaGrant
 
@@ -35,9 +35,6 @@ INTERVAL = 0.4
 """Seconds between two looks: a stranger is out within about half a second."""
 QUIET = 5.0
 """Seconds during which the same stranger is not reported again (a kick still on its way)."""
-AUDIOBRIDGE = "janus.plugin.audiobridge"
-AB_NO_SUCH_ROOM = 485
-AB_NO_SUCH_USER = 492
 
 
 @dataclass(frozen=True)
@@ -81,7 +78,7 @@ class ParticipantWatch:
         self._recent: dict[int, tuple[int, str]] = {}
         """VideoRooms that were live in this process: room → (engagement, secret)."""
         self._reported: dict[tuple[int, int], float] = {}
-        self._handle: Handle | None = None
+        self._bridge_adapter: AudioBridge | None = None
         self._stopping = asyncio.Event()
 
     async def run(self) -> None:
@@ -169,37 +166,21 @@ class ParticipantWatch:
         return found
 
     async def _audiobridge(self, watched: WatchedRoom) -> list[tuple[Stranger, int]]:
-        handle = await self._bridge()
-        listed = await plugin_request(
-            handle,
-            {"request": "listparticipants", "room": watched.room_id},
-            frozenset({AB_NO_SUCH_ROOM}),
-        )
+        bridge = await self._bridge()
         found = []
-        for person in (listed or {}).get("participants", []):
-            if not isinstance(person, dict) or person.get("id") in watched.expected:
+        for person in await bridge.list_participants(watched.room_id):
+            if person.id in watched.expected:
                 continue
-            participant_id = int(person.get("id", 0))
-            await plugin_request(
-                handle,
-                {
-                    "request": "kick",
-                    "room": watched.room_id,
-                    "secret": watched.secret,
-                    "id": participant_id,
-                },
-                frozenset({AB_NO_SUCH_ROOM, AB_NO_SUCH_USER}),
-            )
-            display = str(person.get("display", ""))
-            stranger = Stranger(watched.engagement_id, "audiobridge", participant_id, display)
+            await bridge.kick(watched.room_id, watched.secret, person.id)
+            stranger = Stranger(watched.engagement_id, "audiobridge", person.id, person.display)
             found.append((stranger, watched.room_id))
         return found
 
-    async def _bridge(self) -> Handle:
-        handle = self._handle
-        if handle is None or handle.client.closed or handle.session.handles.get(handle.id) is None:
-            handle = self._handle = await self.rooms.attach(AUDIOBRIDGE)
-        return handle
+    async def _bridge(self) -> AudioBridge:
+        bridge = self._bridge_adapter
+        if bridge is None or not bridge.alive:
+            bridge = self._bridge_adapter = await self.rooms.adapter(AudioBridge)
+        return bridge
 
 
 def _extension_rooms(rooms: MeetingRooms) -> list[WatchedRoom]:

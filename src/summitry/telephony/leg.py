@@ -6,8 +6,8 @@ as it mutes a browser (ADR 0005). The caller hears an AudioBridge room of the ca
 into which the VideoRoom ``rtp_forward``s the audio of every other publisher; the room sends
 its mix as G.711 to the relay's bridge socket.
 
-(The same "forward every publisher into an AudioBridge room" is what interpretation's
-language channels need; this module keeps the smallest version a telephone needs.)
+Every request to Janus goes through media's plugin adapters; feeding a publisher into the
+mix is ``media.floor``'s, as it is for interpretation's language channels.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 from aiortc import (
@@ -32,22 +31,17 @@ from aiortc import (
 from aiortc.mediastreams import MediaStreamError
 from av import AudioFrame
 
-from summitry.media.janus import (
-    JSON,
-    Handle,
-    JanusClient,
-    JanusClientError,
-    Session,
-    connect,
-)
-from summitry.media.rooms import VIDEOROOM
+from summitry.errors import MediaUnavailable
+from summitry.media.audiobridge import AudioBridge, BridgeRoom, RtpEntry
+from summitry.media.connection import MediaConnection
+from summitry.media.floor import FloorFeed, FloorSource, feed_publisher
+from summitry.media.plugin import LOOPBACK
+from summitry.media.videoroom import Publisher, VideoRoom
 from summitry.telephony import g711
 from summitry.telephony.relay import FRAME_SECONDS
 
 logger = logging.getLogger(__name__)
 
-AUDIOBRIDGE = "janus.plugin.audiobridge"
-OPUS_PT = 111
 PHONE_RATE = 8000
 _QUEUE_FRAMES = 10
 """About 200 ms of the caller's voice may wait for the encoder; older frames are dropped."""
@@ -120,67 +114,65 @@ class TelephoneLeg:
         self.bridge_port = bridge_port
         self.voice = PhoneVoice()
         self.bridge_address: tuple[str, int] | None = None
-        self._client: JanusClient | None = None
-        self._session: Session | None = None
-        self._publisher: Handle | None = None
+        self._media: MediaConnection | None = None
+        self._publisher: VideoRoom | None = None
         self._pc: RTCPeerConnection | None = None
         self._mix_room = 1 + secrets.randbelow(2**52)
         self._mix_secret = secrets.token_urlsafe(24)
-        self._forwards: dict[int, Handle] = {}
-        self._listener: Handle | None = None
+        self._forwards: dict[int, FloorFeed] = {}
+        self._listener: AudioBridge | None = None
         self._pump: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
 
     async def start(self) -> tuple[str, int]:
         """Enter the room, publish the voice, make the mix; the AudioBridge's RTP address."""
         try:
-            self._client = await connect(self.access.janus_url)
-            self._session = await self._client.create_session()
+            self._media = await MediaConnection.open(
+                self.access.janus_url, self.access.admin_key or None
+            )
             await self._make_mix_room()
             self.bridge_address = await self._hear(self._mix_room)
             publishers = await self._publish()
             for publisher in publishers:
                 await self._forward(publisher)
             self._pump = asyncio.create_task(self._follow(), name="telephone leg events")
-        except (JanusClientError, KeyError, ValueError) as err:
+        except (MediaUnavailable, KeyError, ValueError) as err:
             await self.close()
             raise LegError(f"the media server refused the telephone leg: {err}") from err
         return self.bridge_address
 
+    def _connection(self) -> MediaConnection:
+        if self._media is None:
+            raise MediaUnavailable("the telephone leg has not started")
+        return self._media
+
     async def _hear(self, room_id: int, token: str | None = None) -> tuple[str, int]:
         """Join ``room_id`` as the caller's ear (a muted plain-RTP leg sending its mix to the
         relay), then leave the room heard before; Janus's address for the new leg."""
-        assert self._session is not None  # noqa: S101 - set by start()
-        listener = await self._session.attach(AUDIOBRIDGE)
-        body: JSON = {
-            "request": "join",
-            "room": room_id,
-            "display": f"{self.access.display} (ear)",
-            "muted": True,  # the caller is heard through the VideoRoom, not here
-            "codec": "pcmu",
-            "rtp": {"ip": "127.0.0.1", "port": self.bridge_port, "payload_type": 0},
-        }
-        if token is not None:
-            body["token"] = token
+        listener = await self._connection().adapter(AudioBridge)
+        entry = RtpEntry(
+            f"{self.access.display} (ear)",
+            token=token,
+            muted=True,  # the caller is heard through the VideoRoom, not here
+            codec="pcmu",
+            payload_type=0,
+            send_to=(LOOPBACK, self.bridge_port),
+        )
         try:
-            joined = await listener.message(body)
-        except JanusClientError:
-            with contextlib.suppress(JanusClientError):
-                await listener.detach()
+            address = await listener.join_rtp(room_id, entry, "the caller's ear")
+        except MediaUnavailable:
+            await listener.detach()
             raise
-        rtp_info = joined.data.get("rtp", {})
-        address = (str(rtp_info.get("ip")), int(rtp_info.get("port", 0)))
         before, self._listener = self._listener, listener
         if before is not None:
-            with contextlib.suppress(JanusClientError):
-                await before.detach()
+            await before.detach()
         return address
 
     async def hear_floor(self) -> tuple[str, int]:
         """The caller hears the floor again (the call's own mix)."""
         try:
             return await self._hear(self._mix_room)
-        except JanusClientError as err:
+        except MediaUnavailable as err:
             raise LegError(f"the media server refused the floor's mix: {err}") from err
 
     async def hear_channel(self, room_id: int, token: str) -> tuple[str, int]:
@@ -188,131 +180,79 @@ class TelephoneLeg:
         entering with the server's own token: only interpreters' tokens are let in otherwise."""
         try:
             return await self._hear(room_id, token)
-        except JanusClientError as err:
+        except MediaUnavailable as err:
             raise LegError(f"the media server refused the language channel: {err}") from err
 
     async def wait_lost(self) -> None:
         """Return when the connection to Janus closes (Janus stopped or crashed)."""
-        if self._client is not None:
-            await self._client.wait_closed()
+        if self._media is not None:
+            await self._media.wait_closed()
 
     async def _make_mix_room(self) -> None:
-        assert self._session is not None  # noqa: S101 - set by start()
-        handle = await self._session.attach(AUDIOBRIDGE)
-        body: JSON = {
-            "request": "create",
-            "room": self._mix_room,
-            "secret": self._mix_secret,
-            "permanent": False,
-            "is_private": True,
-            "allow_rtp_participants": True,
-            "sampling_rate": 16000,
-            "description": f"telephone {self.access.feed_id}",
-        }
-        if self.access.admin_key:
-            body["admin_key"] = self.access.admin_key
-        await handle.request(body)
-        await handle.detach()
-
-    async def _publish(self) -> list[JSON]:
-        assert self._session is not None  # noqa: S101
-        handle = self._publisher = await self._session.attach(VIDEOROOM)
-        joined = await handle.message(
-            {
-                "request": "join",
-                "ptype": "publisher",
-                "room": self.access.room_id,
-                "id": self.access.feed_id,
-                "token": self.access.token,
-                "display": self.access.display,
-            }
+        bridge = await self._connection().adapter(AudioBridge)
+        room = BridgeRoom(
+            self._mix_room,
+            self._mix_secret,
+            f"telephone {self.access.feed_id}",
+            sampling_rate=16000,
+            allow_rtp_participants=True,
         )
+        await bridge.create(room)
+        await bridge.detach()
+
+    async def _publish(self) -> list[Publisher]:
+        videoroom = self._publisher = await self._connection().adapter(VideoRoom)
+        access = self.access
+        joined = await videoroom.join_publisher(
+            access.room_id, access.feed_id, access.token, access.display
+        )
+        if joined is None:
+            raise MediaUnavailable("the meeting's room is not in the media server")
         pc = self._pc = RTCPeerConnection(
             RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
         )
         pc.addTransceiver(self.voice, direction="sendonly")
         await pc.setLocalDescription(await pc.createOffer())
-        offer = {"type": "offer", "sdp": pc.localDescription.sdp}
-        reply = await handle.message({"request": "publish", "audio": True}, jsep=offer)
-        if reply.jsep is None:
-            raise LegError("Janus answered the publication without an SDP")
-        await pc.setRemoteDescription(RTCSessionDescription(**reply.jsep))
-        await handle.trickle()  # aiortc does not trickle: every candidate is in the offer
-        events: list[Any] = []
-        async with asyncio.timeout(self.media_within):
-            while True:
-                event = await handle.next_event()
-                if event.kind == "webrtcup":
-                    break
-                events.append(event)
-        publishers = list(joined.data.get("publishers", []))
-        for event in events:
-            publishers += list(event.data.get("publishers", []))
-        return [p for p in publishers if isinstance(p, dict)]
+        # aiortc does not trickle: every candidate is in the offer.
+        answer = await videoroom.publish_audio({"type": "offer", "sdp": pc.localDescription.sdp})
+        await pc.setRemoteDescription(RTCSessionDescription(**answer))
+        return joined + await videoroom.wait_up(self.media_within)
 
     async def _follow(self) -> None:
-        handle = self._publisher
-        if handle is None:
+        videoroom = self._publisher
+        if videoroom is None:
             return
-        async for event in handle.events():
-            data = event.data
+        async for change in videoroom.changes():
             try:
-                for publisher in data.get("publishers", []) if event.kind == "event" else []:
+                for publisher in change.publishers:
                     await self._forward(publisher)
-                gone = data.get("unpublished") or data.get("leaving")
-                if isinstance(gone, int):
-                    await self._unforward(gone)
-            except JanusClientError as err:
+                if change.gone is not None:
+                    await self._unforward(change.gone)
+            except MediaUnavailable as err:
                 logger.warning("telephone leg %s: %s", self.access.feed_id, err)
 
-    async def _forward(self, publisher: JSON) -> None:
+    async def _forward(self, publisher: Publisher) -> None:
         """Bring one publisher's audio into the caller's mix (never the caller's own)."""
-        feed = publisher.get("id")
-        if not isinstance(feed, int) or feed == self.access.feed_id:
+        if publisher.id == self.access.feed_id or not publisher.audio_mids:
             return
-        mids = [
-            str(s["mid"])
-            for s in publisher.get("streams", [])
-            if isinstance(s, dict) and s.get("type") == "audio" and "mid" in s
-        ]
         async with self._lock:
-            if not mids or feed in self._forwards or self._session is None:
+            if publisher.id in self._forwards or self._publisher is None:
                 return
-            handle = await self._session.attach(AUDIOBRIDGE)
-            joined = await handle.message(
-                {
-                    "request": "join",
-                    "room": self._mix_room,
-                    "secret": self._mix_secret,
-                    "display": f"feed {feed}",
-                    "codec": "opus",
-                    "prebuffer": FORWARD_PREBUFFER,
-                    "rtp": {"payload_type": OPUS_PT},  # no address: Janus only receives
-                }
+            source = FloorSource(self._publisher, self.access.room_id, self.access.secret)
+            entry = RtpEntry("floor", secret=self._mix_secret, prebuffer=FORWARD_PREBUFFER)
+            bridge = await self._connection().adapter(AudioBridge)
+            feed = await feed_publisher(
+                bridge, source, self._mix_room, entry, publisher.id, publisher.audio_mids[0]
             )
-            port = int(joined.data.get("rtp", {}).get("port", 0))
-            body: JSON = {
-                "request": "rtp_forward",
-                "room": self.access.room_id,
-                "secret": self.access.secret,
-                "publisher_id": feed,
-                "host": "127.0.0.1",
-                "host_family": "ipv4",
-                "streams": [{"mid": mids[0], "port": port, "pt": OPUS_PT}],
-            }
-            if self.access.admin_key:
-                body["admin_key"] = self.access.admin_key
-            assert self._publisher is not None  # noqa: S101
-            await self._publisher.request(body)
-            self._forwards[feed] = handle
+            if feed is not None:
+                self._forwards[publisher.id] = feed
 
     async def _unforward(self, feed: int) -> None:
         # The publisher's forwarders went with it; its AudioBridge leg is ours to end.
         async with self._lock:
-            handle = self._forwards.pop(feed, None)
-        if handle is not None:
-            with contextlib.suppress(JanusClientError):
-                await handle.detach()
+            gone = self._forwards.pop(feed, None)
+        if gone is not None:
+            await gone.bridge.detach()
 
     async def close(self) -> None:
         if self._pump is not None:
@@ -321,13 +261,8 @@ class TelephoneLeg:
                 await self._pump
         if self._pc is not None:
             await self._pc.close()
-        if self._session is not None:
-            with contextlib.suppress(JanusClientError):
-                handle = await self._session.attach(AUDIOBRIDGE)
-                await handle.request(
-                    {"request": "destroy", "room": self._mix_room, "secret": self._mix_secret}
-                )
-            with contextlib.suppress(JanusClientError):
-                await self._session.destroy()
-        if self._client is not None:
-            await self._client.close()
+        if self._media is not None:
+            with contextlib.suppress(MediaUnavailable):
+                bridge = await self._media.adapter(AudioBridge)
+                await bridge.destroy(self._mix_room, self._mix_secret)
+            await self._media.close()
