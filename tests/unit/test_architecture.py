@@ -19,7 +19,7 @@ SOURCE = Path(__file__).resolve().parents[2] / "src" / "summitry"
 
 LAYERS: list[set[str]] = [
     # composition: builds the app and the command line from the capabilities
-    {"app", "api", "cli", "pages", "capabilities", "runtime", "deps", "models", "demo"},
+    {"app", "api", "cli", "pages", "capabilities", "runtime", "deps", "models", "demo", "snapshot"},
     {"telephony"},
     {"interpretation"},
     {"media"},
@@ -33,7 +33,7 @@ LAYERS: list[set[str]] = [
     {"db", "errors", "config", "contention", "logs", "schema", "__init__", "__version__"},
 ]
 LAYER_OF = {package: depth for depth, layer in enumerate(LAYERS) for package in layer}
-ENTRY_HELPERS = {"deps", "web"}
+ENTRY_HELPERS = {"deps", "web", "snapshot"}
 """What an entry module uses besides the capabilities: request plumbing, rendering."""
 
 MAX_LINES = 400

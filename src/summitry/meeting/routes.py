@@ -17,6 +17,7 @@ from summitry.meeting import operations
 from summitry.meeting.access import end_meeting
 from summitry.meeting.feed import LiveConnection
 from summitry.meeting.presentation import roster
+from summitry.snapshot import MeetingSnapshot, snapshot_of
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/engagements/{engagement_id}/live", tags=["live"])
@@ -44,7 +45,7 @@ class Snapshot(BaseModel):
     """The whole state of a meeting at ``cursor``, with its roster."""
 
     cursor: int
-    state: dict[str, Any]
+    state: MeetingSnapshot
     roster: list[dict[str, Any]]
     me: int
 
@@ -63,7 +64,7 @@ async def snapshot(engagement_id: RecordId, db: Db, principal: CurrentPrincipal)
     engagement = me.engagement
     state = await operations.meeting_state(db, engagement_id)
     return Snapshot(
-        cursor=state.seq, state=state.as_json(), roster=roster(engagement), me=me.attendee.id
+        cursor=state.seq, state=snapshot_of(state), roster=roster(engagement), me=me.attendee.id
     )
 
 

@@ -25,6 +25,20 @@ export class MeetingState {
     return this.participants.get(id)?.presence ?? "invited";
   }
 
+  // The snapshot this state stands for, in the shape of the server's MeetingState.as_json().
+  asJson() {
+    return {
+      seq: this.seq,
+      locked: this.locked,
+      ended: this.ended,
+      media_epoch: this.mediaEpoch,
+      participants: Object.fromEntries([...this.participants].map(([id, p]) => [String(id), { ...p }])),
+      floor: this.floor.asJson(),
+      interpretation: this.interpretation.asJson(),
+      alarms: this.alarms.map((a) => ({ ...a })),
+    };
+  }
+
   apply(envelope) {
     if (envelope.seq !== this.seq + 1) {
       throw new Error(`event ${envelope.seq} cannot follow ${this.seq}`);
@@ -75,6 +89,18 @@ export class InterpretationState {
     this.slowDown = snapshot?.slow_down ?? null;
   }
 
+  asJson() {
+    const object = (map) => Object.fromEntries([...map].map(([k, v]) => [String(k), v]));
+    return {
+      channels: object(this.channels),
+      live: object(this.live),
+      relays: object(this.relays),
+      languages: object(this.languages),
+      floor_level: this.floorLevel,
+      slow_down: this.slowDown ? { ...this.slowDown } : null,
+    };
+  }
+
   gone(who) {
     for (const [booth, id] of this.live) if (id === who) this.live.delete(booth);
     this.relays.delete(who);
@@ -94,6 +120,17 @@ export class InterpretationState {
   }
 }
 
+// The grace after the time, before the automatic mute (floor/timing.py's SpeakingTime).
+const GRACE_S = 5;
+
+// The turn with its mute_at, which the server derives from the rest: a turn given or extended
+// here must carry it as the server's snapshot would, not keep a stale one.
+function withMuteAt(turn) {
+  const limited = turn.limit_s !== null && turn.limit_s !== undefined;
+  const ms = Date.parse(turn.started_at) + (turn.limit_s + turn.extensions + GRACE_S) * 1000;
+  return { ...turn, mute_at: limited ? new Date(ms).toISOString() : null };
+}
+
 // The floor, folded as floor/state.py folds it; the server has already checked every rule.
 export class FloorState {
   constructor(snapshot) {
@@ -105,6 +142,19 @@ export class FloorState {
     this.turn = snapshot.turn ? { ...snapshot.turn } : null;
     this.rollCall = snapshot.roll_call;
     this.present = { ...snapshot.present };
+  }
+
+  asJson() {
+    return {
+      item: this.item,
+      item_title: this.itemTitle,
+      limit_s: this.limit,
+      closed: this.closed,
+      queue: this.queue.map((r) => ({ ...r })),
+      turn: this.turn ? { ...this.turn } : null,
+      roll_call: this.rollCall === null ? null : [...this.rollCall],
+      present: { ...this.present },
+    };
   }
 
   insert(request) {
@@ -144,11 +194,13 @@ export class FloorState {
       case "floor_given": {
         const request = this.queue.find((r) => r.id === e.request_id);
         this.queue = this.queue.filter((r) => r.id !== e.request_id);
-        this.turn = { ...request, started_at: at, limit_s: this.limit, extensions: 0 };
+        this.turn = withMuteAt({ ...request, started_at: at, limit_s: this.limit, extensions: 0 });
         break;
       }
       case "floor_released": this.turn = null; break;
-      case "time_extended": if (this.turn) this.turn.extensions += e.seconds; break;
+      case "time_extended":
+        if (this.turn) this.turn = withMuteAt({ ...this.turn, extensions: this.turn.extensions + e.seconds });
+        break;
       case "speakers_list_closed": this.closed = e.closed; break;
       case "roll_call_opened": this.rollCall = e.order; this.present = {}; break;
       case "roll_call_answered": this.present[e.delegation] = e.present; break;
