@@ -6,6 +6,7 @@ import { LiveSocket } from "../live/socket.js";
 import { MediaSession } from "../live/media.js";
 import { BoothMicrophone, ChannelListener, shockLimiter } from "../live/channels.js";
 import { markConnection, request as call, show, showDeviceError, showEnded } from "../live/page.js";
+import { refused as complain } from "../live/notice.js";
 
 const root = document.getElementById("console");
 const engagementId = Number(root.dataset.engagement);
@@ -20,8 +21,6 @@ const page = {
   sources: new Map(), streams: new Map(), talker: null, connecting: false,
 };
 window.summitryConsole = page; // read by the browser tests
-
-function complain(error) { alert(error.message); }
 
 // The microphone, chosen before entering.
 const micChoice = document.getElementById("mic-choice");

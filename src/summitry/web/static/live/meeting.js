@@ -6,6 +6,7 @@ import { MediaSession, connectJanus } from "./media.js";
 import { initFloor } from "./floor.js";
 import { initChannels } from "./interpretation.js";
 import { markConnection, request, show, showDeviceError, showEnded } from "./page.js";
+import { notify, refused } from "./notice.js";
 
 const root = document.getElementById("meeting");
 const engagementId = Number(root.dataset.engagement);
@@ -357,17 +358,46 @@ function renderTelephone() {
     !["lobby", "admitted"].includes(page.state.presenceOf(p.attendee_id))
     && p.role !== "press" && p.role !== "secretariat");
   list.replaceChildren(...absent.map((p) => personRow(p, [
-    ["Call…", async () => {
-      const uri = prompt(`SIP address to call ${p.name} (sip:number@trunk):`);
-      if (uri) await call(`${telephone}/calls`, { attendee_id: p.attendee_id, uri });
-    }],
+    ["Call…", async (row) => askForAddress(row, p, (uri) => call(`${telephone}/calls`, { attendee_id: p.attendee_id, uri }))],
     ["PIN", async () => {
       const issued = await call(`${telephone}/pins/${p.attendee_id}`);
       const line = await call(`${telephone}/line`);
-      alert(`Dial-in number ${line.number}, PIN for ${p.name}: ${issued.pin}\n`
-        + "Shown once: pass it on through a channel you trust.");
+      notify(`Dial-in number ${line.number}, PIN for ${p.name}: ${issued.pin}. `
+        + "Shown once: pass it on through a channel you trust.", "info");
     }],
   ])));
+}
+
+// The address to call, asked in the row itself; the form goes once the call is placed.
+function askForAddress(row, person, place) {
+  if (row.querySelector(".call-form")) return row.querySelector("input").focus();
+  const form = document.createElement("form");
+  form.className = "call-form";
+  const field = document.createElement("div");
+  field.className = "field";
+  const label = document.createElement("label");
+  label.textContent = `SIP address to call ${person.name}`;
+  const input = document.createElement("input");
+  input.required = true;
+  input.placeholder = "sip:number@trunk";
+  input.id = `call-uri-${person.attendee_id}`;
+  label.htmlFor = input.id;
+  field.append(label, input);
+  const submit = document.createElement("button");
+  submit.className = "button small";
+  submit.textContent = "Call";
+  const cancel = document.createElement("button");
+  cancel.type = "button";
+  cancel.className = "button small secondary";
+  cancel.textContent = "Cancel";
+  cancel.addEventListener("click", () => form.remove());
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    place(input.value.trim()).then(() => form.remove()).catch(refused);
+  });
+  form.append(field, submit, cancel);
+  row.append(form);
+  input.focus();
 }
 
 function personRow(person, actions) {
@@ -396,7 +426,7 @@ function personRow(person, actions) {
     button.className = "button small secondary";
     button.textContent = label;
     button.setAttribute("aria-label", `${label}: ${person.name}`);
-    button.addEventListener("click", () => act().catch((e) => alert(e.message)));
+    button.addEventListener("click", () => act(li).catch(refused));
     li.append(button);
   }
   return li;
@@ -413,7 +443,7 @@ function ended(title, text) {
 
 document.getElementById("toggle-mic").addEventListener("click", () => {
   const muted = page.state.participants.get(page.me)?.muted ?? true;
-  call("/microphone", { muted: !muted }).catch((e) => alert(e.message));
+  call("/microphone", { muted: !muted }).catch(refused);
 });
 document.getElementById("toggle-camera").addEventListener("click", (event) => {
   const track = page.local?.getVideoTracks()[0];
@@ -441,7 +471,7 @@ document.getElementById("end-confirm")?.addEventListener("click", async () => {
   }
 });
 document.getElementById("toggle-lock")?.addEventListener("click", () => {
-  call("/lock", { locked: !page.state.locked }).catch((e) => alert(e.message));
+  call("/lock", { locked: !page.state.locked }).catch(refused);
 });
 document.getElementById("leave").addEventListener("click", async () => {
   await call("/leave").catch(() => {});
