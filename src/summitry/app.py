@@ -48,10 +48,8 @@ log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 256 * 1024
 TOO_LARGE = f"send at most {MAX_BODY_BYTES // 1024} KiB"
+# The browser libraries are in static/vendor: scripts/bootstrap copies them there from npm.
 STATIC_DIR = Path(__file__).parent / "web" / "static"
-# Browser libraries come from npm (package.json at the repository's root), never copied in.
-VENDOR_DIR = Path(__file__).resolve().parents[2] / "node_modules"
-VENDORED = ("janus-gateway", "webrtc-adapter")
 
 
 def content_security_policy(media_origin: str = "") -> str:
@@ -198,13 +196,6 @@ def create_app(
 
     app.include_router(api_router)
     app.include_router(pages_router)
-    for package in VENDORED:
-        if (VENDOR_DIR / package).is_dir():
-            app.mount(
-                f"/static/vendor/{package}",
-                StaticFiles(directory=VENDOR_DIR / package),
-                name=f"vendor-{package}",
-            )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
 

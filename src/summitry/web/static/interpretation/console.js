@@ -1,11 +1,11 @@
 // The interpreter's console: the floor in the headphones (through the ear-protection limiter),
 // the microphone into the booth's channel when on the air, handover, relay, "slow down".
 
-import { MeetingState } from "../live/state.js";
-import { LiveSocket } from "../live/socket.js";
+import { Presence } from "../live/presence.js";
 import { MediaSession } from "../live/media.js";
 import { BoothMicrophone, ChannelListener, shockLimiter } from "../live/channels.js";
-import { markConnection, request as call, show, showDeviceError, showEnded } from "../live/page.js";
+import { request as call, showDeviceError } from "../live/page.js";
+import { refused as complain } from "../live/notice.js";
 
 const root = document.getElementById("console");
 const engagementId = Number(root.dataset.engagement);
@@ -20,8 +20,6 @@ const page = {
   sources: new Map(), streams: new Map(), talker: null, connecting: false,
 };
 window.summitryConsole = page; // read by the browser tests
-
-function complain(error) { alert(error.message); }
 
 // The microphone, chosen before entering.
 const micChoice = document.getElementById("mic-choice");
@@ -79,51 +77,30 @@ function hear(stream, bus, key) {
   page.sources.set(key, { source, holder, stream });
 }
 
-// The live feed.
-const socket = new LiveSocket(engagementId);
-const connectionMark = markConnection(socket);
-socket.addEventListener("hello", ({ detail }) => {
-  page.state = new MeetingState(detail.state);
-  page.me = detail.me;
-  page.roster = new Map(detail.roster.map((p) => [p.attendee_id, p]));
-  render();
+// The live feed, and where I am in the meeting. The console has no "meeting ended" stage of
+// its own: the refused socket tells the interpreter.
+const presence = new Presence({
+  page,
+  engagementId,
+  texts: {
+    removed: ["You were removed from the meeting", "The secretariat has taken you out of this meeting."],
+    turnedAway: ["You were not admitted", "The secretariat did not admit you."],
+    left: "You have left the booth",
+    leave: ["You have left the booth", "You can come back from the engagement's page while the meeting lasts."],
+    denied: ["Your access has ended", "Your invitation is no longer valid."],
+  },
+  hooks: {
+    admitted: () => { openAudio(); ensureMedia(); renderDesk(); },
+    teardown,
+  },
 });
-socket.addEventListener("roster", ({ detail }) => {
-  page.roster = new Map(detail.roster.map((p) => [p.attendee_id, p]));
-  render();
-});
-socket.addEventListener("event", ({ detail }) => { page.state.apply(detail); render(); });
-socket.addEventListener("denied", () => ended("Your access has ended", "Your invitation is no longer valid."));
-socket.connect();
-
-document.getElementById("enter").addEventListener("click", async () => {
+const connectionMark = presence.mark;
+presence.start();
+presence.bindEnter(document.getElementById("enter"), async () => {
   openAudio();
   await page.audio.resume();
-  try {
-    await call(`${live}/enter`);
-    page.joined = true;
-    render();
-  } catch (error) {
-    showDeviceError(error.message);
-  }
 });
-
-function render() {
-  if (!page.state || page.me === null) return;
-  const mine = page.state.presenceOf(page.me);
-  if (mine === "removed") return ended("You were removed from the meeting", "The secretariat has taken you out of this meeting.");
-  if (mine === "turned_away") return ended("You were not admitted", "The secretariat did not admit you.");
-  if (mine === "left" && page.joined) return ended("You have left the booth", "");
-  if (!page.joined && mine !== "admitted") return show("check");
-  if (mine === "lobby") return show("lobby");
-  if (mine === "admitted") {
-    page.joined = true;
-    openAudio();
-    show("room");
-    ensureMedia();
-    renderDesk();
-  }
-}
+presence.bindLeave(document.getElementById("leave"));
 
 function onAir() {
   return page.state.interpretation.live.get(booth) === page.me;
@@ -174,12 +151,10 @@ async function ensureMedia() {
 }
 
 function retry(part) {
-  connectionMark.textContent = "Media reconnecting…";
-  connectionMark.classList.add("warn");
   const stale = part === "floor" ? page.floor : page.booth;
   stale?.stop();
   if (part === "floor") page.floor = null; else page.booth = null;
-  setTimeout(() => { if (page.state?.presenceOf(page.me) === "admitted") ensureMedia(); }, 2000);
+  presence.retryLater(part, ensureMedia);
 }
 
 function person(id) {
@@ -294,18 +269,12 @@ document.getElementById("listen-to").addEventListener("change", (event) => {
   const value = event.target.value;
   call(`${api}/relay`, { booth: value === "floor" ? null : value }, "PUT").catch(complain);
 });
-document.getElementById("leave").addEventListener("click", async () => {
-  await call(`${live}/leave`).catch(() => {});
-  ended("You have left the booth", "You can come back from the engagement's page while the meeting lasts.");
-});
-
-function ended(title, text) {
+function teardown() {
   page.floor?.stop();
   page.booth?.stop();
   page.relay?.stop();
   page.floor = page.booth = page.relay = null;
   page.mic?.getTracks().forEach((t) => t.stop());
-  showEnded(title, text);
 }
 
 openMicrophone();

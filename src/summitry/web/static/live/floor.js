@@ -2,6 +2,7 @@
 // requests, and (for the chair) the controls. Everything shown comes from the folded state.
 
 import { turnClock } from "./state.js";
+import { refused } from "./notice.js";
 
 const KIND = { statement: "", point_of_order: "Point of order", right_of_reply: "Right of reply" };
 
@@ -26,11 +27,11 @@ export function initFloor({ page, call, presides, engagementId }) {
     button.addEventListener("click", () => {
       const body = { kind: button.dataset.floorRequest };
       if (onBehalf.value.trim()) body.on_behalf_of = onBehalf.value.trim();
-      api("/requests", body).then(() => { onBehalf.value = ""; }).catch((e) => alert(e.message));
+      api("/requests", body).then(() => { onBehalf.value = ""; }).catch(refused);
     });
   }
   if (presides) {
-    const bind = (id, act) => document.getElementById(id)?.addEventListener("click", () => act().catch((e) => alert(e.message)));
+    const bind = (id, act) => document.getElementById(id)?.addEventListener("click", () => act().catch(refused));
     bind("open-item", () => api(`/items/${document.getElementById("agenda-item").value}/open`,
       { inscribe_all: document.getElementById("inscribe-all").checked }));
     bind("close-item", () => api("/items/close"));
@@ -66,7 +67,7 @@ export function initFloor({ page, call, presides, engagementId }) {
     }
     for (const [label, aria, act] of actions) {
       li.append(el("button", { type: "button", className: "button small secondary", textContent: label,
-        ariaLabel: aria, onclick: () => act().catch((e) => alert(e.message)) }));
+        ariaLabel: aria, onclick: () => act().catch(refused) }));
     }
     return li;
   }
@@ -107,7 +108,7 @@ export function initFloor({ page, call, presides, engagementId }) {
       if (answer === undefined && (code === mine || presides)) {
         li.append(el("button", { type: "button", className: "button small", textContent: "Present",
           ariaLabel: `${code} is present`,
-          onclick: () => api("/roll-call/answer", { delegation: code, present: true }).catch((e) => alert(e.message)) }));
+          onclick: () => api("/roll-call/answer", { delegation: code, present: true }).catch(refused) }));
       }
       return li;
     });
@@ -137,7 +138,7 @@ export function initFloor({ page, call, presides, engagementId }) {
     ];
     if (turn.attendee_id === page.me) {
       children.push(el("button", { type: "button", className: "button small secondary", textContent: "Yield the floor",
-        onclick: () => api("/release", { cut: false }).catch((e) => alert(e.message)) }));
+        onclick: () => api("/release", { cut: false }).catch(refused) }));
     }
     box.replaceChildren(...children);
     box.className = `speaker-now phase-${clock ? clock.phase : "open"}`;

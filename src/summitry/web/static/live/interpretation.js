@@ -2,6 +2,7 @@
 // audio, the language one speaks, and (for the chair) the booths' signals and the floor level.
 
 import { ChannelListener } from "./channels.js";
+import { refused } from "./notice.js";
 
 export function initChannels({ page, call, engagementId, presides }) {
   const api = `/api/v1/engagements/${engagementId}/interpretation`;
@@ -18,13 +19,13 @@ export function initChannels({ page, call, engagementId, presides }) {
 
   menu.addEventListener("change", () => {
     const channel = menu.value === "floor" ? null : menu.value;
-    call(`${api}/channel`, { channel }, "PUT").catch((e) => alert(e.message));
+    call(`${api}/channel`, { channel }, "PUT").catch(refused);
   });
   speaks?.addEventListener("change", () => {
-    call(`${api}/language`, { language: speaks.value }, "PUT").catch((e) => alert(e.message));
+    call(`${api}/language`, { language: speaks.value }, "PUT").catch(refused);
   });
   level?.addEventListener("change", () => {
-    call(`${api}/floor-level`, { percent: Number(level.value) }, "PUT").catch((e) => alert(e.message));
+    call(`${api}/floor-level`, { percent: Number(level.value) }, "PUT").catch(refused);
   });
 
   async function open() {

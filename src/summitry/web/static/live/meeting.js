@@ -1,11 +1,12 @@
 // The meeting page: device check, lobby and room, all driven by the live event feed.
 
-import { MeetingState } from "./state.js";
-import { LiveSocket } from "./socket.js";
+import { Presence } from "./presence.js";
 import { MediaSession, connectJanus } from "./media.js";
 import { initFloor } from "./floor.js";
 import { initChannels } from "./interpretation.js";
-import { markConnection, request, show, showDeviceError, showEnded } from "./page.js";
+import { request, showDeviceError } from "./page.js";
+import { refused } from "./notice.js";
+import { renderTelephone as drawTelephone } from "./telephone.js";
 
 const root = document.getElementById("meeting");
 const engagementId = Number(root.dataset.engagement);
@@ -91,64 +92,38 @@ function meterLevel(stream) {
 cameraChoice.addEventListener("change", openDevices);
 micChoice.addEventListener("change", openDevices);
 
-// The live feed.
-const socket = new LiveSocket(engagementId);
-const connectionMark = markConnection(socket);
-socket.addEventListener("hello", ({ detail }) => {
-  page.clockOffset = Date.parse(detail.now) - Date.now();
-  page.state = new MeetingState(detail.state);
-  page.me = detail.me;
-  setRoster(detail.roster);
-  render();
+// The live feed, and where I am in the meeting.
+const clock = ({ detail }) => { page.clockOffset = Date.parse(detail.now) - Date.now(); };
+const presence = new Presence({
+  page,
+  engagementId,
+  texts: {
+    ended: ["This meeting has ended", "The secretariat ended the meeting for everyone. Its record stays with the engagement."],
+    removed: ["You were removed from the meeting", "The secretariat has taken you out of this meeting."],
+    turnedAway: ["You were not admitted", "The secretariat did not admit you to this meeting."],
+    left: "You have left the meeting",
+    leave: ["You have left the meeting", "You can join again from the engagement's page while it lasts."],
+    denied: ["Your access to this meeting has ended", "Your invitation is no longer valid. Ask the secretariat for a new link."],
+  },
+  hooks: {
+    hello: (detail) => clock({ detail }),
+    update: () => { document.querySelector('[data-mark="lock"]').hidden = !page.state.locked; },
+    lobby: () => {
+      // Meet the media server while waiting, so that admission goes straight to the room.
+      if (!page.link && root.dataset.mediaUrl) page.link = connectJanus(root.dataset.mediaUrl);
+    },
+    admitted: () => { ensureMedia(); renderRoom(); },
+    teardown,
+  },
 });
-socket.addEventListener("ping", ({ detail }) => { page.clockOffset = Date.parse(detail.now) - Date.now(); });
-socket.addEventListener("roster", ({ detail }) => { setRoster(detail.roster); render(); });
+const connectionMark = presence.mark;
+presence.socket.addEventListener("ping", clock);
 // My room and token, sent to me alone just before the event that admits me: no request
 // stands between the admission and the media.
-socket.addEventListener("media", ({ detail }) => { page.access = detail; });
-socket.addEventListener("event", ({ detail }) => {
-  page.state.apply(detail);
-  render();
-});
-// Once the meeting has ended, the closing socket is its consequence, not news of its own.
-socket.addEventListener("denied", () => page.state?.ended || ended("Your access to this meeting has ended", "Your invitation is no longer valid. Ask the secretariat for a new link."));
-socket.connect();
-
-function setRoster(list) {
-  page.roster = new Map(list.map((p) => [p.attendee_id, p]));
-}
-
-document.getElementById("join").addEventListener("click", async () => {
-  try {
-    await call("/enter");
-    page.joined = true;
-    render();
-  } catch (error) {
-    showDeviceError(error.message);
-  }
-});
-
-function render() {
-  if (!page.state || page.me === null) return;
-  const mine = page.state.presenceOf(page.me);
-  document.querySelector('[data-mark="lock"]').hidden = !page.state.locked;
-  if (page.state.ended) return ended("This meeting has ended", "The secretariat ended the meeting for everyone. Its record stays with the engagement.");
-  if (mine === "removed") return ended("You were removed from the meeting", "The secretariat has taken you out of this meeting.");
-  if (mine === "turned_away") return ended("You were not admitted", "The secretariat did not admit you to this meeting.");
-  if (mine === "left" && page.joined) return ended("You have left the meeting", "");
-  if (!page.joined && mine !== "admitted") return show("check");
-  if (mine === "lobby") {
-    // Meet the media server while waiting, so that admission goes straight to the room.
-    if (!page.link && root.dataset.mediaUrl) page.link = connectJanus(root.dataset.mediaUrl);
-    return show("lobby");
-  }
-  if (mine === "admitted") {
-    show("room");
-    page.joined = true;
-    ensureMedia();
-    renderRoom();
-  }
-}
+presence.socket.addEventListener("media", ({ detail }) => { page.access = detail; });
+presence.start();
+presence.bindEnter(document.getElementById("join"));
+presence.bindLeave(document.getElementById("leave"));
 
 async function ensureMedia() {
   const epoch = page.state.mediaEpoch;
@@ -196,12 +171,9 @@ async function ensureMedia() {
 }
 
 function retryMedia() {
-  connectionMark.textContent = "Media reconnecting…";
-  connectionMark.classList.add("warn");
   page.media?.stop();
   page.media = null;
-  clearTimeout(page.retry);
-  page.retry = setTimeout(() => { if (page.state?.presenceOf(page.me) === "admitted") ensureMedia(); }, 2000);
+  presence.retryLater("media", ensureMedia);
 }
 
 function applyMyMicrophone() {
@@ -344,30 +316,7 @@ function renderLists(present) {
       ["Turn away", () => call(`/participants/${p.attendee_id}/turn-away`)],
     ])));
   }
-  renderTelephone();
-}
-
-// The secretariat's telephone panel: call out to someone absent, or issue their PIN (shown
-// once). The API refuses what is not possible (no gateway, someone already in the meeting).
-function renderTelephone() {
-  const list = document.getElementById("telephone-list");
-  if (!list) return;
-  const telephone = `/api/v1/engagements/${engagementId}/telephone`;
-  const absent = [...page.roster.values()].filter((p) =>
-    !["lobby", "admitted"].includes(page.state.presenceOf(p.attendee_id))
-    && p.role !== "press" && p.role !== "secretariat");
-  list.replaceChildren(...absent.map((p) => personRow(p, [
-    ["Call…", async () => {
-      const uri = prompt(`SIP address to call ${p.name} (sip:number@trunk):`);
-      if (uri) await call(`${telephone}/calls`, { attendee_id: p.attendee_id, uri });
-    }],
-    ["PIN", async () => {
-      const issued = await call(`${telephone}/pins/${p.attendee_id}`);
-      const line = await call(`${telephone}/line`);
-      alert(`Dial-in number ${line.number}, PIN for ${p.name}: ${issued.pin}\n`
-        + "Shown once: pass it on through a channel you trust.");
-    }],
-  ])));
+  drawTelephone({ page, call, engagementId, personRow });
 }
 
 function personRow(person, actions) {
@@ -396,24 +345,23 @@ function personRow(person, actions) {
     button.className = "button small secondary";
     button.textContent = label;
     button.setAttribute("aria-label", `${label}: ${person.name}`);
-    button.addEventListener("click", () => act().catch((e) => alert(e.message)));
+    button.addEventListener("click", () => act(li).catch(refused));
     li.append(button);
   }
   return li;
 }
 
-function ended(title, text) {
+function teardown() {
   page.media?.stop();
   page.media = null;
   try { page.link?.janus?.destroy({ unload: true }); } catch { /* already gone */ }
   page.link = null;
   page.local?.getTracks().forEach((t) => t.stop());
-  showEnded(title, text);
 }
 
 document.getElementById("toggle-mic").addEventListener("click", () => {
   const muted = page.state.participants.get(page.me)?.muted ?? true;
-  call("/microphone", { muted: !muted }).catch((e) => alert(e.message));
+  call("/microphone", { muted: !muted }).catch(refused);
 });
 document.getElementById("toggle-camera").addEventListener("click", (event) => {
   const track = page.local?.getVideoTracks()[0];
@@ -441,11 +389,7 @@ document.getElementById("end-confirm")?.addEventListener("click", async () => {
   }
 });
 document.getElementById("toggle-lock")?.addEventListener("click", () => {
-  call("/lock", { locked: !page.state.locked }).catch((e) => alert(e.message));
-});
-document.getElementById("leave").addEventListener("click", async () => {
-  await call("/leave").catch(() => {});
-  ended("You have left the meeting", "You can join again from the engagement's page while it lasts.");
+  call("/lock", { locked: !page.state.locked }).catch(refused);
 });
 
 openDevices();

@@ -14,7 +14,7 @@ export async function request(url, body, method = "POST") {
   });
   if (!response.ok) {
     const detail = await response.json().catch(() => ({}));
-    throw new Error(detail.error?.message ?? `the server answered ${response.status}`);
+    throw new Error(detail.error?.message ?? `that could not be done (the server answered ${response.status}); try again in a moment`);
   }
   return response.json();
 }
