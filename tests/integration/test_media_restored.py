@@ -8,13 +8,13 @@ from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from summitry.live.media_events import MediaEvents
 
 from summitry.engagements.models import Engagement, Role
 from summitry.log.store import events_after, last_seq
 from summitry.media.meetings import JanusMeetingMedia
 from summitry.media.rooms import MeetingRooms
 from summitry.meeting.events import MediaRestored
+from summitry.meeting.media_events import MediaEvents
 from tests.support.janus import JanusServer
 
 
