@@ -59,6 +59,7 @@ def main() -> None:
     registry = [timed(parse_event, data) for _ in range(ROUNDS)]
     baseline = [timed(adapter.validate_python, data) for _ in range(ROUNDS)]
     result = {
+        "window": "component: one step inside every person-facing path, not a person's action",
         "t0": "parse of one stored payload begins",
         "t1": "its event object is made",
         "events": len(data),
