@@ -36,6 +36,7 @@ from summitry.media.rooms import MeetingRooms
 from summitry.media.server import JanusConfig, JanusProcess
 from summitry.meeting.access import on_withdrawal
 from summitry.meeting.media_events import MediaEvents
+from summitry.pages import ASSETS
 from summitry.pages import router as pages_router
 from summitry.runtime import Runtime
 from summitry.telephony.operations import withdraw_pins
@@ -196,6 +197,9 @@ def create_app(
 
     app.include_router(api_router)
     app.include_router(pages_router)
+    for capability, assets in ASSETS.items():
+        if assets.is_dir():
+            app.mount(f"/static/{capability}", StaticFiles(directory=assets))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
 

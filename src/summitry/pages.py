@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import APIRouter
 
+from summitry import engagements, floor, interpretation, meeting, security
 from summitry.delegations.catalogue import language_name
 from summitry.engagements.guest_list_pages import router as guest_list_pages
 from summitry.engagements.pages import router as engagement_pages
@@ -12,9 +15,18 @@ from summitry.floor.pages import router as floor_pages
 from summitry.interpretation.pages import router as interpretation_pages
 from summitry.meeting.pages import router as meeting_pages
 from summitry.security.pages import router as security_pages
-from summitry.web.rendering import templates
+from summitry.web.rendering import add_templates, templates
 
-# Shared rendering knows no capability: the language names every page shows come from here.
+# Shared rendering knows no capability: each capability's templates, scripts and styles live in
+# its own package (``templates/`` and ``static/``), and the language names every page shows come
+# from here.
+WITH_PAGES = (engagements, floor, interpretation, meeting, security)
+ASSETS = {
+    package.__name__.rpartition(".")[2]: Path(package.__file__ or "").parent / "static"
+    for package in WITH_PAGES
+}
+for name, assets in ASSETS.items():
+    add_templates(name, assets.with_name("templates"))
 templates.env.filters["language_name"] = language_name
 
 router = APIRouter(include_in_schema=False)

@@ -3,7 +3,7 @@ meeting's own part and the parts the floor and interpretation register (hence he
 composition, above every capability it names).
 
 It is what ``GET /api/v1/engagements/{id}/live`` and the WebSocket's ``hello`` send, and what
-the page's fold (``static/live/state.js``) starts from; ``tests/contract/`` checks that the
+the page's fold (``meeting/static/state.js``) starts from; ``tests/contract/`` checks that the
 page, fed the same events, reaches the same snapshot as the server.
 """
 

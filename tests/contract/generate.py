@@ -2,7 +2,7 @@
 
 Each fixture is ``{initial, events, expected}``: a snapshot as the server sends it, the events
 as the live feed sends them after it, and the snapshot the server's fold reaches. The page's
-fold (``static/live/state.js``) must reach the same one (``state.test.mjs``). Run
+fold (``meeting/static/state.js``) must reach the same one (``state.test.mjs``). Run
 ``python -m tests.contract.generate`` after changing a fold; ``test_contract.py`` fails until
 the committed fixtures are what this produces.
 """

@@ -1,10 +1,10 @@
 // The page's fold against the server's: each fixture (made by generate.py from the Python fold)
-// is replayed through static/live/state.js, which must reach the server's snapshot.
+// is replayed through meeting/static/state.js, which must reach the server's snapshot.
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { test } from "node:test";
 
-import { MeetingState } from "../../src/summitry/web/static/live/state.js";
+import { MeetingState } from "../../src/summitry/meeting/static/state.js";
 
 const FIXTURES = new URL("./fixtures/", import.meta.url);
 const INSTANTS = new Set(["at", "started_at", "mute_at"]);

@@ -104,7 +104,7 @@ async ({ streams, freqs, ms }) => {
 # The console's limiter, rendered offline: speech-level tone, then a full-scale burst.
 LIMITER = """
 async () => {
-  const { shockLimiter } = await import("/static/live/channels.js");
+  const { shockLimiter } = await import("/static/meeting/channels.js");
   const rate = 48000;
   const context = new OfflineAudioContext(1, rate, rate);
   const buffer = context.createBuffer(1, rate, rate);

@@ -221,4 +221,4 @@ async def my_engagements(request: Request, db: Db, principal: PagePrincipal) -> 
                 "host": times.get(host_code) if host_code else None,
             }
         )
-    return render(request, "my.html", rows=rows)
+    return render(request, "engagements/my.html", rows=rows)

@@ -1,6 +1,6 @@
 """The floor's part of a meeting's snapshot, typed: exactly what ``FloorState.as_json`` writes.
 
-The page builds its own state from this JSON (``static/live/state.js``), so every field is
+The page builds its own state from this JSON (``meeting/static/state.js``), so every field is
 required and nothing else is allowed: a field added to the fold without its place here fails
 the contract tests instead of reaching the page unannounced.
 """

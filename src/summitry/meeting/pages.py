@@ -32,7 +32,7 @@ async def meeting_page(
     )
     return render(
         request,
-        "live/meeting.html",
+        "meeting/meeting.html",
         engagement=engagement,
         is_secretariat=isinstance(who, Secretary),
         presides=presides,

@@ -18,7 +18,7 @@ router = APIRouter()
 
 @router.get("/login")
 async def login_page(request: Request) -> Response:
-    return render(request, "login.html", email="", errors=FormErrors())
+    return render(request, "security/login.html", email="", errors=FormErrors())
 
 
 @router.post("/login")
@@ -40,7 +40,7 @@ async def login(request: Request, db: Db) -> Response:
             return RedirectResponse("/engagements", status_code=303)
     return render(
         request,
-        "login.html",
+        "security/login.html",
         status_code=401 if errors.general else 422,
         email=email,
         errors=errors,

@@ -11,13 +11,32 @@ from babel.dates import format_date, format_datetime, get_timezone_name
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader
 
 from summitry import __version__
 from summitry.web.csrf import csrf_token
 
 LOCALE = "en_GB"
 
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+# A capability's templates live in its own package and are named ``<capability>/<page>.html``;
+# the shared pieces (``base.html``, ``macros.html``, ``error.html``) live here.
+_capability_templates: dict[str, FileSystemLoader] = {}
+templates = Jinja2Templates(
+    env=Environment(
+        loader=ChoiceLoader(
+            [
+                FileSystemLoader(Path(__file__).parent / "templates"),
+                PrefixLoader(_capability_templates),
+            ]
+        ),
+        autoescape=True,
+    )
+)
+
+
+def add_templates(capability: str, directory: Path) -> None:
+    """Serve ``directory``'s templates as ``<capability>/<name>``."""
+    _capability_templates[capability] = FileSystemLoader(directory)
 
 
 def local_time(moment: dt.datetime | None, zone: str) -> str:

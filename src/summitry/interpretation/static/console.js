@@ -1,11 +1,11 @@
 // The interpreter's console: the floor in the headphones (through the ear-protection limiter),
 // the microphone into the booth's channel when on the air, handover, relay, "slow down".
 
-import { Presence } from "../live/presence.js";
-import { MediaSession } from "../live/media.js";
-import { BoothMicrophone, ChannelListener, shockLimiter } from "../live/channels.js";
-import { request as call, showDeviceError } from "../live/page.js";
-import { refused as complain } from "../live/notice.js";
+import { Presence } from "/static/meeting/presence.js";
+import { MediaSession } from "/static/meeting/media.js";
+import { BoothMicrophone, ChannelListener, shockLimiter } from "/static/meeting/channels.js";
+import { request as call, showDeviceError } from "/static/meeting/page.js";
+import { refused as complain } from "/static/meeting/notice.js";
 
 const root = document.getElementById("console");
 const engagementId = Number(root.dataset.engagement);
