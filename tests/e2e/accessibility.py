@@ -1,0 +1,36 @@
+"""axe-core (npm) run in the page: a page or state with a WCAG 2.2 AA violation fails its test."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.sync_api import Page
+
+from tests.e2e.conftest import ROOT
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+
+RUN = """(tags) => axe.run(document, { runOnly: { type: "tag", values: tags } }).then((result) =>
+  result.violations.map((v) => ({
+    id: v.id,
+    help: v.help,
+    nodes: v.nodes.slice(0, 4).map((n) => `${n.target.join(" ")}: ${n.failureSummary}`),
+  })))"""
+
+
+def violations(page: Page) -> list[dict[str, Any]]:
+    """What axe finds against WCAG 2.2 AA in the page as it is now."""
+    # Evaluated through the DevTools protocol, so our Content-Security-Policy (no inline
+    # scripts) does not stop the engine, and the page itself loads nothing it would not.
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text())
+    found: list[dict[str, Any]] = page.evaluate(RUN, WCAG_22_AA)
+    return found
+
+
+def assert_accessible(page: Page, state: str) -> None:
+    """Fail with each violation, its rule and the elements that break it."""
+    found = violations(page)
+    lines = [f"{v['id']}: {v['help']}\n    " + "\n    ".join(v["nodes"]) for v in found]
+    assert not found, f"{state}: {len(found)} WCAG 2.2 AA violations\n" + "\n".join(lines)
