@@ -290,6 +290,7 @@ async def populate(url: str, delegations: int, per_delegation: int) -> Fixture:
     """Delegations, people, attendees, invitations and the heads' admission: one session."""
     import pycountry
 
+    from summitry import log
     from summitry.db import create_engine, create_sessionmaker, utcnow
     from summitry.delegations import catalogue
     from summitry.delegations.models import Person
@@ -314,7 +315,7 @@ async def populate(url: str, delegations: int, per_delegation: int) -> Fixture:
     if len(codes) < delegations:
         sys.exit(f"fanout: only {len(codes)} ISO 3166 states have a time zone")
     engine = create_engine(url)
-    sessionmaker = create_sessionmaker(engine)
+    sessionmaker = log.offline(create_sessionmaker(engine))  # the setup: no live page yet
     email = "protocol@bench.example"
     async with sessionmaker() as db:
         for code in codes:

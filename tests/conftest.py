@@ -15,7 +15,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from summitry import schema
+from summitry import log, schema
 from summitry.app import create_app
 from summitry.config import Settings
 from summitry.db import create_engine
@@ -69,8 +69,11 @@ async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
 @pytest.fixture
 def sessionmaker(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
     # Every commit of the code under test becomes a savepoint of the test's transaction.
-    return async_sessionmaker(
-        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    # No live page follows the log until a test builds the app (``Runtime.use_database``).
+    return log.offline(
+        async_sessionmaker(
+            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
     )
 
 

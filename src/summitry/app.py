@@ -18,10 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from summitry import (
-    __version__,
-    capabilities,  # noqa: F401 - every kind of event known before any is read
-)
+from summitry import __version__
 from summitry.api import router as api_router
 from summitry.config import Settings
 from summitry.contention import RetryLostRaces
@@ -246,10 +243,10 @@ def start_media(settings: Settings, runtime: Runtime) -> MediaSupervisor:
         process = JanusProcess(config)
         url, admin_key = config.ws_url, config.room_admin_key
     public = settings.janus_public_url or url
-    events = MediaEvents(runtime.sessions, runtime.hub)
+    events = MediaEvents(runtime.sessions)
     media = JanusMeetingMedia(MeetingRooms(url, admin_key=admin_key), public, events.media_restored)
     runtime.media, runtime.media_origin = media, public
-    supervisor = MediaSupervisor(media, runtime.sessions, runtime.hub, process)
+    supervisor = MediaSupervisor(media, runtime.sessions, process)
     runtime.media_supervisor = supervisor
     runtime.channels = ChannelRouter(
         LanguageChannels(media.rooms), public, runtime.sessions, runtime.hub

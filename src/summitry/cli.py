@@ -15,7 +15,7 @@ from rich.table import Table
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from summitry import __version__, capabilities  # noqa: F401 - every kind of event known
+from summitry import __version__, capabilities, log  # noqa: F401 - every kind of event known
 from summitry.config import ConfigurationError, Settings, get_settings
 from summitry.errors import SummitryError
 
@@ -60,7 +60,8 @@ def _run_with_db(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     async def main() -> T:
         engine = create_engine(settings.effective_database_url)
         try:
-            async with create_sessionmaker(engine)() as session:
+            # A command: no live connection follows the log from this process.
+            async with log.offline(create_sessionmaker(engine))() as session:
                 return await work(session)
         finally:
             await engine.dispose()

@@ -12,8 +12,12 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+# Every process that folds the log builds a runtime: importing the capabilities here means
+# none of them can fold a log with kinds (or parts of the state) it does not know.
+from summitry import capabilities  # noqa: F401 - every event kind and state part registered
 from summitry.config import Settings
-from summitry.log.hub import HUB, LiveHub
+from summitry.log.hub import LiveHub
+from summitry.log.store import HUB
 from summitry.meeting.media_port import MeetingMedia
 
 if TYPE_CHECKING:  # the types of parts built only where they are configured

@@ -99,9 +99,7 @@ async def test_a_token_used_under_another_id_is_put_out_within_a_second_and_reco
     honest = Subscriber(janus_client, mine["room_id"], token=mine["token"])
     # The guest's token, a second time, under a participant id nobody was given.
     intruder = Subscriber(janus_client, mine["room_id"], token=mine["token"])
-    watch = ParticipantWatch(
-        media.rooms, sessionmaker, RecordedReports(sessionmaker, media.app.state.runtime.hub)
-    )
+    watch = ParticipantWatch(media.rooms, sessionmaker, RecordedReports(sessionmaker))
     watching: asyncio.Task[None] | None = None
     late: list[Publisher] = []
     try:

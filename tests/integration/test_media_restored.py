@@ -30,7 +30,7 @@ async def test_rooms_rebuilt_after_a_janus_restart_are_reported_and_recorded(
     await janus.start()
     rooms = MeetingRooms(janus.url, admin_key=janus.room_admin_key)
     reported: list[list[int]] = []
-    events = MediaEvents(sessionmaker, app.state.runtime.hub)
+    events = MediaEvents(sessionmaker)
 
     async def report(engagement_ids: list[int]) -> None:
         reported.append(engagement_ids)

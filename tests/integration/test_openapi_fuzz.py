@@ -33,6 +33,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from summitry import log
 from summitry import schema as migrations
 from summitry.app import create_app
 from summitry.config import Settings
@@ -79,7 +80,7 @@ def fuzz_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
 async def _prepare(url: str) -> Existing:
     engine = create_engine(url)
     try:
-        async with create_sessionmaker(engine)() as db:
+        async with log.offline(create_sessionmaker(engine))() as db:
             await create_account(db, SECRETARY_EMAIL, "Fuzz Officer", SECRETARY_PASSWORD)
             engagement = await create_engagement(
                 db,

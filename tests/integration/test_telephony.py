@@ -24,7 +24,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from summitry import log
 from summitry.engagements.models import Engagement, Role
 from summitry.interpretation.models import LanguageChannel
-from summitry.log.hub import LiveHub
 from summitry.media.channels import ChannelSpec, LanguageChannels, listening_pin
 from summitry.media.janus import JanusClient, connect
 from summitry.media.meetings import JanusMeetingMedia
@@ -546,9 +545,7 @@ async def test_a_telephone_leg_comes_back_after_janus_restarts(
 
         await janus.restart()
         # What the media supervisor does when Janus is back: rebuild the rooms with their tokens.
-        await media_app.state.runtime.media.restore(
-            media_app.state.runtime.sessions, media_app.state.runtime.hub
-        )
+        await media_app.state.runtime.media.restore(media_app.state.runtime.sessions)
         for _ in range(200):
             if "rejoined" in call.timings:
                 break
@@ -663,12 +660,12 @@ async def test_callers_cut_off_by_a_restart_are_recorded_as_gone(
     assert (await secretariat.post(f"{api}/live/participants/{by_phone.id}/admit")).is_success
 
     # Summitry starts again: no call survived the old process.
-    ended = await operations.end_calls_cut_off(sessionmaker, LiveHub(), None)
+    ended = await operations.end_calls_cut_off(sessionmaker, None)
     assert ended == 1
     state = (await secretariat.get(f"{api}/live")).json()["state"]["participants"]
     assert state[str(by_phone.id)]["presence"] == "left"
     assert state[str(in_browser.id)]["presence"] == "lobby"  # a browser reconnects by itself
-    assert await operations.end_calls_cut_off(sessionmaker, LiveHub(), None) == 0
+    assert await operations.end_calls_cut_off(sessionmaker, None) == 0
 
 
 # --- a call that lasts: re-INVITE, UPDATE, session timers, RTCP ------------------------------

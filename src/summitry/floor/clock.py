@@ -46,7 +46,7 @@ class FloorClock:
         self.due: dict[int, object] = {}
         self._states: dict[int, MeetingState] = {}
         self._task: asyncio.Task[None] | None = None
-        hub.tap(self._follow)
+        self._subscription = hub.listen(self._follow)
 
     def _follow(self, engagement_id: int, envelope: EventEnvelope | None) -> None:
         state = self._states.get(engagement_id)
@@ -68,6 +68,7 @@ class FloorClock:
         self.due[engagement_id] = None
 
     async def stop(self) -> None:
+        self._subscription.close()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

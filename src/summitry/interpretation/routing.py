@@ -112,7 +112,7 @@ class ChannelRouter:
         revocation: whoever leaves never learns a PIN that holds after. Kept in memory: a new
         process makes every channel afresh (its listeners come back with a fresh access)."""
         """Engagements whose channels were closed for good (the meeting ended)."""
-        hub.tap(self._heard)
+        self._subscription = hub.listen(self._heard)
         channels.rooms.extensions.append(self)  # revoked, closed and watched with the rooms
 
     def _renew(self, engagement_id: int) -> None:
@@ -150,6 +150,7 @@ class ChannelRouter:
             self._tasks.pop(engagement_id, None)
 
     async def stop(self) -> None:
+        self._subscription.close()
         for task in list(self._tasks.values()):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -12,7 +12,16 @@ from summitry.log.store import (
     events_after,
     hold,
     last_seq,
+    offline,
     verify_chain,
 )
 
-__all__ = ["append", "engagements_with", "events_after", "hold", "last_seq", "verify_chain"]
+__all__ = [
+    "append",
+    "engagements_with",
+    "events_after",
+    "hold",
+    "last_seq",
+    "offline",
+    "verify_chain",
+]

@@ -36,6 +36,21 @@ class Event(BaseModel):
 _KINDS: dict[str, type[Event]] = {}
 
 
+class UnknownKind(ValueError):
+    """An event of a kind no capability registered: not stored, or not read, until one does.
+
+    A process that reads the log must import ``summitry.capabilities`` first (the runtime, the
+    command line and the contract's generator do); the message says so, since a forgotten
+    import is the likely cause when the kind is one Summitry writes.
+    """
+
+    def __init__(self, kind: object) -> None:
+        super().__init__(
+            f"unknown event kind {kind!r}: no capability registered it "
+            "(a process that reads the log imports summitry.capabilities first)"
+        )
+
+
 def register(*classes: type[Event]) -> None:
     """Let the log store and read events of these classes; each kind names one class."""
     for cls in classes:
@@ -61,7 +76,7 @@ def parse_event(data: Any) -> Event:
     if not isinstance(data, dict):
         raise ValueError("an event is a JSON object")
     if data.get("kind") not in _KINDS:
-        raise ValueError(f"unknown event kind {data.get('kind')!r}")
+        raise UnknownKind(data.get("kind"))
     event: Event = _reader().validate_python(data)
     return event
 

@@ -16,13 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from summitry.log.events import EventEnvelope
+from summitry.log.listening import QUEUE_LIMIT, Listeners
+from summitry.log.store import HUB as HUB  # where sessions keep their hub
 from summitry.log.store import PENDING
 from summitry.log.wire import WINDOW_BITS, Wire, frame_of
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-QUEUE_LIMIT = 1024
 
 
 def events_message(envelopes: list[EventEnvelope]) -> str:
@@ -98,24 +98,14 @@ class _Flight:
         self.following_load: Callable[[], Awaitable[Any]] | None = None
 
 
-class LiveHub:
+class LiveHub(Listeners):
     """The followers and listeners of each engagement; a slow one is dropped, never waited for."""
 
     def __init__(self) -> None:
+        super().__init__()
         self._followers: dict[int, set[Follower]] = defaultdict(set)
-        self._subscribers: dict[int, set[asyncio.Queue[EventEnvelope | None]]] = defaultdict(set)
         self._flights: dict[Hashable, _Flight] = {}
         self._recent: dict[Hashable, tuple[float, Any]] = {}
-        self._taps: list[Callable[[int, EventEnvelope | None], None]] = []
-
-    def tap(self, listener: Callable[[int, EventEnvelope | None], None]) -> None:
-        """Call ``listener`` with every committed event of every engagement, and with ``None``
-        when an engagement's media changed without an event (someone began publishing)."""
-        self._taps.append(listener)
-
-    def media_changed(self, engagement_id: int) -> None:
-        for listener in self._taps:
-            listener(engagement_id, None)
 
     def follow(self, follower: Follower) -> None:
         """Give ``follower`` what is published from now on (queued until it takes a wire)."""
@@ -131,28 +121,10 @@ class LiveHub:
     def follows(self, follower: Follower) -> bool:
         return follower in self._followers.get(follower.engagement_id, ())
 
-    def subscribe(self, engagement_id: int) -> asyncio.Queue[EventEnvelope | None]:
-        """A queue of the engagement's committed events, one by one, for work in this process."""
-        queue: asyncio.Queue[EventEnvelope | None] = asyncio.Queue(QUEUE_LIMIT)
-        self._subscribers[engagement_id].add(queue)
-        return queue
-
-    def unsubscribe(self, engagement_id: int, queue: asyncio.Queue[EventEnvelope | None]) -> None:
-        self._subscribers[engagement_id].discard(queue)
-        if not self._subscribers[engagement_id]:
-            del self._subscribers[engagement_id]
-
     def publish(self, envelopes: list[EventEnvelope]) -> None:
         """Hand the events of one commit to everyone following their engagement."""
         for envelope in envelopes:
-            for listener in self._taps:
-                listener(envelope.engagement_id, envelope)
-            for queue in list(self._subscribers.get(envelope.engagement_id, ())):
-                try:
-                    queue.put_nowait(envelope)
-                except asyncio.QueueFull:
-                    self._subscribers[envelope.engagement_id].discard(queue)
-                    log.warning("dropped a slow listener of engagement %s", envelope.engagement_id)
+            self.notify(envelope.engagement_id, envelope)
         by_engagement: dict[int, list[EventEnvelope]] = defaultdict(list)
         for envelope in envelopes:
             by_engagement[envelope.engagement_id].append(envelope)
@@ -283,7 +255,6 @@ def _settle(waiter: asyncio.Future[Any], run: asyncio.Future[Any]) -> None:
         waiter.set_result(run.result())
 
 
-HUB = "live_hub"
 PRIVATE = "live_private"
 RECHECKS = "live_rechecks"
 

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from summitry.db import utcnow
 from summitry.log.events import Event, EventEnvelope, parse_event
@@ -17,6 +17,24 @@ GENESIS = "0" * 64
 PENDING = "live_pending"
 HELD = "live_held"
 LOCK_SPACE = 0x53554D  # "SUM": the first key of Summitry's advisory locks, the second an id
+HUB = "live_hub"
+"""The key, in a session's ``info``, of the hub its commits are published through
+(``Runtime.use_database`` puts it in every session); ``None`` there says that no live
+connection follows the log from this process (``offline``)."""
+
+
+def offline(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> async_sessionmaker[AsyncSession]:
+    """``sessionmaker``, whose sessions say that no live page follows what they commit: a
+    command, a benchmark's setup, a test without an app. Without this (or a hub), appending
+    to the log fails rather than leave pages silently behind."""
+    sessionmaker.configure(info={HUB: None})
+    return sessionmaker
+
+
+class NoHub(RuntimeError):
+    """An event appended in a session that says nothing of where its commit is published."""
 
 
 def chain_hash(prev_hash: str, engagement_id: int, seq: int, at: str, body: dict[str, Any]) -> str:
@@ -58,6 +76,12 @@ async def hold(db: AsyncSession, engagement_id: int) -> None:
 
 async def append(db: AsyncSession, engagement_id: int, body: Event) -> EventEnvelope:
     """Add an event in the caller's transaction; it is published only once that commits."""
+    if HUB not in db.info:
+        raise NoHub(
+            "this session has no live hub, so its events would reach no page: take it from "
+            "the runtime's sessions (Runtime.sessions), or log.offline(...) where no live "
+            "connection follows the log from this process"
+        )
     await hold(db, engagement_id)
     last = (
         await db.execute(

@@ -14,7 +14,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from summitry.errors import MediaUnavailable
-from summitry.log.hub import LiveHub
 from summitry.media.janus import JanusClientError, connect
 from summitry.media.models import MediaRoom
 from summitry.media.rooms import MeetingRooms, RoomSpec, media_room_for, spec_of
@@ -108,13 +107,8 @@ class JanusMeetingMedia:
         room = await media_room_for(db, engagement_id)
         return self.public_url, room.janus_room_id
 
-    async def restore(
-        self, sessionmaker: async_sessionmaker[AsyncSession], hub: object = None
-    ) -> int:
-        """Rebuild every room Janus lost, with its tokens, and report each meeting; how many.
-
-        ``hub`` is unused: the meeting's ``on_restored`` records the reports with its own.
-        """
+    async def restore(self, sessionmaker: async_sessionmaker[AsyncSession]) -> int:
+        """Rebuild every room Janus lost, with its tokens, and report each meeting; how many."""
         restored = []
         async with sessionmaker() as db:
             rooms = list(await db.scalars(select(MediaRoom)))
@@ -135,18 +129,16 @@ class MediaSupervisor:
         self,
         media: JanusMeetingMedia,
         sessionmaker: async_sessionmaker[AsyncSession],
-        hub: LiveHub,
         process: JanusProcess | None = None,
         reports: MediaReports | None = None,
     ) -> None:
         self.media = media
         self.sessionmaker = sessionmaker
-        self.hub = hub
         self.process = process
         self._task: asyncio.Task[None] | None = None
         self.healthy = False
         self.watch = ParticipantWatch(
-            media.rooms, sessionmaker, reports or RecordedReports(sessionmaker, hub)
+            media.rooms, sessionmaker, reports or RecordedReports(sessionmaker)
         )
         self._watching: asyncio.Task[None] | None = None
 

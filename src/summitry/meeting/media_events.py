@@ -10,21 +10,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from summitry import log
 from summitry.db import intend_to_write
-from summitry.log.hub import HUB, LiveHub
 from summitry.meeting.events import MediaRestored
 
 
 class MediaEvents:
     """Records the media engine's reports: ``media_restored`` after Janus came back."""
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], hub: LiveHub) -> None:
-        self.sessionmaker = sessionmaker
-        self.hub = hub
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self.sessionmaker = sessionmaker  # the runtime's: its sessions publish what they commit
 
     async def media_restored(self, engagement_ids: list[int]) -> None:
         """Each engagement's rooms were rebuilt in Janus: pages and legs rejoin on this event."""
         async with self.sessionmaker() as db:
-            db.info[HUB] = self.hub
             await intend_to_write(db)  # a background writer: queue for SQLite's write lock
             for engagement_id in engagement_ids:
                 await log.append(db, engagement_id, MediaRestored())

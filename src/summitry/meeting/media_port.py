@@ -9,7 +9,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from summitry import log
 from summitry.db import intend_to_write
-from summitry.log.hub import HUB, LiveHub
 from summitry.meeting.events import UnexpectedParticipant
 
 
@@ -70,16 +69,14 @@ class MediaReports(Protocol):
 class RecordedReports:
     """The meeting's side of ``MediaReports``: each report an event in the engagement's log."""
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], hub: LiveHub) -> None:
-        self.sessionmaker = sessionmaker
-        self.hub = hub
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self.sessionmaker = sessionmaker  # the runtime's: its sessions publish what they commit
 
     async def stranger_put_out(self, stranger: Stranger) -> None:
         body = UnexpectedParticipant(
             room=stranger.room, participant_id=stranger.participant_id, display=stranger.display
         )
         async with self.sessionmaker() as db:
-            db.info[HUB] = self.hub
             await intend_to_write(db)  # a background writer: queue for SQLite's write lock
             await log.append(db, stranger.engagement_id, body)
             await db.commit()

@@ -98,7 +98,7 @@ class TelephoneGateway:
     async def start(self) -> None:
         """Record the end of calls cut off by the last run, then listen for SIP."""
         services = self.services
-        ended = await operations.end_calls_cut_off(services.sessionmaker, services.hub, self.media)
+        ended = await operations.end_calls_cut_off(services.sessionmaker, self.media)
         if ended:
             logger.warning("telephone: %s call(s) ended with the previous run; recorded", ended)
         await self.prompts.prepare()
@@ -203,13 +203,10 @@ class TelephoneGateway:
         """The lobby until admitted, then the room until the end."""
         engagement_id, _ = call.seat()
         # Subscribed before entering, so that no admission or removal slips past the call.
-        events = self.services.hub.subscribe(engagement_id)
-        try:
-            await self.reception.enter(call, events, admitted_by)
+        with self.services.hub.inbox(engagement_id) as inbox:
+            await self.reception.enter(call, inbox.events, admitted_by)
             await self.room.join(call)
-            await self.room.stay(call, events)
-        finally:
-            self.services.hub.unsubscribe(engagement_id, events)
+            await self.room.stay(call, inbox.events)
 
     # --- calls out ------------------------------------------------------------------------
     async def dial_out(

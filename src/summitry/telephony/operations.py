@@ -19,7 +19,6 @@ from summitry import log
 from summitry.engagements.models import Attendee, Role
 from summitry.engagements.operations import get_engagement
 from summitry.errors import Conflict, InvalidInput, NotFound, SummitryError
-from summitry.log.hub import HUB, LiveHub
 from summitry.meeting import operations as live
 from summitry.meeting.events import TelephoneRefused
 from summitry.meeting.media_port import MeetingMedia
@@ -186,14 +185,13 @@ async def record_refusal(db: AsyncSession, engagement_id: int, tries: int) -> No
 
 
 async def end_calls_cut_off(
-    sessionmaker: async_sessionmaker[AsyncSession], hub: LiveHub, media: MeetingMedia | None
+    sessionmaker: async_sessionmaker[AsyncSession], media: MeetingMedia | None
 ) -> int:
     """Callers a previous run of Summitry left in meetings have left: their calls ended with
     that process. The record says so (``left``), so the lobby and the tiles are true again.
     How many were found."""
     ended = 0
     async with sessionmaker() as db:
-        db.info[HUB] = hub
         engagements = await log.engagements_with(db, "lobby_entered")
         for engagement_id in engagements:
             state = await live.meeting_state(db, engagement_id)

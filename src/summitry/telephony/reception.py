@@ -32,7 +32,7 @@ LOBBY_SECONDS = 15 * 60.0
 """How long a caller may wait in the lobby before the call ends."""
 
 T = TypeVar("T")
-Events = asyncio.Queue[EventEnvelope | None]
+Events = asyncio.Queue[EventEnvelope]
 
 
 async def unless_hung_up(call: Call, waiting: Coroutine[Any, Any, T], within: float) -> T | None:

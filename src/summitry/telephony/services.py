@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from summitry.log.hub import HUB, LiveHub
+from summitry.log.hub import LiveHub
 from summitry.media.meetings import JanusMeetingMedia
 from summitry.telephony.prompts import Prompts
 
@@ -21,7 +21,5 @@ class Services:
     prompts: Prompts
 
     def db(self) -> AsyncSession:
-        """A session whose events reach live pages on commit."""
-        db = self.sessionmaker()
-        db.info[HUB] = self.hub
-        return db
+        """A session of the runtime's, whose events reach live pages on commit."""
+        return self.sessionmaker()
