@@ -2,7 +2,8 @@
 
 Routes reach them through one dependency (``deps.Rt``); background work is handed what it
 needs when the lifespan builds it. Every session made by ``sessionmaker`` carries the hub, so
-the events it commits reach this process's live connections: no session can forget to.
+the events it commits reach this process's live connections: no code sets it, and a session
+made elsewhere cannot append (``log.store.NoHub``) unless it says no live page follows it.
 """
 
 from __future__ import annotations

@@ -77,6 +77,7 @@ class Inbox:
             log.warning("dropped a slow listener of engagement %s", engagement_id)
 
     def close(self) -> None:
+        """Queue nothing more; what is queued stays readable."""
         self.subscription.close()
 
     def __enter__(self) -> Inbox:
@@ -101,6 +102,7 @@ class Listeners:
         return subscription
 
     def hears(self, subscription: Subscription) -> bool:
+        """Whether that subscription's listener is still called."""
         return subscription in self._listeners.get(subscription.engagement_id, ())
 
     def forget(self, subscription: Subscription) -> None:
