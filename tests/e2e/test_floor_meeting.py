@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.conftest import LiveServer, screenshot, sign_in
 
@@ -55,6 +55,11 @@ def plan(page: Page, server: LiveServer) -> tuple[int, dict[str, str]]:
     return engagement, links
 
 
+def microphone(page: Page) -> Locator:
+    """The microphone button: named "Microphone", pressed while live, its state in words."""
+    return page.get_by_role("button", name="Microphone", exact=True)
+
+
 def test_chair_runs_an_item_with_three_delegations(
     plain_server: LiveServer, new_page: Callable[..., Page]
 ) -> None:
@@ -96,8 +101,11 @@ def test_chair_runs_an_item_with_three_delegations(
     chair.get_by_role("button", name="Give the floor to the next").click()
     germany = heads["DE"]
     expect(germany.locator("#floor-speaker")).to_contain_text("Angela Merkel")
-    expect(germany.get_by_role("button", name="Microphone on")).to_be_visible()
-    expect(heads["CN"].get_by_role("button", name="Microphone off")).to_be_visible()
+    expect(microphone(germany)).to_have_attribute("aria-pressed", "true")
+    expect(microphone(germany)).to_contain_text("Live")
+    expect(germany.locator("#my-state")).to_have_text("You have the floor — you are live")
+    expect(microphone(heads["CN"])).to_have_attribute("aria-pressed", "false")
+    expect(microphone(heads["CN"])).to_contain_text("Muted")
     screenshot(chair, "40-floor-point-of-order")
     germany.get_by_role("button", name="Yield the floor").click()
     expect(chair.locator("#floor-speaker")).to_contain_text("No one has the floor")
@@ -105,17 +113,18 @@ def test_chair_runs_an_item_with_three_delegations(
     # South Africa speaks; eight seconds and five of grace later the microphone is muted.
     chair.get_by_role("button", name="Give the floor to the next").click()
     africa = heads["ZA"]
-    expect(africa.get_by_role("button", name="Microphone on")).to_be_visible()
+    expect(microphone(africa)).to_have_attribute("aria-pressed", "true")
     expect(chair.locator("#floor-speaker .digits")).to_have_text(re.compile(r"^0:0\d$"))
     screenshot(chair, "41-floor-countdown")
     expect(chair.locator("#floor-speaker")).to_contain_text("No one has the floor", timeout=30000)
-    expect(africa.get_by_role("button", name="Microphone off")).to_be_visible()
+    expect(microphone(africa)).to_have_attribute("aria-pressed", "false")
+    expect(microphone(africa)).to_contain_text("Muted")
 
     # A delegate without the floor cannot open the microphone while the item is open.
     china = heads["CN"]
-    china.get_by_role("button", name="Microphone off").click()
+    microphone(china).click()
     expect(china.get_by_role("alert")).to_contain_text("You do not have the floor")
-    expect(china.get_by_role("button", name="Microphone off")).to_be_visible()
+    expect(microphone(china)).to_have_attribute("aria-pressed", "false")
 
     chair.get_by_role("button", name="Close the item").click()
     expect(chair.locator("#floor-item")).to_have_text("No agenda item is open.")
