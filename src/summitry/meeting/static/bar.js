@@ -39,7 +39,7 @@ export function initBar({ page, call, floorApi }) {
     if (!track) return;
     track.enabled = !track.enabled;
     camera.setAttribute("aria-pressed", String(track.enabled));
-    document.getElementById("camera-state").textContent = track.enabled ? "On" : "Off";
+    camera.dataset.state = track.enabled ? "On" : "Off";
     call("/camera", { on: track.enabled }).catch(() => {});
   });
   requestButton?.addEventListener("click", () => {
@@ -86,7 +86,7 @@ export function initBar({ page, call, floorApi }) {
     page.local?.getAudioTracks().forEach((t) => { t.enabled = !muted; });
     mic.setAttribute("aria-pressed", String(!muted));
     mic.classList.toggle("live", !muted);
-    document.getElementById("mic-state").textContent = muted ? "Muted" : "Live";
+    mic.dataset.state = muted ? "Muted" : "Live";
     const at = mine();
     if (requestButton) {
       requestButton.textContent = at >= 0 ? "Withdraw your request" : "Request the floor";

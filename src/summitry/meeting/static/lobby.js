@@ -76,13 +76,21 @@ export function initLists({ page, call, engagementId, isSecretariat }) {
     ];
   }
 
+  // A notice for each arrival, gone by itself once nobody it names is still waiting.
+  let arrivalNotices = [];
   function arrivals(waiting) {
     const ids = new Set(waiting.map((p) => p.attendee_id));
     if (seenWaiting !== null) {
       const fresh = waiting.filter((p) => !seenWaiting.has(p.attendee_id));
-      if (fresh.length === 1) notify(`${fresh[0].name} (${fresh[0].delegation.name}) is waiting in the lobby.`, "info");
-      else if (fresh.length > 1) notify(`${fresh.length} people are waiting in the lobby.`, "info");
+      const text = fresh.length === 1
+        ? `${fresh[0].name} (${fresh[0].delegation.name}) is waiting in the lobby.`
+        : `${fresh.length} people are waiting in the lobby.`;
+      if (fresh.length) arrivalNotices.push([notify(text, "info"), fresh.map((p) => p.attendee_id)]);
     }
+    for (const [notice, who] of arrivalNotices) {
+      if (!who.some((id) => ids.has(id))) notice.remove();
+    }
+    arrivalNotices = arrivalNotices.filter(([notice]) => notice.isConnected);
     seenWaiting = ids;
   }
 

@@ -17,7 +17,7 @@ function standing(id, className, attributes) {
   return box;
 }
 
-const region = () => standing("notices", "page-notices", { "aria-label": "Messages" });
+const region = () => standing("notices", "page-notices", { role: "group", "aria-label": "Messages" });
 region();
 
 // The page's one polite live region, present from the start and never rebuilt: floor given,

@@ -1,0 +1,281 @@
+"""The meeting room at a glance, at a laptop's, a tablet's and a phone's size: the chair (the
+secretariat) and two heads of delegation in one meeting; every control on screen without
+scrolling, the floor holder large for everyone, the lobby counted, each person's own state
+said, destructive actions confirmed, keyboard journeys, and axe-core on every state."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.accessibility import assert_accessible
+from tests.e2e.conftest import LiveServer, screenshot, sign_in
+from tests.e2e.test_floor_meeting import invite_heads
+
+pytestmark = pytest.mark.e2e
+
+SIZES = {"laptop": (1280, 720), "tablet": (820, 1180), "phone": (390, 844)}
+HEADS = {
+    "ZA": ("Cyril Ramaphosa", "President of the Republic of South Africa"),
+    "DE": ("Angela Merkel", "Federal Chancellor"),
+}
+
+# Every visible control of the bar and the header, with where it lies, and how far the
+# document itself scrolls (it must not: the room is one screen).
+LAYOUT = """() => {
+  const boxes = [...document.querySelectorAll(
+      '#controls button, #controls select, .meeting-top h1, .meeting-top .mark')]
+    .filter((el) => el.offsetParent !== null)
+    .map((el) => { const r = el.getBoundingClientRect();
+      return {name: el.id || el.textContent.trim(), top: r.top, left: r.left,
+              bottom: r.bottom, right: r.right}; });
+  const doc = document.scrollingElement;
+  return {boxes, scroll: doc.scrollHeight - window.innerHeight,
+          sideways: doc.scrollWidth - window.innerWidth,
+          width: window.innerWidth, height: window.innerHeight};
+}"""
+
+
+def plan(page: Page, server: LiveServer) -> tuple[int, dict[str, tuple[int, str]]]:
+    """Two heads of delegation with their links; the first item gives each speaker 2 min."""
+    api = f"{server.url}/api/v1"
+    made = page.request.post(
+        f"{api}/engagements",
+        data={
+            "title": "Leaders' meeting on vaccine supply",
+            "starts_at": "2026-12-14T14:00:00+01:00",
+            "delegations": ["DE", "ZA"],
+            "agenda": ["Opening statements — 2 min", "Vaccine production"],
+        },
+    )
+    assert made.status == 201, made.text()
+    engagement = made.json()["id"]
+    return engagement, invite_heads(page, server, engagement, HEADS)
+
+
+def assert_fits(page: Page, who: str) -> None:
+    """The controls and the header's marks are all inside the window; nothing scrolls."""
+    layout = page.evaluate(LAYOUT)
+    assert layout["scroll"] <= 0, f"{who}: the page scrolls by {layout['scroll']} px"
+    assert layout["sideways"] <= 0, f"{who}: the page scrolls sideways"
+    assert layout["boxes"], f"{who}: no controls found"
+    outside = [
+        b["name"]
+        for b in layout["boxes"]
+        if b["top"] < 0
+        or b["left"] < 0
+        or b["bottom"] > layout["height"]
+        or b["right"] > layout["width"]
+    ]
+    assert not outside, f"{who}: off screen at {layout['width']}×{layout['height']}: {outside}"
+
+
+def open_panel(page: Page, name: str) -> None:
+    """The panel's button in the bar (a drawer on a tablet or phone, a column on a laptop)."""
+    page.locator("#controls").get_by_role("button", name=re.compile(f"^{name}")).click()
+
+
+def close_panels(page: Page) -> None:
+    close = page.get_by_role("button", name="Close the panels")
+    if close.is_visible():
+        close.click()
+
+
+def join(page: Page, meeting: str, link: str | None = None) -> None:
+    if link:
+        page.goto(link)
+    page.goto(meeting)
+    page.get_by_role("button", name="Join the meeting").click()
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_the_room_fits_and_the_floor_holder_is_large(
+    plain_server: LiveServer, new_page: Callable[..., Page], size: str
+) -> None:
+    width, height = SIZES[size]
+    chair = new_page(width, height)
+    sign_in(chair, plain_server)
+    engagement, links = plan(chair, plain_server)
+    meeting = f"{plain_server.url}/engagements/{engagement}/meeting"
+
+    africa = new_page(width, height)
+    join(africa, meeting, links["ZA"][1])
+    expect(africa.get_by_role("heading", name="Waiting to be admitted")).to_be_visible()
+    assert_accessible(africa, f"the lobby ({size})")
+    screenshot(africa, f"80-lobby-head-{size}")
+
+    chair.goto(meeting)
+    expect(chair.get_by_text("Nobody sees or hears you until you join.")).to_be_visible()
+    expect(chair.get_by_text("until the secretariat admits you")).to_have_count(0)
+    chair.get_by_role("button", name="Join the meeting").click()
+    lobby_badge = chair.locator('#controls [data-count="lobby"]')
+    expect(lobby_badge).to_have_text("1")
+
+    # A newcomer while the secretariat is in the room: the badge counts her, a notice says so.
+    germany = new_page(width, height)
+    join(germany, meeting, links["DE"][1])
+    expect(lobby_badge).to_have_text("2")
+    expect(chair.locator("#notices")).to_contain_text(
+        "H.E. Angela Merkel (Germany) is waiting in the lobby."
+    )
+    expect(chair.locator("#announcer")).to_have_text(
+        "H.E. Angela Merkel (Germany) is waiting in the lobby."
+    )
+    open_panel(chair, "Lobby")
+    for name, _ in HEADS.values():
+        chair.get_by_role("button", name=re.compile(f"Admit: .*{name}")).click()
+    expect(lobby_badge).to_have_text("0")
+    for page in (africa, germany):
+        expect(page.locator("main.room")).to_be_visible()
+
+    # The chair opens the item with both delegations inscribed, and gives the floor.
+    open_panel(chair, "Chair")
+    chair.get_by_label("Inscribe every delegation in order of precedence").check()
+    chair.get_by_role("button", name="Open the item").click()
+    expect(chair.locator("#open-item-line")).to_have_text("Open: item 1, Opening statements")
+    first_id = chair.evaluate("window.summitryMeeting.state.floor.queue[0].attendee_id")
+    second_id = chair.evaluate("window.summitryMeeting.state.floor.queue[1].attendee_id")
+    first, second = (germany, africa) if first_id == links["DE"][0] else (africa, germany)
+    expect(second.locator("#my-state")).to_have_text("You are 2nd on the speakers' list")
+    expect(second.get_by_role("button", name="Withdraw your request")).to_be_visible()
+    chair.get_by_role("button", name="Give the floor to the next").click()
+    close_panels(chair)
+
+    expect(first.locator("#my-state")).to_have_text("You have the floor — you are live")
+    expect(first.locator("#my-clock")).to_have_text(re.compile(r"^[12]:\d\d left$"))
+    expect(second.locator("#my-state")).to_have_text("You are 1st on the speakers' list")
+    # The floor holder is the large picture on every page, their own as a self-view.
+    for page in (chair, africa, germany):
+        expect(page.locator(f'#speaker figure.tile[data-attendee="{first_id}"]')).to_be_visible()
+        expect(page.locator(f'#tiles figure.tile[data-attendee="{second_id}"]')).to_be_visible()
+    # The secretariat is not among the heads' tiles.
+    chair_id = chair.evaluate("window.summitryMeeting.me")
+    expect(africa.locator(f'#tiles figure.tile[data-attendee="{chair_id}"]')).to_have_count(0)
+    expect(africa.locator(f'#officers figure.tile[data-attendee="{chair_id}"]')).to_be_visible()
+
+    for who, page in (("chair", chair), ("speaker", first), ("waiting", second)):
+        assert_fits(page, f"{who} ({size})")
+        assert_accessible(page, f"the room, {who} ({size})")
+        screenshot(page, f"81-room-{who}-{size}")
+
+    # Cut is confirmed in a dialog naming the speaker.
+    open_panel(chair, "Chair")
+    chair.get_by_role("button", name="Cut", exact=True).click()
+    name = HEADS["DE" if first is germany else "ZA"][0]
+    dialog = chair.get_by_role("dialog", name=re.compile(f"Cut H.E. {name}"))
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
+    assert_accessible(chair, f"the Cut dialog ({size})")
+    screenshot(chair, f"82-cut-dialog-{size}")
+    dialog.get_by_role("button", name="Cut", exact=True).click()
+    expect(dialog).to_be_hidden()
+    expect(first.locator("#my-state")).to_have_text(
+        "The floor has passed on: your microphone is closed"
+    )
+    expect(chair.locator("#floor-speaker")).to_contain_text("No one has the floor")
+    expect(chair.get_by_role("button", name="Cut", exact=True)).to_be_focused()
+
+
+def test_keyboard_journeys_of_a_delegate_and_the_chair(
+    plain_server: LiveServer, new_page: Callable[..., Page]
+) -> None:
+    chair = new_page(1280, 720)
+    sign_in(chair, plain_server)
+    engagement, links = plan(chair, plain_server)
+    meeting = f"{plain_server.url}/engagements/{engagement}/meeting"
+    delegate = new_page(1280, 720)
+    join(delegate, meeting, links["DE"][1])
+    join(chair, meeting)
+    admitted = chair.request.post(
+        f"{plain_server.url}/api/v1/engagements/{engagement}/live/participants/"
+        f"{links['DE'][0]}/admit"
+    )
+    assert admitted.status == 200, admitted.text()
+    expect(delegate.locator("main.room")).to_be_visible()
+
+    # The delegate, on a fresh page: the skip link first, then the microphone is the next Tab.
+    delegate.reload()
+    expect(delegate.locator("main.room")).to_be_visible()
+    delegate.keyboard.press("Tab")
+    expect(delegate.get_by_role("link", name="Skip to your controls")).to_be_focused()
+    delegate.keyboard.press("Enter")
+    delegate.keyboard.press("Tab")
+    microphone = delegate.get_by_role("button", name="Microphone", exact=True)
+    expect(microphone).to_be_focused()
+    delegate.keyboard.press("Enter")
+    expect(microphone).to_have_attribute("aria-pressed", "true")
+    expect(microphone).to_have_attribute("data-state", "Live")
+    delegate.keyboard.press("Alt+A")
+    expect(microphone).to_have_attribute("aria-pressed", "false")
+    expect(microphone).to_have_attribute("data-state", "Muted")
+
+    # The shortcuts are listed on "?".
+    delegate.keyboard.press("?")
+    keys = delegate.get_by_role("dialog", name="Keyboard shortcuts")
+    expect(keys).to_contain_text("Request the floor, or withdraw your request")
+    assert_accessible(delegate, "the shortcuts dialog")
+    screenshot(delegate, "83-shortcuts")
+    delegate.keyboard.press("Escape")
+    expect(keys).to_be_hidden()
+
+    # The chair opens the item by keyboard: Alt+C goes to the chair's controls.
+    chair.keyboard.press("Alt+C")
+    expect(chair.get_by_role("heading", name="The chair's controls")).to_be_focused()
+    tab_to(chair, "Open the item")
+    chair.keyboard.press("Enter")
+    expect(chair.locator("#floor-item")).to_contain_text("Item 1: Opening statements")
+
+    delegate.keyboard.press("Alt+R")
+    expect(delegate.locator("#my-state")).to_have_text("You are 1st on the speakers' list")
+    withdraw = delegate.get_by_role("button", name="Withdraw your request")
+    expect(withdraw).to_be_visible()
+    # A request cannot be doubled: the same key now withdraws it.
+    delegate.keyboard.press("Alt+R")
+    expect(delegate.get_by_role("button", name="Request the floor")).to_be_visible()
+    expect(chair.locator("#speakers-list .request")).to_have_count(0)
+    expect(chair.locator("#list-empty")).to_be_visible()
+    delegate.keyboard.press("Alt+R")
+    expect(chair.locator("#speakers-list .request")).to_have_count(1)
+
+    tab_to(chair, "Give the floor to the next")
+    chair.keyboard.press("Enter")
+    expect(delegate.locator("#my-state")).to_have_text("You have the floor — you are live")
+    expect(delegate.locator("#announcer")).to_have_text("You have the floor.")
+    expect(microphone).to_have_attribute("aria-pressed", "true")
+
+    # Cut, by keyboard: the dialog opens on Cancel; Shift+Tab reaches Cut.
+    tab_to(chair, "Cut")
+    chair.keyboard.press("Enter")
+    dialog = chair.get_by_role("dialog", name=re.compile("Cut H.E. Angela Merkel"))
+    expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
+    chair.keyboard.press("Shift+Tab")
+    expect(dialog.get_by_role("button", name="Cut", exact=True)).to_be_focused()
+    chair.keyboard.press("Enter")
+    expect(dialog).to_be_hidden()
+    expect(microphone).to_have_attribute("aria-pressed", "false")
+
+    # The secretariat mutes her after she opened the microphone again: she is told so.
+    chair.request.post(f"{plain_server.url}/api/v1/engagements/{engagement}/floor/items/close")
+    delegate.keyboard.press("Alt+A")
+    expect(microphone).to_have_attribute("aria-pressed", "true")
+    muted = chair.request.post(
+        f"{plain_server.url}/api/v1/engagements/{engagement}/live/participants/"
+        f"{links['DE'][0]}/microphone",
+        data={"muted": True},
+    )
+    assert muted.status == 200, muted.text()
+    expect(delegate.locator("#my-state")).to_have_text("The secretariat muted you")
+    expect(delegate.locator("#announcer")).to_have_text("The secretariat muted your microphone.")
+
+
+def tab_to(page: Page, name: str, most: int = 40) -> None:
+    """Tab forward until the button of that name has the focus (a keyboard user's way)."""
+    target = page.get_by_role("button", name=name, exact=True)
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        if target.evaluate("(el) => el === document.activeElement"):
+            return
+    raise AssertionError(f"{most} Tabs did not reach {name!r}")
