@@ -39,21 +39,24 @@ LAYOUT = """() => {
 }"""
 
 
-def plan(page: Page, server: LiveServer) -> tuple[int, dict[str, tuple[int, str]]]:
-    """Two heads of delegation with their links; the first item gives each speaker 2 min."""
-    api = f"{server.url}/api/v1"
+def plan(
+    page: Page, server: LiveServer, heads: dict[str, tuple[str, str]] = HEADS, **more: object
+) -> tuple[int, dict[str, tuple[int, str]]]:
+    """The heads of delegation with their links; the first item gives each speaker 2 min.
+    ``more``: other fields of the engagement (its languages)."""
     made = page.request.post(
-        f"{api}/engagements",
+        f"{server.url}/api/v1/engagements",
         data={
             "title": "Leaders' meeting on vaccine supply",
             "starts_at": "2026-12-14T14:00:00+01:00",
             "delegations": ["DE", "ZA"],
             "agenda": ["Opening statements — 2 min", "Vaccine production"],
+            **more,
         },
     )
     assert made.status == 201, made.text()
     engagement = made.json()["id"]
-    return engagement, invite_heads(page, server, engagement, HEADS)
+    return engagement, invite_heads(page, server, engagement, heads)
 
 
 def assert_fits(page: Page, who: str) -> None:
@@ -279,3 +282,69 @@ def tab_to(page: Page, name: str, most: int = 40) -> None:
         if target.evaluate("(el) => el === document.activeElement"):
             return
     raise AssertionError(f"{most} Tabs did not reach {name!r}")
+
+
+def test_the_console_and_the_channel_one_hears(
+    plain_server: LiveServer, new_page: Callable[..., Page]
+) -> None:
+    chair = new_page(1280, 720)
+    sign_in(chair, plain_server)
+    api = f"{plain_server.url}/api/v1"
+    engagement, heads = plan(chair, plain_server, {"DE": HEADS["DE"]}, languages=["en", "fr"])
+    person = chair.request.post(
+        f"{api}/delegations/DE/people",
+        data={"name": "Claire Dubois", "office": "Conference interpreter", "language": "fr"},
+    )
+    assert person.status == 201, person.text()
+    attendee = chair.request.post(
+        f"{api}/engagements/{engagement}/attendees",
+        data={"person_id": person.json()["id"], "role": "interpreter", "booth": "fr"},
+    )
+    assert attendee.status == 201, attendee.text()
+    interpreter_id = attendee.json()["id"]
+    link = chair.request.post(
+        f"{api}/engagements/{engagement}/attendees/{interpreter_id}/invitations"
+    ).json()["url"]
+
+    interpreter = new_page(1280, 720)
+    interpreter.goto(link)
+    interpreter.goto(f"{plain_server.url}/engagements/{engagement}/interpretation/console")
+    # The device check's level meter sits in its card, not across the window.
+    meter = interpreter.locator("#mic-level").locator("..")
+    card = interpreter.locator('[data-view="check"] .stage-card')
+    meter_box, card_box = meter.bounding_box(), card.bounding_box()
+    assert meter_box is not None
+    assert card_box is not None
+    assert card_box["x"] <= meter_box["x"]
+    assert meter_box["x"] + meter_box["width"] <= card_box["x"] + card_box["width"]
+    assert_accessible(interpreter, "the console's device check")
+    interpreter.get_by_role("button", name="Enter the booth").click()
+    expect(interpreter.get_by_role("heading", name="Waiting to be admitted")).to_be_visible()
+    assert_accessible(interpreter, "the console's lobby")
+
+    head = new_page(1280, 720)
+    join(head, f"{plain_server.url}/engagements/{engagement}/meeting", heads["DE"][1])
+    live = f"{api}/engagements/{engagement}/live/participants"
+    for who in (heads["DE"][0], interpreter_id):
+        admitted = chair.request.post(f"{live}/{who}/admit")
+        assert admitted.status == 200, admitted.text()
+    expect(interpreter.locator("main.booth")).to_be_visible()
+    expect(head.locator("main.room")).to_be_visible()
+    # Interpreters are heard, not seen: no tile.
+    expect(head.locator(f'figure.tile[data-attendee="{interpreter_id}"]')).to_have_count(0)
+
+    # The channel one hears is said in the bar, with whether a booth is on the air.
+    expect(head.locator("#channel-note")).to_have_text("Floor: the original, no interpretation.")
+    head.get_by_label("Listen to").select_option(label="Français")
+    expect(head.locator("#channel-note")).to_contain_text("Floor (no interpreter on the air).")
+    expect(head.locator("#announcer")).to_have_text("You now hear the French channel.")
+    head.keyboard.press("Alt+L")
+    expect(head.get_by_label("Listen to")).to_be_focused()
+    for size, (width, height) in SIZES.items():
+        for page in (head, interpreter):
+            page.set_viewport_size({"width": width, "height": height})
+        assert_fits(head, f"a listener ({size})")
+        assert_accessible(head, f"the room with the channel menu ({size})")
+        assert_accessible(interpreter, f"the console ({size})")
+        screenshot(head, f"84-room-listener-{size}")
+        screenshot(interpreter, f"85-console-{size}")

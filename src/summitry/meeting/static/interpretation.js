@@ -9,6 +9,9 @@ export function initChannels({ page, call, engagementId, presides }) {
   const menu = document.getElementById("channel-choice");
   const audio = document.getElementById("channel-audio");
   const note = document.getElementById("channel-note");
+  const noteStatus = document.createElement("span");
+  const noteDetail = Object.assign(document.createElement("span"), { className: "note-detail" });
+  note?.append(noteStatus, noteDetail);
   const speaks = document.getElementById("my-language");
   const slowDown = document.getElementById("slow-down");
   const level = document.getElementById("floor-level");
@@ -65,7 +68,9 @@ export function initChannels({ page, call, engagementId, presides }) {
       const mine = video.closest("figure").dataset.attendee === String(page.me);
       video.muted = mine || page.floorMuted;
     }
-    note.textContent = noteFor(chosen, speaking);
+    const [status, detail] = noteFor(chosen, speaking);
+    if (noteStatus.textContent !== status) noteStatus.textContent = status;
+    if (noteDetail.textContent !== detail) noteDetail.textContent = detail;
     if (heardBefore !== undefined && heardBefore !== chosen) announce(`You now hear ${channelName(chosen)}.`);
     heardBefore = chosen;
     const mine = page.state.interpretation.languages.get(page.me);
@@ -88,14 +93,14 @@ export function initChannels({ page, call, engagementId, presides }) {
     return `the ${english} channel`;
   }
 
-  // Whether a booth is on the air on my channel, or the floor comes through unchanged.
+  // Whether a booth is on the air on my channel, or the floor comes through unchanged; the
+  // detail (the floor's level) is the part a phone leaves out.
   function noteFor(chosen, speaking) {
-    if (speaking && chosen) return "You have the floor: your channel is paused while you speak.";
-    if (!chosen) return "Floor: the original, no interpretation.";
+    if (speaking && chosen) return ["You have the floor: your channel is paused while you speak.", ""];
+    if (!chosen) return ["Floor: the original, no interpretation.", ""];
     const live = page.state.interpretation.live.has(chosen);
-    return live
-      ? `Interpreter live. The floor is underneath at ${floorLevel()} %.`
-      : `Floor (no interpreter on the air). The floor is underneath at ${floorLevel()} %.`;
+    return [live ? "Interpreter live." : "Floor (no interpreter on the air).",
+      ` The floor is underneath at ${floorLevel()} %.`];
   }
 
   function floorLevel() {
