@@ -94,6 +94,21 @@ def join(page: Page, meeting: str, link: str | None = None) -> None:
     page.get_by_role("button", name="Join the meeting").click()
 
 
+def secretariat_and_waiting(
+    server: LiveServer, new_page: Callable[..., Page], code: str
+) -> tuple[Page, Page, int, dict[str, tuple[int, str]]]:
+    """At 1280×720: the secretariat in the room, one head of delegation in its lobby."""
+    host = new_page(1280, 720)
+    sign_in(host, server)
+    engagement, links = plan(host, server)
+    meeting = f"{server.url}/engagements/{engagement}/meeting"
+    head = new_page(1280, 720)
+    join(head, meeting, links[code][1])
+    expect(head.get_by_role("heading", name="Waiting to be admitted")).to_be_visible()
+    join(host, meeting)
+    return host, head, engagement, links
+
+
 @pytest.mark.parametrize("size", list(SIZES))
 def test_the_room_fits_and_the_floor_holder_is_large(
     plain_server: LiveServer, new_page: Callable[..., Page], size: str
@@ -185,13 +200,7 @@ def test_the_room_fits_and_the_floor_holder_is_large(
 def test_keyboard_journeys_of_a_delegate_and_the_chair(
     plain_server: LiveServer, new_page: Callable[..., Page]
 ) -> None:
-    chair = new_page(1280, 720)
-    sign_in(chair, plain_server)
-    engagement, links = plan(chair, plain_server)
-    meeting = f"{plain_server.url}/engagements/{engagement}/meeting"
-    delegate = new_page(1280, 720)
-    join(delegate, meeting, links["DE"][1])
-    join(chair, meeting)
+    chair, delegate, engagement, links = secretariat_and_waiting(plain_server, new_page, "DE")
     admitted = chair.request.post(
         f"{plain_server.url}/api/v1/engagements/{engagement}/live/participants/"
         f"{links['DE'][0]}/admit"
@@ -324,6 +333,7 @@ def test_the_console_and_the_channel_one_hears(
 
     head = new_page(1280, 720)
     join(head, f"{plain_server.url}/engagements/{engagement}/meeting", heads["DE"][1])
+    expect(head.get_by_role("heading", name="Waiting to be admitted")).to_be_visible()
     live = f"{api}/engagements/{engagement}/live/participants"
     for who in (heads["DE"][0], interpreter_id):
         admitted = chair.request.post(f"{live}/{who}/admit")
@@ -340,6 +350,25 @@ def test_the_console_and_the_channel_one_hears(
     expect(head.locator("#announcer")).to_have_text("You now hear the French channel.")
     head.keyboard.press("Alt+L")
     expect(head.get_by_label("Listen to")).to_be_focused()
+
+    # The booth asks for slower speech: the chair sees it until the floor changes hands.
+    chair.goto(f"{plain_server.url}/engagements/{engagement}/meeting")
+    chair.get_by_role("button", name="Join the meeting").click()
+    interpreter.get_by_role("button", name="Ask the speaker to slow down").click()
+    signal = chair.locator("#slow-down")
+    expect(signal).to_have_text("The French booth asks the speaker to slow down.")
+    chair.get_by_label("Inscribe every delegation in order of precedence").check()
+    chair.get_by_role("button", name="Open the item").click()
+    chair.get_by_role("button", name="Give the floor to the next").click()
+    expect(head.locator("#my-state")).to_have_text("You have the floor — you are live")
+    expect(signal).to_be_hidden()
+    # The roll call names the delegations, not only their codes.
+    chair.get_by_role("button", name="Call the roll").click()
+    names = chair.locator("#roll-call .roll-name")
+    expect(names).to_have_count(2)
+    expect(names.filter(has_text="Germany")).to_have_count(1)
+    expect(names.filter(has_text="South Africa")).to_have_count(1)
+    expect(head.get_by_role("button", name="Germany is present")).to_be_visible()
     for size, (width, height) in SIZES.items():
         for page in (head, interpreter):
             page.set_viewport_size({"width": width, "height": height})
@@ -348,3 +377,41 @@ def test_the_console_and_the_channel_one_hears(
         assert_accessible(interpreter, f"the console ({size})")
         screenshot(head, f"84-room-listener-{size}")
         screenshot(interpreter, f"85-console-{size}")
+
+
+def test_turning_away_and_a_new_pin_are_confirmed_first(
+    plain_server: LiveServer, new_page: Callable[..., Page]
+) -> None:
+    host, africa, _engagement, _links = secretariat_and_waiting(plain_server, new_page, "ZA")
+
+    # A new PIN replaces the old one: asked first, then shown masked, with Show and Copy.
+    new_pin = host.get_by_role("button", name=re.compile("New PIN…: .*Angela Merkel"))
+    new_pin.click()
+    dialog = host.get_by_role("dialog", name=re.compile("new telephone PIN for H.E. Angela Merkel"))
+    expect(dialog).to_contain_text("stops working")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    expect(host.locator("#telephone-list .secret-line")).to_have_count(0)
+    new_pin.click()
+    dialog.get_by_role("button", name="Issue a new PIN").click()
+    expect(dialog).to_be_hidden()
+    pin = host.locator("#telephone-list .secret-line", has_text="PIN for")
+    expect(pin.locator("code")).to_have_text("••••••")
+    expect(pin.get_by_role("button", name="Copy the pin")).to_be_visible()
+    show = pin.get_by_role("button", name="Show the pin")
+    show.click()
+    expect(pin.locator("code")).to_have_text(re.compile(r"^\d{4,}$"))
+    expect(show).to_have_attribute("aria-pressed", "true")
+    show.click()
+    expect(pin.locator("code")).to_have_text("••••••")
+
+    turn_away = host.get_by_role("button", name=re.compile("Turn away: .*Cyril Ramaphosa"))
+    turn_away.click()
+    dialog = host.get_by_role("dialog", name=re.compile("Turn away H.E. Cyril Ramaphosa"))
+    expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
+    assert_accessible(host, "the Turn away dialog")
+    dialog.get_by_role("button", name="Turn away", exact=True).click()
+    expect(africa.get_by_role("heading", name="You were not admitted")).to_be_visible()
+    expect(host.locator('#controls [data-count="lobby"]')).to_have_text("0")
+    # His row is gone: the focus rests on the lobby's heading, not on someone else's button.
+    expect(host.locator("#lobby-panel-title")).to_be_focused()

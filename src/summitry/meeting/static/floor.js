@@ -120,7 +120,7 @@ export function initFloor({ page, call, presides, engagementId }) {
     box.hidden = !floor.rollCall;
     if (!floor.rollCall) return;
     const mine = page.roster.get(page.me)?.delegation.code;
-    const names = new Map([...page.roster.values()].map((p) => [p.delegation.code, p.delegation.name]));
+    const names = new Map(Object.entries(JSON.parse(document.getElementById("meeting").dataset.delegations ?? "{}")));
     const items = floor.rollCall.map((code) => {
       const answer = floor.present[code];
       const li = el("li", {}, el("span", { className: "plate-code", textContent: code }),
