@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.conftest import LiveServer, screenshot, sign_in
 
@@ -37,8 +37,22 @@ def plan(page: Page, server: LiveServer) -> tuple[int, dict[str, str]]:
         data={"rule": "alphabetical", "language": "fr"},
     )
     assert french.status == 200, french.text()
+    links = {code: url for code, (_, url) in invite_heads(page, server, engagement, HEADS).items()}
+    return engagement, links
+
+
+def microphone(page: Page) -> Locator:
+    """The microphone button: named "Microphone", pressed while live, its state in words."""
+    return page.get_by_role("button", name="Microphone", exact=True)
+
+
+def invite_heads(
+    page: Page, server: LiveServer, engagement: int, heads: dict[str, tuple[str, str]]
+) -> dict[str, tuple[int, str]]:
+    """Each head of delegation (code: name, office) invited, with their attendee id and link."""
+    api = f"{server.url}/api/v1"
     links = {}
-    for code, (name, office) in HEADS.items():
+    for code, (name, office) in heads.items():
         person = page.request.post(
             f"{api}/delegations/{code}/people",
             data={"name": name, "office": office, "form_of_address": "H.E."},
@@ -48,11 +62,12 @@ def plan(page: Page, server: LiveServer) -> tuple[int, dict[str, str]]:
             f"{api}/engagements/{engagement}/attendees",
             data={"person_id": person.json()["id"], "role": "head_of_delegation"},
         )
+        attendee_id = attendee.json()["id"]
         issued = page.request.post(
-            f"{api}/engagements/{engagement}/attendees/{attendee.json()['id']}/invitations"
+            f"{api}/engagements/{engagement}/attendees/{attendee_id}/invitations"
         )
-        links[code] = issued.json()["url"]
-    return engagement, links
+        links[code] = (attendee_id, issued.json()["url"])
+    return links
 
 
 def test_chair_runs_an_item_with_three_delegations(
@@ -96,8 +111,11 @@ def test_chair_runs_an_item_with_three_delegations(
     chair.get_by_role("button", name="Give the floor to the next").click()
     germany = heads["DE"]
     expect(germany.locator("#floor-speaker")).to_contain_text("Angela Merkel")
-    expect(germany.get_by_role("button", name="Microphone on")).to_be_visible()
-    expect(heads["CN"].get_by_role("button", name="Microphone off")).to_be_visible()
+    expect(microphone(germany)).to_have_attribute("aria-pressed", "true")
+    expect(microphone(germany)).to_have_attribute("data-state", "Live")
+    expect(germany.locator("#my-state")).to_have_text("You have the floor — you are live")
+    expect(microphone(heads["CN"])).to_have_attribute("aria-pressed", "false")
+    expect(microphone(heads["CN"])).to_have_attribute("data-state", "Muted")
     screenshot(chair, "40-floor-point-of-order")
     germany.get_by_role("button", name="Yield the floor").click()
     expect(chair.locator("#floor-speaker")).to_contain_text("No one has the floor")
@@ -105,17 +123,18 @@ def test_chair_runs_an_item_with_three_delegations(
     # South Africa speaks; eight seconds and five of grace later the microphone is muted.
     chair.get_by_role("button", name="Give the floor to the next").click()
     africa = heads["ZA"]
-    expect(africa.get_by_role("button", name="Microphone on")).to_be_visible()
+    expect(microphone(africa)).to_have_attribute("aria-pressed", "true")
     expect(chair.locator("#floor-speaker .digits")).to_have_text(re.compile(r"^0:0\d$"))
     screenshot(chair, "41-floor-countdown")
     expect(chair.locator("#floor-speaker")).to_contain_text("No one has the floor", timeout=30000)
-    expect(africa.get_by_role("button", name="Microphone off")).to_be_visible()
+    expect(microphone(africa)).to_have_attribute("aria-pressed", "false")
+    expect(microphone(africa)).to_have_attribute("data-state", "Muted")
 
     # A delegate without the floor cannot open the microphone while the item is open.
     china = heads["CN"]
-    china.get_by_role("button", name="Microphone off").click()
+    microphone(china).click()
     expect(china.get_by_role("alert")).to_contain_text("You do not have the floor")
-    expect(china.get_by_role("button", name="Microphone off")).to_be_visible()
+    expect(microphone(china)).to_have_attribute("aria-pressed", "false")
 
     chair.get_by_role("button", name="Close the item").click()
     expect(chair.locator("#floor-item")).to_have_text("No agenda item is open.")

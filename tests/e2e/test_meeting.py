@@ -178,7 +178,17 @@ def test_two_people_meet_after_admission(
     screenshot(guest, "33b-meeting-room-phone")
 
     # Removed by the secretariat: her page says so, and her picture is gone from the host's.
-    host.get_by_role("button", name=re.compile("Remove: .*Angela Merkel")).click()
+    remove = host.get_by_role("button", name=re.compile("Remove: .*Angela Merkel"))
+    remove.click()
+    # Removal cannot be undone: it is asked first, naming her, with the safe choice focused.
+    confirm = host.get_by_role("dialog", name=re.compile("Remove .*Angela Merkel"))
+    expect(confirm.get_by_role("button", name="Cancel")).to_be_focused()
+    confirm.get_by_role("button", name="Cancel").click()
+    expect(confirm).to_be_hidden()
+    expect(remove).to_be_focused()
+    expect(guest.locator("main.room")).to_be_visible()
+    remove.click()
+    confirm.get_by_role("button", name="Remove", exact=True).click()
     expect(guest.get_by_role("heading", name="You were removed from the meeting")).to_be_visible()
     expect(host.locator(f'figure.tile[data-attendee="{guest_id}"]')).to_have_count(0)
     screenshot(guest, "34-meeting-removed")

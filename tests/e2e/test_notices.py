@@ -1,5 +1,6 @@
 """A refused action is told in the page, not in a browser dialog: the secretariat asks to
-call someone on a Summitry without a telephone, in the row's own form, and reads why not."""
+call someone on a Summitry without a telephone, in the row's own form, and reads why not
+beside the field."""
 
 from __future__ import annotations
 
@@ -32,17 +33,18 @@ def test_a_refused_call_is_told_in_the_page(
     address.fill("sip:+41225550100@192.0.2.10:5060")
     host.get_by_role("button", name="Call", exact=True).click()
 
-    notice = host.get_by_role("alert").filter(has_text="telephone")
-    expect(notice.locator("p")).to_have_text(
+    # The refusal stands beside the field it concerns, in a sentence.
+    error = host.get_by_role("alert").filter(has_text="telephone")
+    expect(error).to_have_text(
         "This Summitry has no telephone gateway: the operator turns it on with "
         "SUMMITRY_SIP_ENABLED."
     )
+    expect(address).to_have_attribute("aria-describedby", re.compile("call-error-"))
     # The form stays, with what was typed, to try again once the telephone is on.
     expect(address).to_have_value("sip:+41225550100@192.0.2.10:5060")
     screenshot(host, "70-refused-call-notice")
     assert dialogs == []
 
-    notice.get_by_role("button", name="Dismiss this message").click()
-    expect(notice).to_have_count(0)
     host.get_by_role("button", name="Cancel").click()
     expect(address).to_have_count(0)
+    expect(error).to_have_count(0)

@@ -32,9 +32,17 @@ def test_the_secretariat_admits_a_caller_marked_as_on_the_telephone(
     line = host.request.post(f"{api}/line")
     assert line.status == 200, line.text()
     assert line.json()["sip_uri"].startswith(f"sip:{line.json()['number']}@127.0.0.1:")
-    pin = host.request.post(f"{api}/pins/{caller_id}").json()["pin"]
     host.goto(f"{server.url}/engagements/{engagement}/meeting")
     host.get_by_role("button", name="Join the meeting").click()
+    # The PIN is issued in the page (confirmed: it replaces any earlier one) and shown masked.
+    host.get_by_role("button", name=re.compile("New PIN…: .*Angela Merkel")).click()
+    host.get_by_role("dialog").get_by_role("button", name="Issue a new PIN").click()
+    secret = host.locator("#telephone-list .secret-line", has_text="PIN for")
+    expect(secret.locator("code")).to_have_text("••••••")
+    expect(host.locator("#telephone-list")).not_to_contain_text(line.json()["number"])
+    secret.get_by_role("button", name="Show the pin").click()
+    expect(secret.locator("code")).to_have_text(re.compile(r"^\d{4,}$"))
+    pin = secret.locator("code").inner_text()
 
     sip_port = int(server.env["SUMMITRY_SIP_PORT"])
     scenario = tmp_path / "dial_in.xml"

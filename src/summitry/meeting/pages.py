@@ -42,4 +42,6 @@ async def meeting_page(
         my_language=me.person.language if me else None,
         media_url=media.public_url if (media := media_of(request)) is not None else "",
         has_ended=engagement.status is EngagementStatus.ENDED,
+        # For the roll call, which names every delegation, those without anyone here too.
+        delegation_names={p.delegation.code: p.delegation.name for p in engagement.delegations},
     )

@@ -3,6 +3,7 @@
 
 import { turnClock } from "./state.js";
 import { refused } from "./notice.js";
+import { confirmAction } from "./confirm.js";
 
 const KIND = { statement: "", point_of_order: "Point of order", right_of_reply: "Right of reply" };
 
@@ -12,7 +13,7 @@ function el(tag, props = {}, ...children) {
   return node;
 }
 
-function mmss(seconds) {
+export function mmss(seconds) {
   const sign = seconds < 0 ? "−" : "";
   const s = Math.abs(Math.round(seconds));
   return `${sign}${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
@@ -37,7 +38,21 @@ export function initFloor({ page, call, presides, engagementId }) {
     bind("close-item", () => api("/items/close"));
     bind("give-next", () => api("/give", {}));
     bind("extend", () => api("/extend", { seconds: 60 }));
-    bind("cut", () => api("/release", { cut: true }));
+    const cut = document.getElementById("cut");
+    cut.addEventListener("click", () => {
+      const turn = page.state.floor.turn;
+      const name = turn ? (person(turn.attendee_id)?.name ?? turn.delegation) : null;
+      confirmAction({
+        title: name ? `Cut ${name}?` : "Cut the speaker?",
+        text: name
+          ? `${name} loses the floor now and their microphone is closed. The speaking log records the cut.`
+          : "No one has the floor at the moment.",
+        yes: "Cut",
+        act: () => api("/release", { cut: true }),
+        returnTo: cut,
+        fallback: document.getElementById("chair-title"),
+      });
+    });
     bind("toggle-list", () => api("/list", { closed: !page.state.floor.closed }));
     bind("roll", () => (page.state.floor.rollCall ? api("/roll-call/close") : api("/roll-call/open")));
   }
@@ -85,7 +100,12 @@ export function initFloor({ page, call, presides, engagementId }) {
       : `Item ${floor.item + 1}: ${floor.itemTitle}${floor.limit ? ` · ${mmss(floor.limit)} per speaker` : ""}`;
     const list = document.getElementById("speakers-list");
     list.replaceChildren(...floor.queue.map((r, i, q) => requestRow(r, i, q)));
-    if (!floor.queue.length) list.append(el("li", { className: "muted", textContent: "No one has asked for the floor." }));
+    // Said beside the list, not as its first entry: an empty list is not numbered "1.".
+    document.getElementById("list-empty").hidden = floor.queue.length > 0;
+    const openLine = document.getElementById("open-item-line");
+    if (openLine) {
+      openLine.textContent = floor.item === null ? "No item is open." : `Open: item ${floor.item + 1}, ${floor.itemTitle}`;
+    }
     document.getElementById("list-state").textContent = floor.closed ? "closed" : "";
     const toggle = document.getElementById("toggle-list");
     if (toggle) toggle.textContent = floor.closed ? "Reopen the list" : "Close the list";
@@ -100,14 +120,16 @@ export function initFloor({ page, call, presides, engagementId }) {
     box.hidden = !floor.rollCall;
     if (!floor.rollCall) return;
     const mine = page.roster.get(page.me)?.delegation.code;
+    const names = new Map(Object.entries(JSON.parse(document.getElementById("meeting").dataset.delegations ?? "{}")));
     const items = floor.rollCall.map((code) => {
       const answer = floor.present[code];
       const li = el("li", {}, el("span", { className: "plate-code", textContent: code }),
+        el("strong", { className: "roll-name", textContent: names.get(code) ?? code }),
         el("span", { textContent: answer === undefined ? "called" : answer ? "present" : "absent",
           className: answer ? "present" : "muted" }));
       if (answer === undefined && (code === mine || presides)) {
         li.append(el("button", { type: "button", className: "button small", textContent: "Present",
-          ariaLabel: `${code} is present`,
+          ariaLabel: `${names.get(code) ?? code} is present`,
           onclick: () => api("/roll-call/answer", { delegation: code, present: true }).catch(refused) }));
       }
       return li;
@@ -115,33 +137,48 @@ export function initFloor({ page, call, presides, engagementId }) {
     box.replaceChildren(el("h3", { textContent: "Roll call" }), el("ul", { className: "roll" }, ...items));
   }
 
+  // The box is built when the turn changes; each tick only rewrites the digits, which sit in
+  // a timer (not a live region), so nothing is announced as the seconds pass.
+  let shownTurn = null;
   function tick() {
     const box = document.getElementById("floor-speaker");
     const turn = page.state?.floor.turn;
+    const key = turn ? `${turn.id}@${turn.started_at}` : "none";
+    if (key !== shownTurn) {
+      shownTurn = key;
+      box.replaceChildren(...(turn ? turnBox(turn) : [el("p", { className: "muted", textContent: "No one has the floor." })]));
+    }
     if (!turn) {
-      box.replaceChildren(el("p", { className: "muted", textContent: "No one has the floor." }));
       box.className = "speaker-now";
       return;
     }
-    const who = person(turn.attendee_id);
     const clock = turnClock(turn, Date.now() + (page.clockOffset ?? 0));
     const label = clock === null ? "no time limit"
       : clock.phase === "grace" ? "over time" : clock.phase === "expired" ? "time is up" : "remaining";
+    const digits = box.querySelector(".digits");
+    const text = clock ? mmss(clock.remaining) : "—";
+    if (digits.textContent !== text) digits.textContent = text;
+    const note = box.querySelector(".clock-label");
+    if (note.textContent !== ` ${label}`) note.textContent = ` ${label}`;
+    box.className = `speaker-now phase-${clock ? clock.phase : "open"}`;
+  }
+
+  function turnBox(turn) {
+    const who = person(turn.attendee_id);
     const children = [
       el("p", { className: "eyebrow", textContent: "Has the floor" }),
       el("p", { className: "speaker-name" },
         el("span", { className: "plate-code", textContent: turn.delegation }),
         el("strong", { textContent: who ? who.name : turn.delegation })),
       el("p", { className: "countdown", role: "timer" },
-        el("span", { className: "digits", textContent: clock ? mmss(clock.remaining) : "—" }),
-        el("span", { className: "muted small", textContent: ` ${label}` })),
+        el("span", { className: "digits", textContent: "—" }),
+        el("span", { className: "muted small clock-label" })),
     ];
     if (turn.attendee_id === page.me) {
       children.push(el("button", { type: "button", className: "button small secondary", textContent: "Yield the floor",
         onclick: () => api("/release", { cut: false }).catch(refused) }));
     }
-    box.replaceChildren(...children);
-    box.className = `speaker-now phase-${clock ? clock.phase : "open"}`;
+    return children;
   }
 
   setInterval(tick, 250);

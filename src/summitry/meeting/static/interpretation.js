@@ -2,13 +2,16 @@
 // audio, the language one speaks, and (for the chair) the booths' signals and the floor level.
 
 import { ChannelListener } from "./channels.js";
-import { refused } from "./notice.js";
+import { announce, refused } from "./notice.js";
 
 export function initChannels({ page, call, engagementId, presides }) {
   const api = `/api/v1/engagements/${engagementId}/interpretation`;
   const menu = document.getElementById("channel-choice");
   const audio = document.getElementById("channel-audio");
   const note = document.getElementById("channel-note");
+  const noteStatus = document.createElement("span");
+  const noteDetail = Object.assign(document.createElement("span"), { className: "note-detail" });
+  note?.append(noteStatus, noteDetail);
   const speaks = document.getElementById("my-language");
   const slowDown = document.getElementById("slow-down");
   const level = document.getElementById("floor-level");
@@ -16,6 +19,8 @@ export function initChannels({ page, call, engagementId, presides }) {
 
   let listener = null;
   let opening = null;
+  let heardBefore; // the channel last said, so that a change is announced once
+  let slowSeen = null; // the booth's signal shown, and the turn it was about
 
   menu.addEventListener("change", () => {
     const channel = menu.value === "floor" ? null : menu.value;
@@ -63,9 +68,11 @@ export function initChannels({ page, call, engagementId, presides }) {
       const mine = video.closest("figure").dataset.attendee === String(page.me);
       video.muted = mine || page.floorMuted;
     }
-    note.textContent = speaking && chosen
-      ? "You have the floor: your channel is paused while you speak."
-      : chosen ? `The floor is underneath at ${floorLevel()} %.` : "";
+    const [status, detail] = noteFor(chosen, speaking);
+    if (noteStatus.textContent !== status) noteStatus.textContent = status;
+    if (noteDetail.textContent !== detail) noteDetail.textContent = detail;
+    if (heardBefore !== undefined && heardBefore !== chosen) announce(`You now hear ${channelName(chosen)}.`);
+    heardBefore = chosen;
     const mine = page.state.interpretation.languages.get(page.me);
     if (speaks && mine) speaks.value = mine;
     if (presides) renderChair();
@@ -80,6 +87,22 @@ export function initChannels({ page, call, engagementId, presides }) {
     if (listener && listener.current !== effective) listener.listen(effective).catch((e) => console.warn("channel", e));
   }
 
+  function channelName(channel) {
+    if (!channel) return "the floor";
+    const english = menu.querySelector(`option[value="${channel}"]`)?.dataset.english ?? channel;
+    return `the ${english} channel`;
+  }
+
+  // Whether a booth is on the air on my channel, or the floor comes through unchanged; the
+  // detail (the floor's level) is the part a phone leaves out.
+  function noteFor(chosen, speaking) {
+    if (speaking && chosen) return ["You have the floor: your channel is paused while you speak.", ""];
+    if (!chosen) return ["Floor: the original, no interpretation.", ""];
+    const live = page.state.interpretation.live.has(chosen);
+    return [live ? "Interpreter live." : "Floor (no interpreter on the air).",
+      ` The floor is underneath at ${floorLevel()} %.`];
+  }
+
   function floorLevel() {
     return page.state.interpretation.floorLevel ?? Number(menu.dataset.floorLevel);
   }
@@ -88,11 +111,18 @@ export function initChannels({ page, call, engagementId, presides }) {
     if (level) level.value = String(floorLevel());
     const signal = page.state.interpretation.slowDown;
     if (!slowDown) return;
-    const fresh = signal && Date.now() + (page.clockOffset ?? 0) - Date.parse(signal.at) < 60_000;
+    // A signal is about the speaker it was sent for: it goes when the floor changes hands.
+    const turn = page.state.floor.turn;
+    const turnKey = turn ? `${turn.attendee_id}@${turn.started_at}` : null;
+    if (signal && slowSeen?.at !== signal.at) slowSeen = { at: signal.at, turn: turnKey };
+    const fresh = signal && slowSeen.turn === turnKey
+      && Date.now() + (page.clockOffset ?? 0) - Date.parse(signal.at) < 60_000;
     slowDown.hidden = !fresh;
     if (fresh) {
       const booth = menu.querySelector(`option[value="${signal.booth}"]`)?.dataset.english ?? signal.booth;
       slowDown.textContent = `The ${booth} booth asks the speaker to slow down.`;
+      if (!slowSeen.said) announce(slowDown.textContent);
+      slowSeen.said = true;
     }
   }
 

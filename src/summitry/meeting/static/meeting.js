@@ -5,15 +5,16 @@ import { MediaSession, connectJanus } from "./media.js";
 import { initFloor } from "./floor.js";
 import { initChannels } from "./interpretation.js";
 import { request, showDeviceError } from "./page.js";
-import { refused } from "./notice.js";
-import { renderTelephone as drawTelephone } from "./telephone.js";
+import { initBar } from "./bar.js";
+import { initLists, renderAlarms } from "./lobby.js";
+import { initShortcuts } from "./shortcuts.js";
+import { renderStage } from "./stage.js";
 
 const root = document.getElementById("meeting");
 const engagementId = Number(root.dataset.engagement);
 const isSecretariat = root.dataset.secretariat === "true";
 const presides = root.dataset.presides === "true";
 const api = `/api/v1/engagements/${engagementId}/live`;
-const languageNames = new Intl.DisplayNames(["en"], { type: "language" });
 
 const page = {
   state: null, roster: new Map(), me: null, local: null, media: null, joined: false,
@@ -161,7 +162,7 @@ async function ensureMedia() {
     });
     page.media = media;
     await media.start();
-    applyMyMicrophone();
+    bar.render();
   } catch (error) {
     console.warn("media", error);
     retryMedia();
@@ -176,179 +177,32 @@ function retryMedia() {
   presence.retryLater("media", ensureMedia);
 }
 
-function applyMyMicrophone() {
-  const me = page.state.participants.get(page.me);
-  const muted = me?.muted ?? true;
-  page.local?.getAudioTracks().forEach((t) => { t.enabled = !muted; });
-  const button = document.getElementById("toggle-mic");
-  button.textContent = muted ? "Microphone off" : "Microphone on";
-  button.setAttribute("aria-pressed", String(!muted));
-  button.classList.toggle("live", !muted);
-}
-
-function plate(person) {
-  const caption = document.createElement("figcaption");
-  caption.className = "nameplate";
-  const code = document.createElement("span");
-  code.className = "plate-code";
-  code.textContent = person.delegation.code;
-  const text = document.createElement("span");
-  text.className = "nameplate-text";
-  const name = document.createElement("strong");
-  name.textContent = person.name;
-  const office = document.createElement("span");
-  office.textContent = person.role === "secretariat" ? person.office : `${person.office} · ${person.delegation.name}`;
-  text.append(name, office);
-  caption.append(code, text);
-  if (person.role === "chair") {
-    const chair = document.createElement("span");
-    chair.className = "tag";
-    chair.textContent = "Chair";
-    caption.append(chair);
-  }
-  return caption;
-}
-
-function tile(person) {
-  let figure = document.querySelector(`figure.tile[data-attendee="${person.attendee_id}"]`);
-  if (!figure) {
-    figure = document.createElement("figure");
-    figure.className = "tile";
-    figure.dataset.attendee = person.attendee_id;
-    const video = document.createElement("video");
-    video.autoplay = true;
-    video.playsInline = true;
-    const mic = document.createElement("span");
-    mic.className = "mic-state";
-    const phone = document.createElement("span");
-    phone.className = "phone-mark";
-    phone.textContent = "☎ Telephone · not encrypted";
-    phone.title = "This person is on the telephone: audio only, not end-to-end encrypted";
-    figure.append(video, plate(person), mic, phone);
-  }
-  const video = figure.querySelector("video");
-  const stream = person.attendee_id === page.me ? page.local : page.streams.get(person.attendee_id);
-  if (stream && video.srcObject !== stream) video.srcObject = stream;
-  video.muted = person.attendee_id === page.me || Boolean(page.floorMuted);
-  const state = page.state.participants.get(person.attendee_id);
-  const live = state && !state.muted;
-  figure.querySelector(".mic-state").textContent = live ? "Microphone live" : "Muted";
-  figure.classList.toggle("mic-live", Boolean(live));
-  figure.classList.toggle("speaking", page.speaker === person.attendee_id);
-  figure.classList.toggle("no-video", !stream);
-  figure.classList.toggle("telephone", state?.channel === "telephone");
-  return figure;
-}
-
 const renderFloor = initFloor({ page, call, presides, engagementId });
 const renderChannels = initChannels({ page, call, engagementId, presides });
 
+const bar = initBar({ page, call, floorApi: (path, body, method = "POST") =>
+  call(`/api/v1/engagements/${engagementId}/floor${path}`, body, method) });
+const renderLists = initLists({ page, call, engagementId, isSecretariat });
+initShortcuts({ openPanel: bar.openPanel, inRoom: () => page.state?.presenceOf(page.me) === "admitted" });
+
+// Who muted me: the fold keeps the microphone's state, the event says by whom.
+presence.socket.addEventListener("event", ({ detail }) => {
+  const e = detail.event;
+  if (e.kind !== "microphone_set" || e.attendee_id !== page.me) return;
+  page.mutedBy = e.muted ? e.by : null;
+  if (page.state.presenceOf(page.me) === "admitted") bar.render();
+});
+
 function renderRoom() {
-  applyMyMicrophone();
+  bar.render();
   renderFloor();
   renderChannels();
-  renderAlarms();
+  renderAlarms(page, isSecretariat);
   const present = [...page.roster.values()]
     .filter((p) => page.state.presenceOf(p.attendee_id) === "admitted")
     .sort((a, b) => a.rank - b.rank);
-  // Interpreters are heard on their channels, not seen: they have no tile.
-  const seen = present.filter((p) => p.role !== "interpreter");
-  const speakerArea = document.getElementById("speaker");
-  const tiles = document.getElementById("tiles");
-  const speaker = seen.find((p) => p.attendee_id === page.speaker) ?? seen.find((p) => p.attendee_id !== page.me) ?? seen[0];
-  speakerArea.replaceChildren(...(speaker ? [tile(speaker)] : []));
-  tiles.replaceChildren(...seen.filter((p) => p !== speaker).map(tile));
+  renderStage(page, present);
   renderLists(present);
-}
-
-// Someone was in a media room under a number nobody was given (a link or token used twice):
-// Janus has put them out already; the secretariat is told, calmly, and can act on the cause.
-function renderAlarms() {
-  const panel = document.getElementById("alarms");
-  if (!isSecretariat || !panel) return;
-  const alarms = page.state.alarms;
-  panel.hidden = alarms.length === 0;
-  if (panel.dataset.shown === String(alarms.length)) return;
-  panel.dataset.shown = String(alarms.length);
-  const rooms = { videoroom: "the meeting's room", audiobridge: "an interpreter's booth" };
-  document.getElementById("alarm-list").replaceChildren(...alarms.slice(-5).reverse().map((a) => {
-    const item = document.createElement("li");
-    const when = new Date(a.at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-    const name = a.display ? `“${a.display}”` : "someone unnamed";
-    item.textContent = `${when}: ${name} entered ${rooms[a.room] ?? a.room} as participant ${a.participant_id}, `
-      + "a number nobody was given, and was put out. A link or media access may have been shared.";
-    return item;
-  }));
-}
-
-function renderLists(present) {
-  // Rebuilt only when who is listed changes: a button must not vanish under the pointer
-  // each time someone starts talking.
-  const waiting = isSecretariat
-    ? [...page.roster.values()].filter((p) => page.state.presenceOf(p.attendee_id) === "lobby")
-    : [];
-  const signature = JSON.stringify([
-    present.map((p) => p.attendee_id), waiting.map((p) => p.attendee_id), page.roster.size,
-  ]);
-  if (isSecretariat) {
-    const lockButton = document.getElementById("toggle-lock");
-    lockButton.textContent = page.state.locked ? "Unlock the room" : "Lock the room";
-    lockButton.setAttribute("aria-pressed", String(page.state.locked));
-  }
-  if (signature === page.listed) return;
-  page.listed = signature;
-  const list = document.getElementById("present-list");
-  list.replaceChildren(...present.map((p) => personRow(p, isSecretariat && p.attendee_id !== page.me
-    ? [["Mute", () => call(`/participants/${p.attendee_id}/microphone`, { muted: true })],
-       ["Remove", () => call(`/participants/${p.attendee_id}/remove`)]]
-    : [])));
-  if (!isSecretariat) return;
-  document.getElementById("lobby-count").textContent = String(waiting.length);
-  const lobby = document.getElementById("lobby-list");
-  if (!waiting.length) {
-    const none = document.createElement("li");
-    none.className = "muted";
-    none.textContent = "Nobody is waiting.";
-    lobby.replaceChildren(none);
-  } else {
-    lobby.replaceChildren(...waiting.map((p) => personRow(p, [
-      ["Admit", () => call(`/participants/${p.attendee_id}/admit`)],
-      ["Turn away", () => call(`/participants/${p.attendee_id}/turn-away`)],
-    ])));
-  }
-  drawTelephone({ page, call, engagementId, personRow });
-}
-
-function personRow(person, actions) {
-  const li = document.createElement("li");
-  const who = document.createElement("div");
-  who.className = "who";
-  const name = document.createElement("strong");
-  name.textContent = person.name;
-  const office = document.createElement("span");
-  office.className = "muted small";
-  office.textContent = person.booth
-    ? `Interpreter · ${languageNames.of(person.booth)} booth`
-    : person.delegation.name;
-  who.append(name, office);
-  if (page.state.participants.get(person.attendee_id)?.channel === "telephone"
-      && ["lobby", "admitted"].includes(page.state.presenceOf(person.attendee_id))) {
-    const phone = document.createElement("span");
-    phone.className = "muted small";
-    phone.textContent = "☎ telephone, not encrypted";
-    who.append(phone);
-  }
-  li.append(who);
-  for (const [label, act] of actions) {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "button small secondary";
-    button.textContent = label;
-    button.setAttribute("aria-label", `${label}: ${person.name}`);
-    button.addEventListener("click", () => act(li).catch(refused));
-    li.append(button);
-  }
-  return li;
 }
 
 function teardown() {
@@ -359,18 +213,6 @@ function teardown() {
   page.local?.getTracks().forEach((t) => t.stop());
 }
 
-document.getElementById("toggle-mic").addEventListener("click", () => {
-  const muted = page.state.participants.get(page.me)?.muted ?? true;
-  call("/microphone", { muted: !muted }).catch(refused);
-});
-document.getElementById("toggle-camera").addEventListener("click", (event) => {
-  const track = page.local?.getVideoTracks()[0];
-  if (!track) return;
-  track.enabled = !track.enabled;
-  event.target.textContent = track.enabled ? "Camera on" : "Camera off";
-  event.target.setAttribute("aria-pressed", String(track.enabled));
-  call("/camera", { on: track.enabled }).catch(() => {});
-});
 // Ending is for everyone and cannot be undone: it asks first, and the safe choice has focus.
 const endDialog = document.getElementById("end-dialog");
 document.getElementById("end-meeting")?.addEventListener("click", () => {
@@ -388,8 +230,4 @@ document.getElementById("end-confirm")?.addEventListener("click", async () => {
     line.hidden = false;
   }
 });
-document.getElementById("toggle-lock")?.addEventListener("click", () => {
-  call("/lock", { locked: !page.state.locked }).catch(refused);
-});
-
 openDevices();

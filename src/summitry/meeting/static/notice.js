@@ -4,19 +4,33 @@
 
 const KEEP = 3; // the newest few: older ones are gone once the situation has moved on
 
-function region() {
-  let box = document.getElementById("notices");
+// A box present from the start, so that a screen reader already watches it when words come.
+function standing(id, className, attributes) {
+  let box = document.getElementById(id);
   if (!box) {
-    // Present from the start, so that a screen reader already watches it when a notice comes.
     box = document.createElement("div");
-    box.id = "notices";
-    box.className = "page-notices";
-    box.setAttribute("aria-label", "Messages");
+    box.id = id;
+    box.className = className;
+    for (const [name, value] of Object.entries(attributes)) box.setAttribute(name, value);
     document.body.append(box);
   }
   return box;
 }
+
+const region = () => standing("notices", "page-notices", { role: "group", "aria-label": "Messages" });
 region();
+
+// The page's one polite live region, present from the start and never rebuilt: floor given,
+// muted by the secretariat, lobby arrivals, channel changes. The text is cleared first, so
+// that the same words said twice are announced twice.
+const announcer = () => standing("announcer", "visually-hidden", { "aria-live": "polite" });
+announcer();
+
+export function announce(text) {
+  const box = announcer();
+  box.textContent = "";
+  setTimeout(() => { box.textContent = text; }, 50);
+}
 
 // The server's messages are clauses ("you do not have the floor: ask for it…"): shown as a
 // sentence.
@@ -27,12 +41,14 @@ export function sentence(text) {
   return /[.!?…]$/.test(first) ? first : `${first}.`;
 }
 
-// Shows `text`; kind "error" is announced at once (role=alert), "info" politely (role=status).
+// Shows `text`; kind "error" is announced at once (role=alert), "info" through the polite
+// region (a status element added to the page is not reliably read).
 export function notify(text, kind = "error") {
   const box = region();
   const notice = document.createElement("div");
   notice.className = `page-notice page-notice-${kind}`;
-  notice.setAttribute("role", kind === "error" ? "alert" : "status");
+  if (kind === "error") notice.setAttribute("role", "alert");
+  else announce(sentence(text));
   const line = document.createElement("p");
   line.textContent = sentence(text);
   const close = document.createElement("button");

@@ -1,8 +1,10 @@
 // The secretariat's telephone panel on the meeting page: call out to someone absent (the
-// address asked in the row's own form), or issue their PIN (shown once). The API refuses what
-// is not possible (no gateway, someone already in the meeting), and the refusal is shown.
+// address asked in the row's own form, with its own error line), or issue their PIN (which
+// replaces the old one, so it is confirmed first). The PIN and the dial-in number are shown
+// masked, with Show and Copy: a screenshot of the room must not leak them.
 
-import { notify, refused } from "./notice.js";
+import { confirmAction } from "./confirm.js";
+import { announce, sentence } from "./notice.js";
 
 export function renderTelephone({ page, call, engagementId, personRow }) {
   const list = document.getElementById("telephone-list");
@@ -12,19 +14,66 @@ export function renderTelephone({ page, call, engagementId, personRow }) {
     !["lobby", "admitted"].includes(page.state.presenceOf(p.attendee_id))
     && p.role !== "press" && p.role !== "secretariat");
   list.replaceChildren(...absent.map((p) => personRow(p, [
-    ["Call…", async (row) => askForAddress(row, p, (uri) => call(`${telephone}/calls`, { attendee_id: p.attendee_id, uri }))],
-    ["PIN", async () => {
-      const issued = await call(`${telephone}/pins/${p.attendee_id}`);
-      const line = await call(`${telephone}/line`);
-      notify(`Dial-in number ${line.number}, PIN for ${p.name}: ${issued.pin}. `
-        + "Shown once: pass it on through a channel you trust.", "info");
-    }],
+    ["Call…", (row) => askForAddress(row, p, (uri) => call(`${telephone}/calls`, { attendee_id: p.attendee_id, uri }))],
+    ["New PIN…", (row, button) => confirmAction({
+      title: `Issue a new telephone PIN for ${p.name}?`,
+      text: `Any PIN ${p.name} was given before stops working. The new one is shown here, masked, to pass on through a channel you trust.`,
+      yes: "Issue a new PIN",
+      returnTo: button,
+      fallback: document.getElementById("telephone-title"),
+      act: async () => {
+        const line = await call(`${telephone}/line`);
+        const issued = await call(`${telephone}/pins/${p.attendee_id}`);
+        showSecrets(row, p, [["Dial-in number", line.number], ["PIN", issued.pin]]);
+      },
+    })],
   ])));
 }
 
-// The address to call, asked in the row itself; the form goes once the call is placed.
+// Each secret masked, with Show (pressed while shown) and Copy.
+function showSecrets(row, person, secrets) {
+  row.querySelector(".secrets")?.remove();
+  const box = document.createElement("div");
+  box.className = "secrets";
+  for (const [label, value] of secrets) {
+    const line = document.createElement("p");
+    line.className = "secret-line";
+    const name = document.createElement("span");
+    name.textContent = `${label} for ${person.name}:`;
+    const code = document.createElement("code");
+    code.textContent = "•".repeat(6);
+    const show = button("Show", `Show the ${label.toLowerCase()}`);
+    show.setAttribute("aria-pressed", "false");
+    show.addEventListener("click", () => {
+      const shown = show.getAttribute("aria-pressed") !== "true";
+      code.textContent = shown ? value : "•".repeat(6);
+      show.setAttribute("aria-pressed", String(shown));
+      show.textContent = shown ? "Hide" : "Show";
+    });
+    const copy = button("Copy", `Copy the ${label.toLowerCase()}`);
+    copy.addEventListener("click", async () => {
+      await navigator.clipboard?.writeText(value).catch(() => {});
+      announce(`The ${label.toLowerCase()} is copied.`);
+    });
+    line.append(name, code, show, copy);
+    box.append(line);
+  }
+  row.append(box);
+}
+
+function button(text, label) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.className = "button small secondary";
+  b.textContent = text;
+  b.setAttribute("aria-label", label);
+  return b;
+}
+
+// The address to call, asked in the row itself; the form goes once the call is placed, and a
+// refusal stays beside the field with what was typed.
 function askForAddress(row, person, place) {
-  if (row.querySelector(".call-form")) return row.querySelector("input").focus();
+  if (row.querySelector(".call-form")) return row.querySelector(".call-form input").focus();
   const form = document.createElement("form");
   form.className = "call-form";
   const field = document.createElement("div");
@@ -36,6 +85,12 @@ function askForAddress(row, person, place) {
   input.placeholder = "sip:number@trunk";
   input.id = `call-uri-${person.attendee_id}`;
   label.htmlFor = input.id;
+  const error = document.createElement("p");
+  error.className = "form-error";
+  error.id = `call-error-${person.attendee_id}`;
+  error.setAttribute("role", "alert");
+  error.hidden = true;
+  input.setAttribute("aria-describedby", error.id);
   field.append(label, input);
   const submit = document.createElement("button");
   submit.className = "button small";
@@ -47,9 +102,13 @@ function askForAddress(row, person, place) {
   cancel.addEventListener("click", () => form.remove());
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    place(input.value.trim()).then(() => form.remove()).catch(refused);
+    error.hidden = true;
+    place(input.value.trim()).then(() => form.remove()).catch((e) => {
+      error.textContent = sentence(e?.message);
+      error.hidden = false;
+    });
   });
-  form.append(field, submit, cancel);
+  form.append(field, submit, cancel, error);
   row.append(form);
   input.focus();
 }
