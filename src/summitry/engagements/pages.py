@@ -167,6 +167,8 @@ async def engagement_page(
         **engagement_context(engagement, who),
         invitations=invitations,
         issued=None,
+        issued_all=None,
+        values={},
     )
 
 
