@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -191,6 +191,11 @@ def create_app(
         supervisor = runtime.media_supervisor
         media = "disabled" if supervisor is None else "ok" if supervisor.healthy else "unavailable"
         return {"status": "ok", "version": __version__, "database": "ok", "media": media}
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> FileResponse:
+        """The mark browsers ask for on every page (an SVG: every current browser reads it)."""
+        return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml")
 
     app.include_router(api_router)
     app.include_router(pages_router)

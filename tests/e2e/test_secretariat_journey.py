@@ -76,7 +76,7 @@ def test_secretariat_plans_invites_and_the_invitee_opens_the_link(
     expect(page.locator("ol.delegations")).to_contain_text("H.E. Ms Angela Merkel")
     screenshot(page, "04-engagement-secretariat")
 
-    page.get_by_role("button", name="Issue link").click()
+    page.get_by_role("button", name="Issue link", exact=True).click()
     link_field = page.get_by_role("textbox", name="Invitation link")
     expect(link_field).to_have_attribute("type", "password")  # hidden from screenshots
     link = link_field.input_value()
@@ -102,6 +102,9 @@ def test_secretariat_plans_invites_and_the_invitee_opens_the_link(
     # The secretariat withdraws the link: the invitee's session ends at once.
     page.goto(engagement_url)
     page.get_by_role("button", name="Withdraw link").click()
+    confirm = page.get_by_role("dialog", name="Withdraw H.E. Ms Angela Merkel's link?")
+    expect(confirm).to_contain_text("The link stops working at once")
+    confirm.get_by_role("button", name="Withdraw the link").click()
     expect(page.get_by_text("Withdrawn")).to_be_visible()
     guest.reload()
     expect(guest.get_by_role("heading", name="Please sign in")).to_be_visible()

@@ -419,7 +419,32 @@ async def test_forty_delegations_acting_at_once_are_all_heard_and_the_log_stays_
         state = (await snapshot(meeting))["state"]
         assert {p.get("presence") for p in _participants(state, meeting)} == {"admitted"}
 
-        asked = await phase("request the floor", each("POST", f"{meeting.api}/floor/requests", {}))
+        # One delegation asks forty times at once: one inscription, thirty-nine refusals that
+        # give its place; then every other delegation asks once.
+        first = meeting.delegates[0]
+        burst = await at_once(
+            "one delegation asks forty times",
+            [Call(first.attendee_id, first.client, "POST", f"{meeting.api}/floor/requests", {})]
+            * len(meeting.delegates),
+        )
+        print(burst.figures(db))
+        inscribed = [o for o in burst.outcomes if o.ok]
+        assert len(inscribed) == 1, _refusals(burst.failures)
+        assert {o.status for o in burst.failures} == {409}, _refusals(burst.failures)
+        assert {json.loads(o.text)["error"]["message"] for o in burst.failures} == {
+            "Germany is already on the speakers' list (1st). "
+            "Withdraw that request before asking again."
+        }
+        _record_one_event_each(
+            meeting, Phase(burst.name, inscribed, burst.seconds), "floor_requested"
+        )
+        asked = await phase(
+            "request the floor",
+            [
+                Call(d.attendee_id, d.client, "POST", f"{meeting.api}/floor/requests", {})
+                for d in meeting.delegates[1:]
+            ],
+        )
         _record_one_event_each(meeting, asked, "floor_requested")
         queue = (await snapshot(meeting))["state"]["floor"]["queue"]
         assert sorted(r["delegation"] for r in queue) == sorted(CODES), queue

@@ -7,6 +7,7 @@ from fastapi import APIRouter, status
 from summitry.delegations import operations
 from summitry.delegations.schemas import DelegationIn, DelegationOut, PersonIn, PersonOut
 from summitry.deps import CurrentPrincipal, Db
+from summitry.engagements.secretariat import serving_only
 from summitry.security.principals import require_secretariat
 
 router = APIRouter(prefix="/delegations", tags=["delegations"])
@@ -37,11 +38,13 @@ async def get_delegation(code: str, db: Db, principal: CurrentPrincipal) -> Dele
 
 @router.get("/{code}/people")
 async def list_people(code: str, db: Db, principal: CurrentPrincipal) -> list[PersonOut]:
-    """The people recorded for a delegation."""
+    """The people recorded for a delegation (not those who only serve meetings: the
+    secretariat, interpreters and press are roles of a meeting, not a delegation's people)."""
     require_secretariat(principal)
     delegation = await operations.get_delegation(db, code)
     await db.refresh(delegation, ["people"])
-    return [PersonOut.model_validate(p) for p in delegation.people]
+    staff = await serving_only(db, delegation.id)
+    return [PersonOut.model_validate(p) for p in delegation.people if p.id not in staff]
 
 
 @router.post("/{code}/people", status_code=status.HTTP_201_CREATED)

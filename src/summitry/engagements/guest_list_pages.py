@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from summitry.config import Settings
+from summitry.db import utcnow
 from summitry.delegations.choices import code_from_label, delegation_choices
 from summitry.delegations.models import Person
 from summitry.delegations.operations import (
@@ -30,10 +31,21 @@ from summitry.floor.ordering import set_precedence as set_precedence_of
 from summitry.floor.precedence import PrecedenceRule
 from summitry.meeting.access import strike_off, withdraw_invitation
 from summitry.security import operations as security
-from summitry.security.principals import require_secretariat
+from summitry.security.principals import Secretary, require_secretariat
 from summitry.web.forms import FormErrors, read_form, text
 
 router = APIRouter()
+
+INVITE_FIELDS = (
+    "person_delegation",
+    "form_of_address",
+    "name",
+    "office",
+    "role",
+    "language",
+    "booth",
+)
+"""The fields of the invite form, shown again as typed when it is refused."""
 
 
 @router.post("/engagements/{engagement_id}/delegations")
@@ -100,7 +112,7 @@ async def remove_delegation(
         await operations.remove_participant(db, engagement, code, by=who.name)
     except SummitryError as err:
         errors = FormErrors()
-        errors.add(err, "delegation")
+        errors.beside(f"withdraw-{code.upper()}", err)  # shown on the delegation's own row
         return await detail_with_errors(request, db, engagement_id, who, errors, 409)
     return RedirectResponse(f"/engagements/{engagement_id}#delegations", status_code=303)
 
@@ -141,7 +153,8 @@ async def add_attendee(
         else:
             errors.fields["role"] = "Choose a role from the list"
     if errors:
-        return await detail_with_errors(request, db, engagement_id, who, errors)
+        typed = {name: text(form, name) for name in INVITE_FIELDS}
+        return await detail_with_errors(request, db, engagement_id, who, errors, values=typed)
     return RedirectResponse(f"/engagements/{engagement_id}#people", status_code=303)
 
 
@@ -186,6 +199,53 @@ async def issue_invitation(
         "expires_at": issued.invitation.expires_at,
     }
     return await detail_with_errors(request, db, engagement_id, who, FormErrors(), 201, shown)
+
+
+@router.post("/engagements/{engagement_id}/invitations/everyone")
+async def issue_for_everyone(
+    engagement_id: int, request: Request, db: Db, principal: PagePrincipal
+) -> Response:
+    """A link for every invitee without a usable one, all shown (masked) on one page."""
+    who = require_secretariat(principal)
+    await read_form(request)
+    return await _issued_for_all(request, db, engagement_id, who)
+
+
+@router.post("/engagements/{engagement_id}/invitations/reissue")
+async def reissue_for_everyone(
+    engagement_id: int, request: Request, db: Db, principal: PagePrincipal
+) -> Response:
+    """Withdraw every usable link (their sessions end, their holders leave the meeting), then
+    issue a new one to everyone; the page asks for a confirmation first."""
+    who = require_secretariat(principal)
+    await read_form(request)
+    now = utcnow()
+    for invitation in await security.list_invitations(db, engagement_id):
+        if invitation.usable_at(now):
+            await withdraw_invitation(db, principal, invitation.id, media_of(request))
+    return await _issued_for_all(request, db, engagement_id, who)
+
+
+async def _issued_for_all(
+    request: Request, db: AsyncSession, engagement_id: int, who: Secretary
+) -> Response:
+    settings: Settings = runtime_of(request).settings
+    engagement = await operations.get_engagement(db, engagement_id)
+    issued = await security.issue_for_everyone(
+        db, engagement, settings.invitation_days, by=who.name
+    )
+    shown = [
+        {
+            "attendee_id": attendee.id,
+            "person": attendee.person.display_name,
+            "url": security.invitation_url(settings.effective_base_url, made.token),
+            "expires_at": made.invitation.expires_at,
+        }
+        for attendee, made in issued
+    ]
+    return await detail_with_errors(
+        request, db, engagement_id, who, FormErrors(), 201, issued_all=shown
+    )
 
 
 @router.post("/invitations/{invitation_id}/revoke")

@@ -48,6 +48,12 @@ class Role(enum.StrEnum):
     PRESS = "press"
 
 
+MEETING_ROLES = frozenset({Role.SECRETARIAT, Role.INTERPRETER, Role.PRESS})
+"""Roles that serve the meeting rather than a delegation. Their people keep a ``Person`` row
+(every attendee has one, under some delegation), but they are never listed among a
+delegation's people, in the order of precedence or as a delegation's member."""
+
+
 class Engagement(Base):
     """One meeting, call, summit or ceremony between delegations."""
 

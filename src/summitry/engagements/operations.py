@@ -18,6 +18,7 @@ from summitry.delegations.models import Delegation, Person
 from summitry.delegations.operations import ensure_delegation, get_delegation
 from summitry.engagements.events import PlanningChange, PlanningChanged
 from summitry.engagements.models import (
+    MEETING_ROLES,
     AgendaItem,
     Attendee,
     Engagement,
@@ -271,15 +272,18 @@ async def remove_participant(
     )
     if participation is None:
         raise NotFound(f"the delegation '{code}' does not take part in this engagement")
+    name = participation.delegation.name
     if engagement.host_id == participation.delegation_id:
-        raise Conflict("the host cannot be withdrawn; choose another host first")
+        raise Conflict(f"{name} hosts this engagement: choose another host before withdrawing it")
     people = [
-        a for a in engagement.attendees if a.person.delegation_id == participation.delegation_id
+        a.person.display_name
+        for a in engagement.attendees
+        if a.person.delegation_id == participation.delegation_id and a.role not in MEETING_ROLES
     ]
     if people:
         raise Conflict(
-            f"{len(people)} person(s) of {participation.delegation.name} are invited; "
-            "remove them first"
+            f"{name} still has {len(people)} {'person' if len(people) == 1 else 'people'} "
+            f"invited ({', '.join(people)}): remove them first"
         )
     engagement.delegations.remove(participation)
     for i, p in enumerate(engagement.delegations):

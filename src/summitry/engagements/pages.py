@@ -13,13 +13,14 @@ from fastapi.responses import RedirectResponse, Response
 from summitry.deps import Db, PagePrincipal
 from summitry.engagements import operations
 from summitry.engagements.models import (
+    MEETING_ROLES,
     Confidentiality,
     Engagement,
     EngagementKind,
     EngagementStatus,
     Role,
 )
-from summitry.engagements.presentation import seat_times
+from summitry.engagements.presentation import meeting_staff, members, seat_times
 from summitry.interpretation.booths import booths_of
 from summitry.security.models import Invitation
 from summitry.security.operations import list_invitations
@@ -166,6 +167,8 @@ async def engagement_page(
         **engagement_context(engagement, who),
         invitations=invitations,
         issued=None,
+        issued_all=None,
+        values={},
     )
 
 
@@ -180,6 +183,8 @@ def engagement_context(engagement: Engagement, who: Principal) -> dict[str, Any]
         "is_secretariat": isinstance(who, Secretary),
         "my_role": _my_role(engagement, who),
         "booths": booths_of(engagement),
+        "members": members(engagement),
+        "staff": meeting_staff(engagement),
         "roles": list(Role),
         "confidentiality": Confidentiality,
     }
@@ -199,7 +204,9 @@ def _own_delegation_code(engagement: Engagement, who: Principal) -> str | None:
     attendee = next(
         (a for a in engagement.attendees if grant and a.id and a.person_id == grant.person_id), None
     )
-    return attendee.person.delegation.code if attendee else None
+    if attendee is None or attendee.role in MEETING_ROLES:
+        return None  # interpreters and the press serve the meeting, not a delegation
+    return attendee.person.delegation.code
 
 
 @router.get("/my")

@@ -206,7 +206,11 @@ def _engagement_data(
     try:
         day = dt.date.fromisoformat(values["date"])
     except ValueError:
-        errors.fields["date"] = "Give the date as shown, e.g. 2020-09-14"
+        errors.fields["date"] = (
+            "Give the date as shown: year-month-day, e.g. 2026-12-14"
+            if values["date"]
+            else "Give the date of the engagement as year-month-day, e.g. 2026-12-14"
+        )
         return None
     zone_name = values["zone"] or "host"
     if zone_name == "host":
@@ -267,7 +271,12 @@ async def detail_with_errors(
     errors: FormErrors,
     status_code: int = 422,
     issued: dict[str, Any] | None = None,
+    *,
+    values: dict[str, str] | None = None,
+    issued_all: list[dict[str, Any]] | None = None,
 ) -> Response:
+    """The engagement page again, with what went wrong beside its field and what was typed
+    (``values``) kept; or with the links just issued (one, or ``issued_all``)."""
     engagement = await operations.get_engagement(db, engagement_id)
     invitations = await security.list_invitations(db, engagement_id)
     return render(
@@ -278,5 +287,7 @@ async def detail_with_errors(
         invitations=invitations,
         errors=errors,
         issued=issued,
+        issued_all=issued_all,
+        values=values or {},
         choices=delegation_choices(await list_delegations(db)),
     )

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from summitry.delegations.models import Delegation
 from summitry.delegations.schemas import DelegationOut, PersonOut
-from summitry.engagements.models import Engagement
+from summitry.engagements.models import MEETING_ROLES, Attendee, Engagement, Role
 from summitry.engagements.schemas import (
     AgendaItemOut,
     AttendeeOut,
@@ -41,6 +41,23 @@ def seat_times(engagement: Engagement) -> list[SeatTime]:
         )
         for d in delegations
     ]
+
+
+def members(engagement: Engagement) -> dict[int, list[Attendee]]:
+    """Each delegation's people in this engagement, by delegation id: those who serve the
+    meeting (secretariat, interpreters, press) are nobody's members."""
+    found: dict[int, list[Attendee]] = {p.delegation_id: [] for p in engagement.delegations}
+    for attendee in engagement.attendees:
+        if attendee.role not in MEETING_ROLES:
+            found.setdefault(attendee.person.delegation_id, []).append(attendee)
+    return found
+
+
+def meeting_staff(engagement: Engagement) -> list[Attendee]:
+    """Those who serve the meeting: the secretariat, then interpreters by booth, then press."""
+    order = {Role.SECRETARIAT: 0, Role.INTERPRETER: 1, Role.PRESS: 2}
+    staff = [a for a in engagement.attendees if a.role in MEETING_ROLES]
+    return sorted(staff, key=lambda a: (order[a.role], a.booth or "", a.id))
 
 
 def _in_zone(moment: dt.datetime | None, zone: str) -> dt.datetime | None:

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from summitry.delegations.models import Person
-from summitry.engagements.models import Attendee, Engagement, Role
+from summitry.engagements.models import MEETING_ROLES, Attendee, Engagement, Role
 from summitry.errors import InvalidInput
 
 
@@ -44,3 +44,17 @@ async def secretariat_attendee(
         await db.flush()
         await db.refresh(attendee, ["person"])
     return attendee
+
+
+async def serving_only(db: AsyncSession, delegation_id: int) -> set[int]:
+    """The people recorded under a delegation who only ever attend to serve a meeting
+    (secretariat, interpreters, press): they are not the delegation's people."""
+    rows = await db.execute(
+        select(Attendee.person_id, Attendee.role)
+        .join(Person, Person.id == Attendee.person_id)
+        .where(Person.delegation_id == delegation_id)
+    )
+    roles: dict[int, set[Role]] = {}
+    for person_id, role in rows:
+        roles.setdefault(person_id, set()).add(role)
+    return {person_id for person_id, held in roles.items() if held <= MEETING_ROLES}

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from summitry.db import utcnow
-from summitry.delegations.models import Delegation
 from summitry.engagements.models import Engagement, Role
 from summitry.engagements.operations import get_engagement
 from summitry.errors import Forbidden, InvalidInput, NotFound
@@ -33,6 +32,12 @@ from summitry.floor.events import (
     SpeakersReordered,
     TimeExtended,
 )
+from summitry.floor.inscriptions import (
+    SPEAKING_ROLES,
+    inscribe_everyone,
+    refuse_double,
+    speaking_for,
+)
 from summitry.floor.speakers import FloorRuleError, Request, RequestKind
 from summitry.floor.state import floor_of
 from summitry.floor.timing import Phase, SpeakingTime, phase
@@ -44,9 +49,6 @@ from summitry.meeting.media_port import MeetingMedia
 from summitry.meeting.state import MeetingState, Presence
 from summitry.security.principals import Principal
 
-SPEAKING_ROLES = frozenset(
-    {Role.CHAIR, Role.HEAD_OF_DELEGATION, Role.DELEGATE, Role.OBSERVER, Role.SECRETARIAT}
-)
 MAX_EXTENSION_S = 600
 
 
@@ -153,34 +155,9 @@ async def open_item(
         )
     ]
     if inscribe_all:
-        next_id = floor_of(ctx.state).requests
-        for participation in ctx.engagement.delegations:
-            head = _head_of(ctx.engagement, participation.delegation)
-            if head is None:
-                continue
-            next_id += 1
-            bodies.append(
-                FloorRequested(
-                    request_id=next_id,
-                    attendee_id=head,
-                    delegation=participation.delegation.code,
-                    request_kind=RequestKind.STATEMENT,
-                )
-            )
+        floor = floor_of(ctx.state)
+        bodies += inscribe_everyone(ctx.engagement, floor.speakers, floor.requests)
     return await _record(db, ctx, bodies, media)
-
-
-def _head_of(engagement: Engagement, delegation: Delegation) -> int | None:
-    people = [
-        a
-        for a in engagement.attendees
-        if a.person.delegation_id == delegation.id
-        and a.role in SPEAKING_ROLES
-        and a.role is not Role.SECRETARIAT
-    ]
-    rank = {Role.CHAIR: 0, Role.HEAD_OF_DELEGATION: 1}
-    people.sort(key=lambda a: (rank.get(a.role, 2), a.id))
-    return people[0].id if people else None
 
 
 async def close_item(
@@ -221,10 +198,11 @@ async def request_floor(
     if ctx.state.presence_of(target) is not Presence.ADMITTED:
         raise Forbidden("only a person in the room can ask for the floor")
     group = on_behalf_of.strip() if on_behalf_of else None
+    refuse_double(floor_of(ctx.state).speakers, attendee, kind, group)
     body = FloorRequested(
         request_id=floor_of(ctx.state).requests + 1,
         attendee_id=target,
-        delegation=attendee.person.delegation.code,
+        delegation=speaking_for(attendee),
         request_kind=kind,
         on_behalf_of=group,
     )

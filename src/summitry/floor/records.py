@@ -20,6 +20,7 @@ from summitry.floor.events import (
     RollCallClosed,
     RollCallOpened,
 )
+from summitry.floor.inscriptions import SECRETARIAT_CODE
 
 
 class Statement(BaseModel):
@@ -52,6 +53,7 @@ async def speaking_log(db: AsyncSession, engagement_id: int) -> list[Statement]:
     engagement = await get_engagement(db, engagement_id)
     people = {a.id: a.person for a in engagement.attendees}
     names = {p.delegation.code: p.delegation.name for p in engagement.delegations}
+    names[SECRETARIAT_CODE] = "Secretariat"
     requests: dict[int, FloorRequested] = {}
     item: tuple[int, str] | None = None
     rows: list[Statement] = []

@@ -96,6 +96,17 @@ class SpeakersList:
             raise FloorRuleError(f"request {request_id} has the floor; it is no longer waiting")
         raise FloorRuleError(f"request {request_id} is not on the speakers' list")
 
+    def place_of_statement(self, delegation: str, on_behalf_of: str | None) -> int | None:
+        """Where a delegation's pending statement (in this capacity) stands, from 1; or ``None``."""
+        for place, waiting in enumerate(self.queue, start=1):
+            if (
+                waiting.kind is RequestKind.STATEMENT
+                and waiting.delegation == delegation
+                and waiting.on_behalf_of == on_behalf_of
+            ):
+                return place
+        return None
+
     def _points_of_order(self) -> int:
         """How many points of order lead the queue (the invariant keeps them all in front)."""
         count = 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from summitry.engagements.models import Engagement, Role
+from summitry.engagements.models import MEETING_ROLES, Engagement, Role
 
 # Within a delegation: the chair, then the head, then the others, then the support roles.
 ROLE_ORDER = {
@@ -24,11 +24,13 @@ SECRETARIAT_PLATE = {"code": "SEC", "name": "Secretariat"}
 def roster(engagement: Engagement) -> list[dict[str, Any]]:
     """Every attendee with name plate and rank, ordered by precedence then role."""
     position = {p.delegation_id: p.position for p in engagement.delegations}
-    # The secretariat serves the meeting rather than a delegation: it comes last, plated as such.
+    # The secretariat, interpreters and press serve the meeting rather than a delegation: they
+    # come after every delegation (never within the order of precedence), the secretariat
+    # plated as such.
     people = sorted(
         engagement.attendees,
         key=lambda a: (
-            10_000 if a.role is Role.SECRETARIAT else position.get(a.person.delegation_id, 9_999),
+            10_000 if a.role in MEETING_ROLES else position.get(a.person.delegation_id, 9_999),
             ROLE_ORDER[a.role],
             a.id,
         ),

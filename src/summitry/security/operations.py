@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from summitry.db import utcnow
-from summitry.engagements.models import Attendee, Engagement
+from summitry.engagements.models import Attendee, Engagement, Role
 from summitry.engagements.operations import record
 from summitry.errors import Conflict, InvalidInput, InvitationUnusable, NotFound, NotSignedIn
 from summitry.security.models import Account, Invitation
@@ -66,6 +66,31 @@ async def issue_invitation(
     attendee = next((a for a in engagement.attendees if a.id == attendee_id), None)
     if attendee is None:
         raise NotFound(f"no attendee {attendee_id} in this engagement")
+    issued = await _new_invitation(db, engagement, attendee, days, by)
+    await db.commit()
+    await db.refresh(issued.invitation, ["attendee"])
+    return issued
+
+
+async def issue_for_everyone(
+    db: AsyncSession, engagement: Engagement, days: int, *, by: str
+) -> list[tuple[Attendee, IssuedInvitation]]:
+    """A link for every invitee who has no usable one, in one transaction. The secretariat
+    signs in with its accounts, so its members are not sent links."""
+    now = utcnow()
+    covered = {i.attendee_id for i in await list_invitations(db, engagement.id) if i.usable_at(now)}
+    issued = [
+        (attendee, await _new_invitation(db, engagement, attendee, days, by))
+        for attendee in engagement.attendees
+        if attendee.role is not Role.SECRETARIAT and attendee.id not in covered
+    ]
+    await db.commit()
+    return issued
+
+
+async def _new_invitation(
+    db: AsyncSession, engagement: Engagement, attendee: Attendee, days: int, by: str
+) -> IssuedInvitation:
     token = new_token()
     invitation = Invitation(
         attendee_id=attendee.id,
@@ -76,8 +101,6 @@ async def issue_invitation(
     await db.flush()
     subject = f"{attendee.person.display_name} (invitation {invitation.id})"
     await record(db, engagement.id, "invitation_issued", by, subject)
-    await db.commit()
-    await db.refresh(invitation, ["attendee"])
     return IssuedInvitation(invitation, token)
 
 

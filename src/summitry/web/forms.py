@@ -48,12 +48,15 @@ class FormErrors:
         else:
             self.general.append(_sentence(err.message))
 
+    def beside(self, name: str, err: SummitryError) -> None:
+        """The error shown beside the field or row ``name``, whatever field it names."""
+        self.fields.setdefault(name, _sentence(err.message))
+
     def add_validation(self, err: ValidationError) -> None:
+        """Pydantic's problems in plain words, each beside its field."""
         for problem in err.errors():
             name = str(problem["loc"][0]) if problem["loc"] else ""
-            message = problem["msg"]
-            if problem["type"] == "missing":
-                message = "This is required"
+            message = _plain(problem["type"], problem.get("ctx") or {}, problem["msg"])
             if name:
                 self.fields.setdefault(name, _sentence(message))
             else:
@@ -63,3 +66,19 @@ class FormErrors:
 def _sentence(message: str) -> str:
     message = message.removeprefix("Value error, ")
     return message[:1].upper() + message[1:]
+
+
+def _plain(kind: str, ctx: dict[str, object], message: str) -> str:
+    """A validator's message as a person reads it ("String should have at least 1 character"
+    becomes "This is required")."""
+    if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):
+        return "This is required"
+    if kind == "string_too_short":
+        return f"Give at least {ctx.get('min_length')} characters"
+    if kind == "string_too_long":
+        return f"Keep this to {ctx.get('max_length')} characters or fewer"
+    if kind in ("value_error", "assertion_error"):
+        return message
+    if kind.endswith("_type") or kind.endswith("_parsing"):
+        return "This is not in a form Summitry reads: check what was typed"
+    return message

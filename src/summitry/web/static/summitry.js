@@ -1,5 +1,12 @@
 // Small enhancements; every page works without them.
 
+// A button's words change ("Show" becomes "Hide"); where several sit on one page, each also
+// names whose secret it acts on (data-for), and its accessible name keeps its visible words.
+function say(button, words) {
+  button.textContent = words;
+  if (button.dataset.for) button.setAttribute("aria-label", `${words}: ${button.dataset.for}`);
+}
+
 document.addEventListener("click", async (event) => {
   const target = event.target.closest("button");
   if (!target) return;
@@ -9,7 +16,7 @@ document.addEventListener("click", async (event) => {
     const field = document.getElementById(reveal);
     const hidden = field.type === "password";
     field.type = hidden ? "text" : "password";
-    target.textContent = hidden ? "Hide" : "Show";
+    say(target, hidden ? "Hide" : "Show");
     target.setAttribute("aria-pressed", String(hidden));
   }
 
@@ -18,11 +25,11 @@ document.addEventListener("click", async (event) => {
     const field = document.getElementById(copy);
     try {
       await navigator.clipboard.writeText(field.value);
-      target.textContent = "Copied";
+      say(target, "Copied");
     } catch {
       field.type = "text";
       field.select();
-      target.textContent = "Press Ctrl+C to copy";
+      say(target, "Press Ctrl+C to copy");
     }
   }
 
