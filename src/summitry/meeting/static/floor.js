@@ -3,7 +3,7 @@
 
 import { turnClock } from "./state.js";
 import { refused } from "./notice.js";
-import { confirmAction } from "./confirm.js";
+import { confirmAction } from "/static/confirm.js";
 
 const KIND = { statement: "", point_of_order: "Point of order", right_of_reply: "Right of reply" };
 

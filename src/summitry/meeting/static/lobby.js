@@ -4,7 +4,7 @@
 // listed changes, so that no button moves under the pointer while people talk.
 
 import { announce, notify, refused } from "./notice.js";
-import { confirmAction } from "./confirm.js";
+import { confirmAction } from "/static/confirm.js";
 import { renderTelephone } from "./telephone.js";
 
 const languageNames = new Intl.DisplayNames(["en"], { type: "language" });

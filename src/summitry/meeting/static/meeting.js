@@ -9,6 +9,7 @@ import { initBar } from "./bar.js";
 import { initLists, renderAlarms } from "./lobby.js";
 import { initShortcuts } from "./shortcuts.js";
 import { renderStage } from "./stage.js";
+import { confirmAction } from "/static/confirm.js";
 
 const root = document.getElementById("meeting");
 const engagementId = Number(root.dataset.engagement);
@@ -214,20 +215,15 @@ function teardown() {
 }
 
 // Ending is for everyone and cannot be undone: it asks first, and the safe choice has focus.
-const endDialog = document.getElementById("end-dialog");
-document.getElementById("end-meeting")?.addEventListener("click", () => {
-  document.getElementById("end-error").hidden = true;
-  endDialog.showModal();
-});
-document.getElementById("end-cancel")?.addEventListener("click", () => endDialog.close());
-document.getElementById("end-confirm")?.addEventListener("click", async () => {
-  try {
-    await call("/end");
-    endDialog.close();
-  } catch (error) {
-    const line = document.getElementById("end-error");
-    line.textContent = error.message;
-    line.hidden = false;
-  }
-});
+const end = document.getElementById("end-meeting");
+end?.addEventListener("click", () => confirmAction({
+  title: "End the meeting for everyone?",
+  text: "Everyone is put out of the meeting and its media rooms are closed. Every invitation "
+    + "link and telephone PIN of this engagement stops working. The record is kept. This "
+    + "cannot be undone.",
+  yes: "End for everyone",
+  no: "Keep the meeting",
+  act: () => call("/end"),
+  returnTo: end,
+}));
 openDevices();

@@ -2,6 +2,8 @@
 // (a modal alert freezes the page and hides the room) and cannot be styled or read calmly.
 // A notice says what happened and what to do, stays until dismissed, and is announced.
 
+import { sentence } from "/static/sentence.js";
+
 const KEEP = 3; // the newest few: older ones are gone once the situation has moved on
 
 // A box present from the start, so that a screen reader already watches it when words come.
@@ -30,15 +32,6 @@ export function announce(text) {
   const box = announcer();
   box.textContent = "";
   setTimeout(() => { box.textContent = text; }, 50);
-}
-
-// The server's messages are clauses ("you do not have the floor: ask for it…"): shown as a
-// sentence.
-export function sentence(text) {
-  const trimmed = String(text ?? "").trim();
-  if (!trimmed) return "That did not work. Try again in a moment.";
-  const first = trimmed[0].toUpperCase() + trimmed.slice(1);
-  return /[.!?…]$/.test(first) ? first : `${first}.`;
 }
 
 // Shows `text`; kind "error" is announced at once (role=alert), "info" through the polite

@@ -3,8 +3,9 @@
 // replaces the old one, so it is confirmed first). The PIN and the dial-in number are shown
 // masked, with Show and Copy: a screenshot of the room must not leak them.
 
-import { confirmAction } from "./confirm.js";
-import { announce, sentence } from "./notice.js";
+import { confirmAction } from "/static/confirm.js";
+import { announce } from "./notice.js";
+import { sentence } from "/static/sentence.js";
 
 export function renderTelephone({ page, call, engagementId, personRow }) {
   const list = document.getElementById("telephone-list");
