@@ -264,6 +264,9 @@ def test_listeners_hear_their_language_and_interpreters_work_from_the_console(
     france.get_by_label("Listen to").select_option(label="Français")
     germany.get_by_label("Listen to").select_option(label="Deutsch")
     expect(france.locator("#channel-note")).to_contain_text("The floor is underneath at 18 %")
+    # The bar says a booth is live on the channel (not the floor passed through).
+    for page in (france, germany):
+        expect(page.locator("#channel-note")).to_contain_text("Interpreter live.")
 
     # Each hears what they should: French and German listeners their booth over the floor
     # ducked, the chair on the floor the speaker and no interpretation at all.

@@ -1,6 +1,7 @@
-"""A refused action is told in the page, not in a browser dialog: the secretariat asks to
-call someone on a Summitry without a telephone, in the row's own form, and reads why not
-beside the field."""
+"""A refused action is told in the page, not in a browser dialog: a head of delegation opens
+the microphone while an item is open and another has the floor, and reads why not, in a
+sentence, in the page; without a telephone gateway the secretariat's telephone panel says so
+instead of offering PINs and calls nobody could use."""
 
 from __future__ import annotations
 
@@ -10,41 +11,41 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Dialog, Page, expect
 
-from tests.e2e.conftest import LiveServer, screenshot, sign_in
-from tests.e2e.test_meeting import plan_meeting
+from tests.e2e.conftest import LiveServer, screenshot
+from tests.e2e.test_meeting_room import open_panel, secretariat_and_waiting
 
 pytestmark = pytest.mark.e2e
 
 
-def test_a_refused_call_is_told_in_the_page(
+def test_a_refused_microphone_is_told_in_the_page(
     plain_server: LiveServer, new_page: Callable[..., Page]
 ) -> None:
-    host = new_page()
+    host, head, _engagement, _links = secretariat_and_waiting(plain_server, new_page, "DE")
     dialogs: list[Dialog] = []
-    host.on("dialog", lambda dialog: (dialogs.append(dialog), dialog.dismiss()))
-    sign_in(host, plain_server)
-    engagement, _guest, _link = plan_meeting(host, plain_server)
-    host.goto(f"{plain_server.url}/engagements/{engagement}/meeting")
-    host.get_by_role("button", name="Join the meeting").click()
+    for page in (host, head):
+        page.on("dialog", lambda dialog: (dialogs.append(dialog), dialog.dismiss()))
 
-    host.get_by_role("button", name=re.compile("Call…: .*Angela Merkel")).click()
-    address = host.get_by_label(re.compile("SIP address to call .*Angela Merkel"))
-    expect(address).to_be_focused()
-    address.fill("sip:+41225550100@192.0.2.10:5060")
-    host.get_by_role("button", name="Call", exact=True).click()
+    # No telephone here: the panel says why, and offers nothing that would fail.
+    expect(host.locator("#no-telephone")).to_contain_text("no telephone gateway")
+    expect(host.get_by_role("button", name=re.compile("Call…|New PIN…"))).to_have_count(0)
 
-    # The refusal stands beside the field it concerns, in a sentence.
-    error = host.get_by_role("alert").filter(has_text="telephone")
+    open_panel(host, "Lobby")
+    host.get_by_role("button", name=re.compile("Admit: .*Angela Merkel")).click()
+    expect(head.locator("main.room")).to_be_visible()
+    open_panel(host, "Chair")
+    host.get_by_role("button", name="Open the item").click()
+    expect(host.locator("#open-item-line")).to_have_text("Open: item 1, Opening statements")
+
+    microphone = head.get_by_role("button", name="Microphone", exact=True)
+    microphone.click()
+    # The refusal, as the server gave it, made a sentence, in the page and announced at once.
+    error = head.get_by_role("alert").filter(has_text="floor")
     expect(error).to_have_text(
-        "This Summitry has no telephone gateway: the operator turns it on with "
-        "SUMMITRY_SIP_ENABLED."
+        re.compile(r"^You do not have the floor: ask for it, and the chair will give it\.")
     )
-    expect(address).to_have_attribute("aria-describedby", re.compile("call-error-"))
-    # The form stays, with what was typed, to try again once the telephone is on.
-    expect(address).to_have_value("sip:+41225550100@192.0.2.10:5060")
-    screenshot(host, "70-refused-call-notice")
+    expect(microphone).to_have_attribute("aria-pressed", "false")
+    screenshot(head, "70-refused-microphone-notice")
     assert dialogs == []
 
-    host.get_by_role("button", name="Cancel").click()
-    expect(address).to_have_count(0)
+    error.get_by_role("button", name="Dismiss this message").click()
     expect(error).to_have_count(0)

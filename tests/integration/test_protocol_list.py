@@ -1,5 +1,5 @@
-"""The protocol list is protocol: the secretariat, interpreters and press serve the meeting;
-they are never among a delegation's people or in the order of precedence."""
+"""The protocol list is protocol: the secretariat, interpreters, press and technicians serve the
+meeting; they are never among a delegation's people or in the order of precedence."""
 
 from __future__ import annotations
 
@@ -42,6 +42,7 @@ async def test_those_serving_the_meeting_are_no_delegation_s_people(
         engagement, Role.INTERPRETER, "FR", booth="en"
     )
     await make_invitee(engagement, Role.PRESS, "DE")
+    _, technician, _ = await make_invitee(engagement, Role.TECHNICIAN, "FR")
     api = f"/api/v1/engagements/{engagement.id}"
     # Entering the meeting records the secretariat as an attendee (its person under the host).
     assert (await secretariat.post(f"{api}/live/enter")).status_code == 200
@@ -52,17 +53,16 @@ async def test_those_serving_the_meeting_are_no_delegation_s_people(
     assert "Protocol Officer" not in france
     assert interpreter_attendee.person.display_name not in france
     assert "Interpreter" not in france
+    assert technician.person.display_name not in france
     assert "Secretariat" not in france
     germany = _delegation_block(page, "Germany")
     assert "Press" not in germany
     assert "No one recorded yet" in germany
     staff = re.search(r'data-testid="meeting-staff">(.*?)</ul>', page, re.S)
     assert staff, "those serving the meeting are listed apart"
-    assert [r for r in ("Secretariat", "Interpreter", "Press") if r in staff.group(1)] == [
-        "Secretariat",
-        "Interpreter",
-        "Press",
-    ]
+    listed = ("Secretariat", "Interpreter", "Press", "Technician")
+    assert [r for r in listed if r in staff.group(1)] == list(listed)
+    assert technician.person.display_name in staff.group(1)
     assert "Protocol Officer" in staff.group(1)
 
     # The delegation API lists France's people without the secretariat or the interpreter.
@@ -85,5 +85,6 @@ async def test_those_serving_the_meeting_are_no_delegation_s_people(
     # roles, the secretariat plated as such.
     plan = roster(await get_engagement(db, engagement.id))
     roles = [p["role"] for p in plan]
-    assert roles == ["head_of_delegation", "interpreter", "secretariat", "press"], roles
+    assert roles == ["head_of_delegation", "interpreter", "secretariat", "press", "technician"]
     assert plan[2]["delegation"] == {"code": "SEC", "name": "Secretariat"}
+    assert plan[4]["delegation"] == {"code": "TEC", "name": "Technical support"}

@@ -46,9 +46,10 @@ class Role(enum.StrEnum):
     INTERPRETER = "interpreter"
     OBSERVER = "observer"
     PRESS = "press"
+    TECHNICIAN = "technician"
 
 
-MEETING_ROLES = frozenset({Role.SECRETARIAT, Role.INTERPRETER, Role.PRESS})
+MEETING_ROLES = frozenset({Role.SECRETARIAT, Role.INTERPRETER, Role.PRESS, Role.TECHNICIAN})
 """Roles that serve the meeting rather than a delegation. Their people keep a ``Person`` row
 (every attendee has one, under some delegation), but they are never listed among a
 delegation's people, in the order of precedence or as a delegation's member."""
@@ -130,6 +131,11 @@ class Attendee(Base):
 
     engagement: Mapped[Engagement] = relationship(back_populates="attendees")
     person: Mapped[Person] = relationship()
+
+    @property
+    def serves_meeting(self) -> bool:
+        """Whether this attendee serves the meeting rather than a delegation."""
+        return self.role in MEETING_ROLES
 
 
 class AgendaItem(Base):

@@ -45,7 +45,7 @@ def seat_times(engagement: Engagement) -> list[SeatTime]:
 
 def members(engagement: Engagement) -> dict[int, list[Attendee]]:
     """Each delegation's people in this engagement, by delegation id: those who serve the
-    meeting (secretariat, interpreters, press) are nobody's members."""
+    meeting (secretariat, interpreters, press, technicians) are nobody's members."""
     found: dict[int, list[Attendee]] = {p.delegation_id: [] for p in engagement.delegations}
     for attendee in engagement.attendees:
         if attendee.role not in MEETING_ROLES:
@@ -54,8 +54,8 @@ def members(engagement: Engagement) -> dict[int, list[Attendee]]:
 
 
 def meeting_staff(engagement: Engagement) -> list[Attendee]:
-    """Those who serve the meeting: the secretariat, then interpreters by booth, then press."""
-    order = {Role.SECRETARIAT: 0, Role.INTERPRETER: 1, Role.PRESS: 2}
+    """Those who serve the meeting: the secretariat, interpreters by booth, press, technicians."""
+    order = {Role.SECRETARIAT: 0, Role.INTERPRETER: 1, Role.PRESS: 2, Role.TECHNICIAN: 3}
     staff = [a for a in engagement.attendees if a.role in MEETING_ROLES]
     return sorted(staff, key=lambda a: (order[a.role], a.booth or "", a.id))
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from summitry.delegations.catalogue import language_name
-from summitry.deps import Db, PagePrincipal, media_of
+from summitry.deps import Db, PagePrincipal, media_of, runtime_of
 from summitry.engagements.models import EngagementStatus, Role
 from summitry.engagements.operations import get_engagement
 from summitry.interpretation.booths import booths_of, capitalised
@@ -42,6 +42,8 @@ async def meeting_page(
         my_language=me.person.language if me else None,
         media_url=media.public_url if (media := media_of(request)) is not None else "",
         has_ended=engagement.status is EngagementStatus.ENDED,
+        # Without a gateway a PIN or a call could only disappoint: the panel says so instead.
+        has_telephone=runtime_of(request).telephony is not None,
         # For the roll call, which names every delegation, those without anyone here too.
         delegation_names={p.delegation.code: p.delegation.name for p in engagement.delegations},
     )

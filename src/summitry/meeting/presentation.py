@@ -15,18 +15,21 @@ ROLE_ORDER = {
     Role.INTERPRETER: 4,
     Role.SECRETARIAT: 5,
     Role.PRESS: 6,
+    Role.TECHNICIAN: 7,
 }
 
 
 SECRETARIAT_PLATE = {"code": "SEC", "name": "Secretariat"}
+TECHNICIAN_PLATE = {"code": "TEC", "name": "Technical support"}
+_PLATES = {Role.SECRETARIAT: SECRETARIAT_PLATE, Role.TECHNICIAN: TECHNICIAN_PLATE}
 
 
 def roster(engagement: Engagement) -> list[dict[str, Any]]:
     """Every attendee with name plate and rank, ordered by precedence then role."""
     position = {p.delegation_id: p.position for p in engagement.delegations}
-    # The secretariat, interpreters and press serve the meeting rather than a delegation: they
-    # come after every delegation (never within the order of precedence), the secretariat
-    # plated as such.
+    # The secretariat, interpreters, press and technicians serve the meeting rather than a
+    # delegation: they come after every delegation (never within the order of precedence),
+    # the secretariat and the technicians plated as such.
     people = sorted(
         engagement.attendees,
         key=lambda a: (
@@ -40,12 +43,8 @@ def roster(engagement: Engagement) -> list[dict[str, Any]]:
             "attendee_id": a.id,
             "name": a.person.display_name,
             "office": a.person.office,
-            "delegation": SECRETARIAT_PLATE
-            if a.role is Role.SECRETARIAT
-            else {
-                "code": a.person.delegation.code,
-                "name": a.person.delegation.name,
-            },
+            "delegation": _PLATES.get(a.role)
+            or {"code": a.person.delegation.code, "name": a.person.delegation.name},
             "role": a.role.value,
             "language": a.person.language,
             "booth": a.booth,

@@ -3,7 +3,9 @@
 // secretariat apart. Interpreters are heard on their channels and the press watches: neither
 // is ever among the heads' tiles.
 
-const NOT_A_HEAD = new Set(["secretariat", "interpreter", "press"]);
+const NOT_A_HEAD = new Set(["secretariat", "interpreter", "press", "technician"]);
+// Those seen apart from the heads: the secretariat and the technicians who run the meeting.
+const OFFICERS = new Set(["secretariat", "technician"]);
 
 function plate(person) {
   const caption = document.createElement("figcaption");
@@ -16,7 +18,7 @@ function plate(person) {
   const name = document.createElement("strong");
   name.textContent = person.name;
   const office = document.createElement("span");
-  office.textContent = person.role === "secretariat" ? person.office : `${person.office} · ${person.delegation.name}`;
+  office.textContent = OFFICERS.has(person.role) ? person.office : `${person.office} · ${person.delegation.name}`;
   text.append(name, office);
   caption.append(code, text);
   if (person.role === "chair") {
@@ -79,7 +81,7 @@ export function renderStage(page, present) {
   const large = largeOne(page, present);
   const rest = present.filter((p) => p !== large && !NOT_A_HEAD.has(p.role));
   rest.sort((a, b) => (b.role === "chair") - (a.role === "chair") || a.rank - b.rank);
-  const officers = present.filter((p) => p !== large && p.role === "secretariat");
+  const officers = present.filter((p) => p !== large && OFFICERS.has(p.role));
   document.getElementById("speaker").replaceChildren(...(large ? [tile(page, large)] : []));
   document.getElementById("tiles").replaceChildren(...rest.map((p) => tile(page, p)));
   document.getElementById("officers").replaceChildren(...officers.map((p) => tile(page, p)));
