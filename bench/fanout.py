@@ -583,6 +583,7 @@ class Client:
     closed_by_server: int = 0
     close_codes: list[int] = field(default_factory=list)
     failed_opens: int = 0
+    roster_version: str | None = None  # named on resuming: the server then skips an unchanged one
 
     def on_message(self, raw: bytes, t: float, generation: int) -> None:
         message = json.loads(raw)
@@ -603,9 +604,12 @@ class Client:
             if self.last and message["cursor"] != self.last:
                 self.fresh_hellos += 1
             self.last = max(self.last, message["cursor"])
+            self.roster_version = message.get("roster_version")
             self.live_since.setdefault(generation, t)
             self.ready.set()
-        elif kind == "roster":
+        elif kind in ("roster", "resumed"):
+            if kind == "roster":
+                self.roster_version = message.get("version")
             self.live_since.setdefault(generation, t)
             self.ready.set()
 
@@ -619,6 +623,8 @@ class Client:
         self.ready = asyncio.Event()
         if after is not None:
             url = f"{url}?after={after}"
+            if self.roster_version is not None:
+                url = f"{url}&roster={self.roster_version}"
         loop = asyncio.get_running_loop()
         host, port = url.split("//", 1)[1].split("/", 1)[0].split(":")
         _, wire = await loop.create_connection(
@@ -631,7 +637,7 @@ class Client:
             self.ready.set()
 
     async def open(self, url: str, after: int | None = None, attempts: int = 5) -> None:
-        """Connect until the server has answered (hello, or roster on a resumption); a
+        """Connect until the server has answered (hello, or resumed on a resumption); a
         connection closed before that is counted and tried again, as a browser would."""
         for attempt in range(attempts):
             with contextlib.suppress(OSError, TimeoutError, InvalidHandshake):

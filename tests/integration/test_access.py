@@ -345,7 +345,9 @@ def expected_status(row: Row, caller: Caller) -> int | None:
     following = caller.role is not Role.PRESS
     if row.access == FOLLOWER and following:
         return row.ok
-    if row.access == SPEAKER and following and caller.role is not Role.INTERPRETER:
+    # Interpreters and technicians serve the meeting: they never take the floor.
+    speaks = caller.role not in (Role.INTERPRETER, Role.TECHNICIAN)
+    if row.access == SPEAKER and following and speaks:
         return row.ok
     if row.access == CHAIR and caller.role is Role.CHAIR:
         return row.ok

@@ -174,3 +174,77 @@ async def test_a_revoked_invitation_closes_the_live_feed_at_the_next_heartbeat(
         with pytest.raises(ConnectionClosed):
             await until(socket, lambda m: False)
         assert socket.close_code == 4401
+
+
+@contextlib.asynccontextmanager
+async def resumed_socket(
+    base: str, engagement_id: int, who: httpx.AsyncClient, query: str
+) -> AsyncIterator[ClientConnection]:
+    cookie = who.cookies["summitry_session"]
+    async with connect(
+        f"{base}/api/v1/engagements/{engagement_id}/live/ws?{query}",
+        additional_headers={"Cookie": f"summitry_session={cookie}"},
+        proxy=None,
+    ) as socket:
+        yield socket
+
+
+async def test_a_resuming_page_is_sent_the_roster_only_when_it_has_changed(
+    app: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    secretariat: httpx.AsyncClient,
+    make_engagement: Callable[..., Awaitable[Engagement]],
+    make_invitee: Invite,
+) -> None:
+    # The test's database is one connection: a closed page's feed must be gone (it notices
+    # at its heartbeat) before the next request, or the two would share that connection.
+    monkeypatch.setattr(log_feed, "HEARTBEAT_SECONDS", 0.2)
+    followers = app.state.runtime.hub._followers
+
+    async def settled() -> None:
+        async with asyncio.timeout(5):
+            while followers.get(engagement.id):  # noqa: ASYNC110 - the hub offers no event
+                await asyncio.sleep(0.05)
+
+    engagement = await make_engagement()
+    live = f"/api/v1/engagements/{engagement.id}/live"
+    head, attendee, _ = await make_invitee(engagement, Role.HEAD_OF_DELEGATION, "DE")
+    entered = lambda m: m["type"] == "events"  # noqa: E731 - a predicate, named for reading
+    async with serving(app) as base:
+        async with resumed_socket(base, engagement.id, head, "") as socket:
+            hello = json.loads(await socket.recv())
+        await settled()
+        assert hello["type"] == "hello"
+        version, cursor = hello["roster_version"], hello["cursor"]
+
+        # Nobody new: the page that holds this roster is told it resumed, then what it missed.
+        assert (await head.post(f"{live}/enter")).status_code == 200
+        query = f"after={cursor}&roster={version}"
+        async with resumed_socket(base, engagement.id, head, query) as socket:
+            got = await until(socket, entered)
+        await settled()
+        assert [m["type"] for m in got] == ["resumed", "events"], got
+        assert got[0]["cursor"] == cursor
+        assert [e["event"]["kind"] for e in got[1]["events"]] == ["lobby_entered"]
+        cursor = got[1]["events"][-1]["seq"]
+
+        # The secretariat enters and is recorded as an attendee: the roster has changed, and a
+        # page holding the old one is sent the new one before the events that name them.
+        assert (await secretariat.post(f"{live}/enter")).status_code == 200
+        query = f"after={cursor}&roster={version}"
+        async with resumed_socket(base, engagement.id, head, query) as socket:
+            got = await until(socket, entered)
+        await settled()
+        # (Whether the roster comes before "resumed" depends on the age of the read it was
+        # compared with; it always comes before the events that name the newcomer.)
+        assert sorted(m["type"] for m in got[:-1]) == ["resumed", "roster"], got
+        assert got[-1]["type"] == "events"
+        fresh = next(m for m in got if m["type"] == "roster")
+        assert fresh["version"] != version
+        assert {p["attendee_id"] for p in fresh["roster"]} > {attendee.id}
+
+        # A page that names no roster (or one it cannot have) is sent it, as before.
+        async with resumed_socket(base, engagement.id, head, f"after={cursor}") as socket:
+            got = await until(socket, entered)
+        await settled()
+        assert [m["type"] for m in got][:2] == ["roster", "resumed"], got

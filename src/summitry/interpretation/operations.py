@@ -172,8 +172,11 @@ async def declare_language(
     ctx = await context(db, principal, engagement_id)
     code = check_language(language, field="language")
     me = ctx.me.attendee.id
-    if ctx.me.attendee.role in (Role.INTERPRETER, Role.PRESS):
-        raise Forbidden("an interpreter does not take the floor; only speakers declare a language")
+    if ctx.me.attendee.role in (Role.INTERPRETER, Role.PRESS, Role.TECHNICIAN):
+        raise Forbidden(
+            f"a person attending as {ctx.me.attendee.role.value} does not take the floor; "
+            "only speakers declare the language they speak"
+        )
     if interpretation_of(ctx.state).languages.get(me) == code:
         return []
     body = FloorLanguageDeclared(attendee_id=me, language=code)

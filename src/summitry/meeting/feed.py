@@ -8,6 +8,7 @@ heartbeat that their invitation still lets them in.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from dataclasses import dataclass
@@ -119,7 +120,9 @@ class LiveConnection(Feed):
                 me = (await operations.participant_of(db, principal, self.engagement_id)).attendee
                 await db.commit()
             after = self.resumes_from(await log.last_seq(db, self.engagement_id))
-            missed = await log.events_after(db, self.engagement_id, after) if after else []
+            missed = (
+                await log.events_after(db, self.engagement_id, after) if after is not None else []
+            )
             if me is not None:
                 engagement = await get_engagement(db, self.engagement_id)
                 if after is not None:
@@ -135,7 +138,14 @@ class LiveConnection(Feed):
             # blip), and each fresh read loads 1,000 attendees.
             current = own if isinstance(own, _Roster) else await self._recent_roster()
             self.attendee_id = me.id if me is not None else self._me_in(principal, current)
-            await self._send_roster(current)
+            # The roster is the largest thing a meeting sends, compressed for each connection
+            # on its own: a page that holds this very roster (``?roster=``) is not sent it
+            # again. Resumptions come in waves, and each roster deflated costs milliseconds.
+            if self.websocket.query_params.get("roster") == current.version:
+                self.known = {p["attendee_id"] for p in current.people}
+            else:
+                await self._send_roster(current)
+            await self.websocket.send_json({"type": "resumed", "cursor": after})
             await self.send_events(missed)
         else:
             await self._send_hello(own if isinstance(own, _Hello) else await self._hello(principal))
@@ -173,6 +183,7 @@ class LiveConnection(Feed):
                 "cursor": hello.seq,
                 "state": hello.state,
                 "roster": people,
+                "roster_version": hello.roster.version,
                 "me": hello.me,
                 "now": utcnow().isoformat(),
             }
@@ -199,11 +210,13 @@ class LiveConnection(Feed):
 
 @dataclass(frozen=True)
 class _Roster:
-    """An engagement's roster, its ``roster`` message, and which attendee each person is."""
+    """An engagement's roster, its ``roster`` message, which attendee each person is, and its
+    version (a digest of its contents: equal versions, equal rosters)."""
 
     people: list[dict[str, Any]]
     message: str
     attendee_of: dict[int, int]
+    version: str
 
 
 @dataclass(frozen=True)
@@ -218,11 +231,11 @@ class _Hello:
 
 def _roster_of(engagement: Engagement) -> _Roster:
     people = roster(engagement)
+    encoded = json.dumps(people, separators=(",", ":"), ensure_ascii=False)
+    version = hashlib.blake2b(encoded.encode(), digest_size=8).hexdigest()
     # As Starlette's send_json writes it; encoded once for every connection that shares it.
-    message = json.dumps(
-        {"type": "roster", "roster": people}, separators=(",", ":"), ensure_ascii=False
-    )
-    return _Roster(people, message, {a.person_id: a.id for a in engagement.attendees})
+    message = f'{{"type":"roster","version":"{version}","roster":{encoded}}}'
+    return _Roster(people, message, {a.person_id: a.id for a in engagement.attendees}, version)
 
 
 async def _read_roster(sessionmaker: Any, engagement_id: int) -> _Roster:

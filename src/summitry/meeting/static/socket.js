@@ -1,5 +1,6 @@
 // The live feed of one meeting: a snapshot, then events; on any break it resumes from the
-// last sequence number it saw, so no event is lost and none is applied twice.
+// last sequence number it saw, so no event is lost and none is applied twice. It names the
+// roster it holds, which the server then sends again only if it has changed.
 
 const SILENCE_LIMIT_MS = 40000;
 
@@ -8,13 +9,15 @@ export class LiveSocket extends EventTarget {
     super();
     this.engagementId = engagementId;
     this.cursor = null;
+    this.rosterVersion = null;
     this.backoff = 500;
     this.closedForGood = false;
   }
 
   connect() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const after = this.cursor === null ? "" : `?after=${this.cursor}`;
+    const held = this.rosterVersion === null ? "" : `&roster=${this.rosterVersion}`;
+    const after = this.cursor === null ? "" : `?after=${this.cursor}${held}`;
     const url = `${scheme}://${location.host}/api/v1/engagements/${this.engagementId}/live/ws${after}`;
     this.ws = new WebSocket(url);
     this.ws.addEventListener("open", () => {
@@ -35,10 +38,12 @@ export class LiveSocket extends EventTarget {
     this.watch();
     if (message.type === "hello") {
       this.cursor = message.cursor;
+      this.rosterVersion = message.roster_version ?? null;
       this.emit("hello", message);
     } else if (message.type === "ping") {
       this.emit("ping", message);
     } else if (message.type === "roster") {
+      this.rosterVersion = message.version ?? null;
       this.emit("roster", message);
     } else if (message.type === "media") {
       this.emit("media", message); // for me alone, just before my admission
