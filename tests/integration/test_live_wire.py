@@ -69,17 +69,24 @@ async def served(app: Any, janus: JanusServer) -> AsyncIterator[str]:
 
 @contextlib.asynccontextmanager
 async def live_socket(
-    base: str, engagement_id: int, who: httpx.AsyncClient, compression: str | None = "deflate"
+    base: str,
+    engagement_id: int,
+    who: httpx.AsyncClient,
+    compression: str | None = "deflate",
+    query: str = "",
+    read_hello: bool = True,
 ) -> AsyncIterator[ClientConnection]:
+    """A page's live socket (``query``: ``after=…`` to resume), its hello read if asked."""
     cookie = who.cookies["summitry_session"]
     async with connect(
-        f"{base}/api/v1/engagements/{engagement_id}/live/ws",
+        f"{base}/api/v1/engagements/{engagement_id}/live/ws{'?' + query if query else ''}",
         additional_headers={"Cookie": f"summitry_session={cookie}"},
         compression=compression,
         proxy=None,
     ) as socket:
-        hello = json.loads(await socket.recv())
-        assert hello["type"] == "hello"
+        if read_hello:
+            hello = json.loads(await socket.recv())
+            assert hello["type"] == "hello"
         yield socket
 
 
@@ -176,19 +183,6 @@ async def test_a_revoked_invitation_closes_the_live_feed_at_the_next_heartbeat(
         assert socket.close_code == 4401
 
 
-@contextlib.asynccontextmanager
-async def resumed_socket(
-    base: str, engagement_id: int, who: httpx.AsyncClient, query: str
-) -> AsyncIterator[ClientConnection]:
-    cookie = who.cookies["summitry_session"]
-    async with connect(
-        f"{base}/api/v1/engagements/{engagement_id}/live/ws?{query}",
-        additional_headers={"Cookie": f"summitry_session={cookie}"},
-        proxy=None,
-    ) as socket:
-        yield socket
-
-
 async def test_a_resuming_page_is_sent_the_roster_only_when_it_has_changed(
     app: Any,
     monkeypatch: pytest.MonkeyPatch,
@@ -211,7 +205,7 @@ async def test_a_resuming_page_is_sent_the_roster_only_when_it_has_changed(
     head, attendee, _ = await make_invitee(engagement, Role.HEAD_OF_DELEGATION, "DE")
     entered = lambda m: m["type"] == "events"  # noqa: E731 - a predicate, named for reading
     async with serving(app) as base:
-        async with resumed_socket(base, engagement.id, head, "") as socket:
+        async with live_socket(base, engagement.id, head, read_hello=False) as socket:
             hello = json.loads(await socket.recv())
         await settled()
         assert hello["type"] == "hello"
@@ -220,7 +214,7 @@ async def test_a_resuming_page_is_sent_the_roster_only_when_it_has_changed(
         # Nobody new: the page that holds this roster is told it resumed, then what it missed.
         assert (await head.post(f"{live}/enter")).status_code == 200
         query = f"after={cursor}&roster={version}"
-        async with resumed_socket(base, engagement.id, head, query) as socket:
+        async with live_socket(base, engagement.id, head, query=query, read_hello=False) as socket:
             got = await until(socket, entered)
         await settled()
         assert [m["type"] for m in got] == ["resumed", "events"], got
@@ -232,7 +226,7 @@ async def test_a_resuming_page_is_sent_the_roster_only_when_it_has_changed(
         # page holding the old one is sent the new one before the events that name them.
         assert (await secretariat.post(f"{live}/enter")).status_code == 200
         query = f"after={cursor}&roster={version}"
-        async with resumed_socket(base, engagement.id, head, query) as socket:
+        async with live_socket(base, engagement.id, head, query=query, read_hello=False) as socket:
             got = await until(socket, entered)
         await settled()
         # (Whether the roster comes before "resumed" depends on the age of the read it was
@@ -244,7 +238,9 @@ async def test_a_resuming_page_is_sent_the_roster_only_when_it_has_changed(
         assert {p["attendee_id"] for p in fresh["roster"]} > {attendee.id}
 
         # A page that names no roster (or one it cannot have) is sent it, as before.
-        async with resumed_socket(base, engagement.id, head, f"after={cursor}") as socket:
+        async with live_socket(
+            base, engagement.id, head, query=f"after={cursor}", read_hello=False
+        ) as socket:
             got = await until(socket, entered)
         await settled()
         assert [m["type"] for m in got][:2] == ["roster", "resumed"], got
