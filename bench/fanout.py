@@ -334,6 +334,7 @@ async def populate(url: str, delegations: int, per_delegation: int) -> Fixture:
                     "agenda": ["Opening", "General debate — 10 min"],
                 }
             ),
+            by="Fan-out benchmark",
         )
         people: list[tuple[Person, Role]] = []
         for participation in engagement.delegations:
