@@ -15,6 +15,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from tests.e2e.accessibility import assert_accessible
 from tests.support.netns import NotInTestNamespace, current_test_namespace
 from tests.support.postgres import create_database, free_port
 
@@ -265,7 +266,9 @@ def new_page(browser: Browser) -> Iterator[object]:
 
 
 def screenshot(page: Page, name: str) -> Path:
-    """Keep a full-page screenshot under test-artifacts/screenshots for a person to look at."""
+    """Keep a full-page screenshot under test-artifacts/screenshots for a person to look at;
+    every state worth looking at is first checked with axe against WCAG 2.2 AA."""
+    assert_accessible(page, name)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)

@@ -4,7 +4,6 @@
 // masked, with Show and Copy: a screenshot of the room must not leak them.
 
 import { confirmAction } from "/static/confirm.js";
-import { announce } from "./notice.js";
 import { sentence } from "/static/sentence.js";
 
 export function renderTelephone({ page, call, engagementId, personRow }) {
@@ -31,43 +30,35 @@ export function renderTelephone({ page, call, engagementId, personRow }) {
   ])));
 }
 
-// Each secret masked, with Show (pressed while shown) and Copy.
+// Each secret masked, with Show and Copy: the same field and buttons as an invitation link,
+// driven by /static/summitry.js (data-reveal, data-copy).
 function showSecrets(row, person, secrets) {
   row.querySelector(".secrets")?.remove();
-  const box = document.createElement("div");
+  const box = document.createElement("ul");
   box.className = "secrets";
   for (const [label, value] of secrets) {
-    const line = document.createElement("p");
-    line.className = "secret-line";
-    const name = document.createElement("span");
-    name.textContent = `${label} for ${person.name}:`;
-    const code = document.createElement("code");
-    code.textContent = "•".repeat(6);
-    const show = button("Show", `Show the ${label.toLowerCase()}`);
-    show.setAttribute("aria-pressed", "false");
-    show.addEventListener("click", () => {
-      const shown = show.getAttribute("aria-pressed") !== "true";
-      code.textContent = shown ? value : "•".repeat(6);
-      show.setAttribute("aria-pressed", String(shown));
-      show.textContent = shown ? "Hide" : "Show";
-    });
-    const copy = button("Copy", `Copy the ${label.toLowerCase()}`);
-    copy.addEventListener("click", async () => {
-      await navigator.clipboard?.writeText(value).catch(() => {});
-      announce(`The ${label.toLowerCase()} is copied.`);
-    });
-    line.append(name, code, show, copy);
+    const id = `secret-${person.attendee_id}-${label.replace(/\W+/g, "-").toLowerCase()}`;
+    const whose = `the ${label.toLowerCase()}`;
+    const line = document.createElement("li");
+    line.className = "secret";
+    const name = document.createElement("label");
+    name.htmlFor = id;
+    name.textContent = `${label} for ${person.name}`;
+    const field = Object.assign(document.createElement("input"), { id, type: "password", readOnly: true, value });
+    field.dataset.secret = "";
+    line.append(name, field, button("Show", whose, { reveal: id }), button("Copy", whose, { copy: id }));
     box.append(line);
   }
   row.append(box);
 }
 
-function button(text, label) {
+function button(words, whose, data) {
   const b = document.createElement("button");
   b.type = "button";
   b.className = "button small secondary";
-  b.textContent = text;
-  b.setAttribute("aria-label", label);
+  b.textContent = words;
+  b.setAttribute("aria-label", `${words}: ${whose}`);
+  Object.assign(b.dataset, data, { for: whose });
   return b;
 }
 
