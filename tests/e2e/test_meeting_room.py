@@ -350,6 +350,10 @@ def test_the_console_and_the_channel_one_hears(
     # The booth asks for slower speech: the chair sees it until the floor changes hands.
     chair.goto(f"{plain_server.url}/engagements/{engagement}/meeting")
     chair.get_by_role("button", name="Join the meeting").click()
+    # The secretariat's language is not known: "I speak" asks, rather than assume the first.
+    speaks = chair.get_by_label("I speak")
+    expect(speaks).to_have_value("")
+    expect(speaks.locator("option:checked")).to_have_text("Choose the language you speak")
     interpreter.get_by_role("button", name="Ask the speaker to slow down").click()
     signal = chair.locator("#slow-down")
     expect(signal).to_have_text("The French booth asks the speaker to slow down.")

@@ -29,7 +29,7 @@ from summitry.media.janus import JanusClient, connect
 from summitry.media.meetings import JanusMeetingMedia
 from summitry.media.rooms import MeetingRooms
 from summitry.meeting import operations as live_operations
-from summitry.telephony import operations, rtp
+from summitry.telephony import operations, rtcp, rtp
 from summitry.telephony.call import Call, Stage
 from summitry.telephony.gateway import TelephoneGateway
 from summitry.telephony.prompts import Prompts
@@ -747,7 +747,11 @@ async def test_a_held_call_is_silent_and_resumes_with_rtcp_reports(
     make_engagement: Callable[..., Awaitable[Engagement]],
     make_invitee: Invite,
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # A report about every second: at RFC 3550's 5 s (randomised), the few reports of this
+    # 8 s call could all fall in the lobby or the hold, when we send receiver reports only.
+    monkeypatch.setattr(rtcp, "INTERVAL_SECONDS", 1.0)
     phone = await Phone.open(PHONE_TONE, rtcp_port=True)
     sipp, call, person = await dialled_scenario(
         gateway, secretariat, make_engagement, make_invitee, tmp_path, "hold_resume.xml", phone,

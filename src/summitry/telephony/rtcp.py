@@ -145,11 +145,11 @@ class Reporter:
         self,
         make: Callable[[], bytes],
         send: Callable[[bytes], None],
-        interval: float = INTERVAL_SECONDS,
+        interval: float | None = None,
     ) -> None:
         self._make = make
         self._send = send
-        self.interval = interval
+        self.interval = INTERVAL_SECONDS if interval is None else interval
         self.sent = 0
         self._task: asyncio.Task[None] | None = None
 
