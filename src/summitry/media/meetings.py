@@ -19,8 +19,8 @@ from summitry.media.models import MediaRoom
 from summitry.media.rooms import MeetingRooms, RoomSpec, media_room_for, spec_of
 from summitry.media.server import JanusProcess
 from summitry.media.watch import ParticipantWatch
+from summitry.meeting.grants import granted_tokens
 from summitry.meeting.media_port import MediaReports, RecordedReports
-from summitry.meeting.models import MediaGrant
 
 logger = logging.getLogger(__name__)
 
@@ -66,11 +66,7 @@ class JanusMeetingMedia:
 
     async def _spec(self, db: AsyncSession, engagement_id: int) -> tuple[MediaRoom, RoomSpec]:
         room = await media_room_for(db, engagement_id)
-        tokens = list(
-            await db.scalars(
-                select(MediaGrant.token).where(MediaGrant.engagement_id == engagement_id)
-            )
-        )
+        tokens = await granted_tokens(db, engagement_id)
         return room, spec_of(room, f"engagement {engagement_id}", tokens)
 
     async def grant(self, db: AsyncSession, engagement_id: int, token: str) -> None:

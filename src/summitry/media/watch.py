@@ -26,8 +26,8 @@ from summitry.errors import MediaUnavailable
 from summitry.media.audiobridge import AudioBridge
 from summitry.media.models import MediaRoom
 from summitry.media.rooms import MeetingRooms, Participant
+from summitry.meeting.grants import admitting_engagements, granted_feeds
 from summitry.meeting.media_port import MediaReports, Stranger
-from summitry.meeting.models import MediaGrant
 
 logger = logging.getLogger(__name__)
 
@@ -127,11 +127,12 @@ class ParticipantWatch:
 
     async def _videorooms(self) -> list[tuple[Stranger, int]]:
         async with self.sessionmaker() as db:
+            admitting = await admitting_engagements(db)
             live = (
                 await db.execute(
                     select(
                         MediaRoom.engagement_id, MediaRoom.janus_room_id, MediaRoom.secret
-                    ).where(MediaRoom.engagement_id.in_(select(MediaGrant.engagement_id)))
+                    ).where(MediaRoom.engagement_id.in_(admitting))
                 )
             ).all()
         for engagement_id, room_id, secret in live:
@@ -148,12 +149,7 @@ class ParticipantWatch:
         # Read after the listing: whoever was listed was admitted before it, so their grant
         # is seen here unless it has been withdrawn since.
         async with self.sessionmaker() as db:
-            rows = await db.execute(
-                select(MediaGrant.engagement_id, MediaGrant.feed_id).where(
-                    MediaGrant.engagement_id.in_({self._recent[r][0] for r in present})
-                )
-            )
-            granted = {(engagement_id, feed_id) for engagement_id, feed_id in rows}
+            granted = await granted_feeds(db, {self._recent[r][0] for r in present})
         found = []
         for room_id, people in present.items():
             engagement_id, secret = self._recent[room_id]

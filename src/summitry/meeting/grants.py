@@ -71,3 +71,25 @@ async def grants_in(db: AsyncSession, engagement_id: int) -> dict[int, MediaGran
     """Every media grant of the engagement, by attendee: who may be in its rooms now."""
     rows = await db.scalars(select(MediaGrant).where(MediaGrant.engagement_id == engagement_id))
     return {grant.attendee_id: grant for grant in rows}
+
+
+async def granted_tokens(db: AsyncSession, engagement_id: int) -> list[str]:
+    """The tokens that may enter the engagement's media room now."""
+    return list(
+        await db.scalars(select(MediaGrant.token).where(MediaGrant.engagement_id == engagement_id))
+    )
+
+
+async def admitting_engagements(db: AsyncSession) -> set[int]:
+    """The engagements in which someone holds a media grant: rooms worth watching."""
+    return set(await db.scalars(select(MediaGrant.engagement_id).distinct()))
+
+
+async def granted_feeds(db: AsyncSession, engagement_ids: set[int]) -> set[tuple[int, int]]:
+    """(engagement, feed id) of every grant in these engagements: who may be in their rooms."""
+    rows = await db.execute(
+        select(MediaGrant.engagement_id, MediaGrant.feed_id).where(
+            MediaGrant.engagement_id.in_(engagement_ids)
+        )
+    )
+    return {(engagement_id, feed_id) for engagement_id, feed_id in rows}
