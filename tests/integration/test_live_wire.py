@@ -18,12 +18,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from summitry import log
 from summitry.engagements.models import Engagement, Role
 from summitry.log import feed as log_feed
+from summitry.log.store import HUB
 from summitry.log.wire import LiveWebSockets
 from summitry.media.meetings import JanusMeetingMedia
 from summitry.media.rooms import MeetingRooms
 from summitry.meeting import feed as live_feed
+from summitry.meeting.events import RoomLocked
 from summitry.security.models import Invitation
 from summitry.security.tokens import token_hash
 from tests.support.janus import JanusServer
@@ -99,6 +102,15 @@ async def until(socket: ClientConnection, wanted: Callable[[dict[str, Any]], boo
             seen.append(message)
             if wanted(message):
                 return seen
+
+
+async def settled(app: Any, engagement_id: int) -> None:
+    """Until every feed of the engagement has gone: a closed page's notices at its heartbeat.
+    The test's database is one connection, which the next request would otherwise share."""
+    followers = app.state.runtime.hub._followers
+    async with asyncio.timeout(10):
+        while followers.get(engagement_id):  # noqa: ASYNC110 - the hub offers no event
+            await asyncio.sleep(0.05)
 
 
 def admits(attendee_id: int) -> Callable[[dict[str, Any]], bool]:
@@ -193,12 +205,6 @@ async def test_a_resuming_page_is_sent_the_roster_only_when_it_has_changed(
     # The test's database is one connection: a closed page's feed must be gone (it notices
     # at its heartbeat) before the next request, or the two would share that connection.
     monkeypatch.setattr(log_feed, "HEARTBEAT_SECONDS", 0.2)
-    followers = app.state.runtime.hub._followers
-
-    async def settled() -> None:
-        async with asyncio.timeout(5):
-            while followers.get(engagement.id):  # noqa: ASYNC110 - the hub offers no event
-                await asyncio.sleep(0.05)
 
     engagement = await make_engagement()
     live = f"/api/v1/engagements/{engagement.id}/live"
@@ -207,7 +213,7 @@ async def test_a_resuming_page_is_sent_the_roster_only_when_it_has_changed(
     async with serving(app) as base:
         async with live_socket(base, engagement.id, head, read_hello=False) as socket:
             hello = json.loads(await socket.recv())
-        await settled()
+        await settled(app, engagement.id)
         assert hello["type"] == "hello"
         version, cursor = hello["roster_version"], hello["cursor"]
 
@@ -216,7 +222,7 @@ async def test_a_resuming_page_is_sent_the_roster_only_when_it_has_changed(
         query = f"after={cursor}&roster={version}"
         async with live_socket(base, engagement.id, head, query=query, read_hello=False) as socket:
             got = await until(socket, entered)
-        await settled()
+        await settled(app, engagement.id)
         assert [m["type"] for m in got] == ["resumed", "events"], got
         assert got[0]["cursor"] == cursor
         assert [e["event"]["kind"] for e in got[1]["events"]] == ["lobby_entered"]
@@ -228,7 +234,7 @@ async def test_a_resuming_page_is_sent_the_roster_only_when_it_has_changed(
         query = f"after={cursor}&roster={version}"
         async with live_socket(base, engagement.id, head, query=query, read_hello=False) as socket:
             got = await until(socket, entered)
-        await settled()
+        await settled(app, engagement.id)
         # (Whether the roster comes before "resumed" depends on the age of the read it was
         # compared with; it always comes before the events that name the newcomer.)
         assert sorted(m["type"] for m in got[:-1]) == ["resumed", "roster"], got
@@ -242,5 +248,48 @@ async def test_a_resuming_page_is_sent_the_roster_only_when_it_has_changed(
             base, engagement.id, head, query=f"after={cursor}", read_hello=False
         ) as socket:
             got = await until(socket, entered)
-        await settled()
+        await settled(app, engagement.id)
         assert [m["type"] for m in got][:2] == ["roster", "resumed"], got
+
+
+async def test_a_resuming_page_is_sent_what_this_process_never_published(
+    app: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    sessionmaker: Any,
+    make_engagement: Callable[..., Awaitable[Engagement]],
+    make_invitee: Invite,
+) -> None:
+    # What a page missed comes from the hub's kept commits, but an event another process
+    # wrote (a command, another replica) never passed through this hub: it must still come
+    # with the resumption, not at the next heartbeat's catching up (3 s here).
+    monkeypatch.setattr(log_feed, "HEARTBEAT_SECONDS", 3.0)
+
+    engagement = await make_engagement()
+    live = f"/api/v1/engagements/{engagement.id}/live"
+    head, _, _ = await make_invitee(engagement, Role.HEAD_OF_DELEGATION, "DE")
+    locked = lambda m: m["type"] == "events" and m["events"][-1]["event"]["kind"] == "room_locked"  # noqa: E731
+    async with serving(app) as base:
+        async with live_socket(base, engagement.id, head, read_hello=False) as socket:
+            cursor = json.loads(await socket.recv())["cursor"]
+        await settled(app, engagement.id)
+        assert (await head.post(f"{live}/enter")).status_code == 200  # through this hub
+        async with sessionmaker() as db:
+            db.info[HUB] = None  # as another process: committed, never published here
+            await log.append(db, engagement.id, RoomLocked(locked=True, by="another replica"))
+            await db.commit()
+
+        for after, expected in (
+            (cursor, ["lobby_entered", "room_locked"]),
+            (cursor + 1, ["room_locked"]),
+        ):
+            query = f"after={after}"
+            began = asyncio.get_running_loop().time()
+            async with live_socket(
+                base, engagement.id, head, query=query, read_hello=False
+            ) as socket:
+                got = await until(socket, locked)
+                waited = asyncio.get_running_loop().time() - began
+            await settled(app, engagement.id)
+            kinds = [e["event"]["kind"] for m in got if m["type"] == "events" for e in m["events"]]
+            assert kinds == expected, got
+            assert waited < 1.5, f"the missed event came {waited:.1f} s later, with a heartbeat"

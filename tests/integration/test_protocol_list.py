@@ -11,8 +11,8 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from summitry.delegations.models import Person
+from summitry.engagements.attendance import attendance
 from summitry.engagements.models import Engagement, Role
-from summitry.engagements.operations import get_engagement
 from summitry.meeting.presentation import roster
 
 Invite = Callable[..., Awaitable[tuple[httpx.AsyncClient, Any, str]]]
@@ -83,7 +83,7 @@ async def test_those_serving_the_meeting_are_no_delegation_s_people(
 
     # The meeting's roster: every delegation first in order of precedence, then the meeting's
     # roles, the secretariat plated as such.
-    plan = roster(await get_engagement(db, engagement.id))
+    plan = roster(await attendance(db, engagement.id))
     roles = [p["role"] for p in plan]
     assert roles == ["head_of_delegation", "interpreter", "secretariat", "press", "technician"]
     assert plan[2]["delegation"] == {"code": "SEC", "name": "Secretariat"}

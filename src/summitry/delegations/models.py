@@ -53,6 +53,11 @@ class Person(Base):
     @property
     def display_name(self) -> str:
         """Name with the form of address, or the office where the name is not known."""
-        if not self.name:
-            return f"{self.office} (name not confirmed)"
-        return f"{self.form_of_address} {self.name}".strip()
+        return display_name(self.name, self.form_of_address, self.office)
+
+
+def display_name(name: str | None, form_of_address: str, office: str) -> str:
+    """How a person is named on every page (their row's columns, where no object is loaded)."""
+    if not name:
+        return f"{office} (name not confirmed)"
+    return f"{form_of_address} {name}".strip()

@@ -73,13 +73,37 @@ class Feed(Follower):
         someone this connection has not been shown."""
         raise NotImplementedError
 
+    def asked_after(self) -> int | None:
+        """The sequence number a resuming connection asks to go on from (``?after=``)."""
+        after = self.websocket.query_params.get("after")
+        return int(after) if after is not None and after.isdigit() else None
+
     def resumes_from(self, last: int) -> int | None:
         """The sequence number a resuming connection asks to go on from, if the log still
         has everything after it; ``None``: it starts afresh."""
-        after = self.websocket.query_params.get("after")
-        if after is None or not after.isdigit() or not last - CATCH_UP_LIMIT <= int(after) <= last:
+        after = self.asked_after()
+        if after is None or not last - CATCH_UP_LIMIT <= after <= last:
             return None
-        return int(after)
+        return after
+
+    async def kept_since(self) -> tuple[int, list[Outgoing]] | None:
+        """Where a resuming connection goes on from and the commits it missed, encoded, if
+        the hub holds them all; ``None``: they are read from the log (or it starts afresh).
+        Under churn, resumptions come in waves: each reading and encoding its own copy of
+        the same few events kept the server saturated. One read of the last number, shared
+        by the wave, tells whether something was committed that the hub has not published
+        (another process wrote it, or its commit hook has yet to run)."""
+        after = self.asked_after()
+        if after is None:
+            return None
+        kept = self.hub.published_after(self.engagement_id, after)
+        if kept is None:
+            return None
+        last = await self.hub.shared(
+            ("last seq", self.engagement_id),
+            partial(_read_last_seq, self.sessionmaker, self.engagement_id),
+        )
+        return (after, kept) if last == (kept[-1].last if kept else after) else None
 
     async def run(self) -> None:
         if not await self.admit():

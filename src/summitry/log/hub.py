@@ -7,7 +7,7 @@ import contextlib
 import json
 import logging
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, TypeVar
 
@@ -23,6 +23,10 @@ from summitry.log.wire import WINDOW_BITS, Wire, frame_of
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+KEPT_COMMITS = 512
+"""Commits of each engagement kept here, encoded, for the connections that resume: a page
+back after a blip of a few seconds is sent what it missed without a read or an encoding."""
 
 
 def events_message(envelopes: list[EventEnvelope]) -> str:
@@ -106,6 +110,7 @@ class LiveHub(Listeners):
         self._followers: dict[int, set[Follower]] = defaultdict(set)
         self._flights: dict[Hashable, _Flight] = {}
         self._recent: dict[Hashable, tuple[float, Any]] = {}
+        self._kept: dict[int, deque[Outgoing]] = {}
 
     def follow(self, follower: Follower) -> None:
         """Give ``follower`` what is published from now on (queued until it takes a wire)."""
@@ -129,7 +134,34 @@ class LiveHub(Listeners):
         for envelope in envelopes:
             by_engagement[envelope.engagement_id].append(envelope)
         for engagement_id, of_one in by_engagement.items():
-            self._send(engagement_id, Outgoing(events_message(of_one), of_one))
+            outgoing = Outgoing(events_message(of_one), of_one)
+            kept = self._kept.get(engagement_id)
+            if kept is None:
+                kept = self._kept[engagement_id] = deque(maxlen=KEPT_COMMITS)
+            kept.append(outgoing)
+            self._send(engagement_id, outgoing)
+
+    def published_after(self, engagement_id: int, seq: int) -> list[Outgoing] | None:
+        """The commits this hub published after ``seq``, in order, if it holds every one of
+        them; ``None`` when the log must be read instead (``seq`` older than what is kept or
+        beyond the last published, or a commit published elsewhere).
+
+        A follower that began following before asking misses nothing by it: whatever is
+        published later reaches its queue."""
+        kept = self._kept.get(engagement_id)
+        if not kept:
+            return None
+        # Commits of one engagement are published in the order of their numbers but for a
+        # race between two sessions' commit hooks: sorted, and a hole sends to the log.
+        found = sorted((o for o in kept if o.last > seq), key=lambda o: o.first)
+        if not found:
+            return [] if any(o.last == seq for o in kept) else None
+        expected = seq + 1
+        for outgoing in found:
+            if outgoing.first != expected:
+                return None
+            expected = outgoing.last + 1
+        return found
 
     def recheck(self, which: Callable[[Follower], bool], engagement_id: int | None = None) -> None:
         """Have the followers ``which`` selects (of one engagement, or all) check their access

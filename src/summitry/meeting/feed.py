@@ -17,9 +17,11 @@ from typing import Any
 
 from summitry import log
 from summitry.db import intend_to_write, utcnow
-from summitry.engagements.models import Engagement
-from summitry.engagements.operations import engagement_row, get_engagement
+from summitry.engagements.attendance import AttendeeLine, attendance
+from summitry.engagements.models import Attendee, Engagement
+from summitry.engagements.operations import engagement_row
 from summitry.errors import SummitryError
+from summitry.log.events import EventEnvelope
 from summitry.log.feed import Feed
 from summitry.meeting import operations
 from summitry.meeting.presentation import roster
@@ -110,26 +112,15 @@ class LiveConnection(Feed):
             grant = principal.grant_for(self.engagement_id)
             self.invitation_id = grant.invitation_id if grant else None
         own: _Roster | _Hello | None = None
-        async with self.sessionmaker() as db:
-            me = None
-            if not isinstance(principal, Invitee):
-                # The secretariat may be recorded as an attendee here, and is kept so: the id
-                # the page is shown must be the one its requests act as (PostgreSQL never
-                # gives a rolled-back id again).
-                await intend_to_write(db)
-                me = (await operations.participant_of(db, principal, self.engagement_id)).attendee
-                await db.commit()
-            after = self.resumes_from(await log.last_seq(db, self.engagement_id))
-            missed = (
-                await log.events_after(db, self.engagement_id, after) if after is not None else []
-            )
-            if me is not None:
-                engagement = await get_engagement(db, self.engagement_id)
-                if after is not None:
-                    own = _roster_of(engagement)
-                else:
-                    state = fold(await log.events_after(db, self.engagement_id, 0))
-                    own = _Hello(state.seq, state.as_json(), _roster_of(engagement), me.id)
+        me = None
+        # An invitee back after a blip is sent what it missed from the hub's kept commits.
+        kept = await self.kept_since() if isinstance(principal, Invitee) else None
+        after: int | None
+        missed: list[EventEnvelope] = []
+        if kept is not None:
+            after = kept[0]
+        else:
+            after, missed, me, own = await self._read_opening(principal)
         # An invitee's reads are shared with whoever else connects meanwhile.
         if after is not None:
             self.cursor = after
@@ -147,8 +138,39 @@ class LiveConnection(Feed):
                 await self._send_roster(current)
             await self.websocket.send_json({"type": "resumed", "cursor": after})
             await self.send_events(missed)
+            for outgoing in kept[1] if kept is not None else []:
+                await self.send_events(outgoing.envelopes, outgoing.text)
         else:
             await self._send_hello(own if isinstance(own, _Hello) else await self._hello(principal))
+
+    async def _read_opening(
+        self, principal: Principal | None
+    ) -> tuple[int | None, list[EventEnvelope], Attendee | None, _Roster | _Hello | None]:
+        """From the log: where a resuming connection goes on from (``None``: afresh), what it
+        missed, and for the secretariat (recorded as an attendee on first entry) who they are
+        and what they are shown first."""
+        own: _Roster | _Hello | None = None
+        async with self.sessionmaker() as db:
+            me = None
+            if not isinstance(principal, Invitee):
+                # The secretariat may be recorded as an attendee here, and is kept so: the id
+                # the page is shown must be the one its requests act as (PostgreSQL never
+                # gives a rolled-back id again).
+                await intend_to_write(db)
+                me = (await operations.participant_of(db, principal, self.engagement_id)).attendee
+                await db.commit()
+            after = self.resumes_from(await log.last_seq(db, self.engagement_id))
+            missed = (
+                await log.events_after(db, self.engagement_id, after) if after is not None else []
+            )
+            if me is not None:
+                current = _roster_of(await attendance(db, self.engagement_id))
+                if after is not None:
+                    own = current
+                else:
+                    state = fold(await log.events_after(db, self.engagement_id, 0))
+                    own = _Hello(state.seq, state.as_json(), current, me.id)
+        return after, missed, me, own
 
     async def introduce(self) -> None:
         # Every connection meets the newcomer at once: they share one read of the roster.
@@ -229,18 +251,18 @@ class _Hello:
     me: int
 
 
-def _roster_of(engagement: Engagement) -> _Roster:
-    people = roster(engagement)
+def _roster_of(lines: list[AttendeeLine]) -> _Roster:
+    people = roster(lines)
     encoded = json.dumps(people, separators=(",", ":"), ensure_ascii=False)
     version = hashlib.blake2b(encoded.encode(), digest_size=8).hexdigest()
     # As Starlette's send_json writes it; encoded once for every connection that shares it.
     message = f'{{"type":"roster","version":"{version}","roster":{encoded}}}'
-    return _Roster(people, message, {a.person_id: a.id for a in engagement.attendees}, version)
+    return _Roster(people, message, {a.person_id: a.attendee_id for a in lines}, version)
 
 
 async def _read_roster(sessionmaker: Any, engagement_id: int) -> _Roster:
     async with sessionmaker() as db:
-        return _roster_of(await get_engagement(db, engagement_id))
+        return _roster_of(await attendance(db, engagement_id))
 
 
 async def _read_state(sessionmaker: Any, engagement_id: int) -> tuple[int, dict[str, object]]:

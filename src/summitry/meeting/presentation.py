@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from summitry.engagements.models import MEETING_ROLES, Engagement, Role
+from summitry.engagements.attendance import AttendeeLine
+from summitry.engagements.models import MEETING_ROLES, Role
 
 # Within a delegation: the chair, then the head, then the others, then the support roles.
 ROLE_ORDER = {
@@ -24,29 +25,28 @@ TECHNICIAN_PLATE = {"code": "TEC", "name": "Technical support"}
 _PLATES = {Role.SECRETARIAT: SECRETARIAT_PLATE, Role.TECHNICIAN: TECHNICIAN_PLATE}
 
 
-def roster(engagement: Engagement) -> list[dict[str, Any]]:
+def roster(lines: list[AttendeeLine]) -> list[dict[str, Any]]:
     """Every attendee with name plate and rank, ordered by precedence then role."""
-    position = {p.delegation_id: p.position for p in engagement.delegations}
     # The secretariat, interpreters, press and technicians serve the meeting rather than a
     # delegation: they come after every delegation (never within the order of precedence),
     # the secretariat and the technicians plated as such.
     people = sorted(
-        engagement.attendees,
+        lines,
         key=lambda a: (
-            10_000 if a.role in MEETING_ROLES else position.get(a.person.delegation_id, 9_999),
+            10_000 if a.role in MEETING_ROLES else (9_999 if a.position is None else a.position),
             ROLE_ORDER[a.role],
-            a.id,
+            a.attendee_id,
         ),
     )
     return [
         {
-            "attendee_id": a.id,
-            "name": a.person.display_name,
-            "office": a.person.office,
+            "attendee_id": a.attendee_id,
+            "name": a.name,
+            "office": a.office,
             "delegation": _PLATES.get(a.role)
-            or {"code": a.person.delegation.code, "name": a.person.delegation.name},
+            or {"code": a.delegation_code, "name": a.delegation_name},
             "role": a.role.value,
-            "language": a.person.language,
+            "language": a.language,
             "booth": a.booth,
             "rank": rank,
         }

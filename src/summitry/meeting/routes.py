@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from summitry import log
 from summitry.db import MAX_ID
 from summitry.deps import CurrentPrincipal, Db, RecordId, media_of, runtime_of
+from summitry.engagements.attendance import attendance
 from summitry.log.events import Applied, EventEnvelope
 from summitry.log.feed import CATCH_UP_LIMIT
 from summitry.meeting import operations
@@ -61,11 +62,9 @@ class MediaAccessOut(BaseModel):
 async def snapshot(engagement_id: RecordId, db: Db, principal: CurrentPrincipal) -> Snapshot:
     """The meeting as it stands: presence, microphones, lock, and who is invited."""
     me = await operations.participant_of(db, principal, engagement_id)
-    engagement = me.engagement
     state = await operations.meeting_state(db, engagement_id)
-    return Snapshot(
-        cursor=state.seq, state=snapshot_of(state), roster=roster(engagement), me=me.attendee.id
-    )
+    people = roster(await attendance(db, engagement_id))
+    return Snapshot(cursor=state.seq, state=snapshot_of(state), roster=people, me=me.attendee.id)
 
 
 @router.get("/events")

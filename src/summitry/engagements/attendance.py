@@ -1,0 +1,89 @@
+"""Who attends an engagement, as plain rows: for what lists a thousand people at once.
+
+Loading the engagement with every attendee, person and delegation as objects took about a
+third of a second for 1,000 attendees; the live feed needs the roster whenever a wave of pages
+resumes. One query of the columns it shows is a small fraction of that.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from summitry.delegations.models import Delegation, Person, display_name
+from summitry.engagements.models import Attendee, Participation, Role
+
+
+@dataclass(frozen=True, slots=True)
+class AttendeeLine:
+    """One attendee as a list shows them."""
+
+    attendee_id: int
+    person_id: int
+    role: Role
+    booth: str | None
+    name: str
+    office: str
+    language: str | None
+    delegation_code: str
+    delegation_name: str
+    position: int | None
+    """Their delegation's place in the order of precedence (``None``: it does not take part)."""
+
+
+async def attendance(db: AsyncSession, engagement_id: int) -> list[AttendeeLine]:
+    """Every attendee of the engagement, in no particular order."""
+    rows = await db.execute(
+        select(
+            Attendee.id,
+            Attendee.person_id,
+            Attendee.role,
+            Attendee.booth,
+            Person.name,
+            Person.form_of_address,
+            Person.office,
+            Person.language,
+            Delegation.code,
+            Delegation.name,
+            Participation.position,
+        )
+        .join(Person, Person.id == Attendee.person_id)
+        .join(Delegation, Delegation.id == Person.delegation_id)
+        .outerjoin(
+            Participation,
+            and_(
+                Participation.engagement_id == Attendee.engagement_id,
+                Participation.delegation_id == Person.delegation_id,
+            ),
+        )
+        .where(Attendee.engagement_id == engagement_id)
+    )
+    return [
+        AttendeeLine(
+            attendee_id=attendee_id,
+            person_id=person_id,
+            role=role,
+            booth=booth,
+            name=display_name(name, form_of_address, office),
+            office=office,
+            language=language,
+            delegation_code=code,
+            delegation_name=delegation_name,
+            position=position,
+        )
+        for (
+            attendee_id,
+            person_id,
+            role,
+            booth,
+            name,
+            form_of_address,
+            office,
+            language,
+            code,
+            delegation_name,
+            position,
+        ) in rows
+    ]
