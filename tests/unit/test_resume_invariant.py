@@ -165,3 +165,19 @@ def test_resuming_from_any_snapshot_gives_the_state_of_folding_everything(
         snapshot = json.dumps(fold(envelopes[:cut]).as_json())
         resumed = fold(sent[cut:], from_json(json.loads(snapshot)))
         assert resumed.as_json() == everything, f"resumed after event {cut}"
+
+
+@settings(max_examples=200, deadline=None)
+@given(drawn=DRAWN)
+def test_folding_a_copy_further_leaves_the_state_it_was_copied_from_as_it_was(
+    drawn: list[tuple[Any, dt.datetime]],
+) -> None:
+    # The server keeps each meeting's state folded and hands out copies that requests fold
+    # further: a copy that shared what ``apply`` changes in place would corrupt the kept one.
+    envelopes = _accepted(drawn)
+    for cut in range(len(envelopes) + 1):
+        kept = fold(envelopes[:cut])
+        before = json.dumps(kept.as_json())
+        further = fold(envelopes[cut:], kept.copy())
+        assert json.dumps(kept.as_json()) == before, f"the copy after event {cut} was shared"
+        assert further.as_json() == fold(envelopes).as_json()

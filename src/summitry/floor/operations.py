@@ -7,7 +7,6 @@ the floor and the chair have an open microphone.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from dataclasses import dataclass
 
@@ -86,14 +85,14 @@ def _presiding(ctx: Context) -> str:
 
 def _check(ctx: Context, body: Event) -> None:
     """Apply the event to a copy of the state: the rules raise here, before anything is written."""
-    trial = copy.deepcopy(floor_of(ctx.state))
+    trial = floor_of(ctx.state).copy()
     trial.take(body, utcnow())
 
 
 async def _record(
     db: AsyncSession, ctx: Context, bodies: list[Event], media: MeetingMedia | None
 ) -> list[EventEnvelope]:
-    trial = copy.deepcopy(floor_of(ctx.state))
+    trial = floor_of(ctx.state).copy()
     for body in bodies:
         trial.take(body, utcnow())
     state = ctx.state.with_part(trial)

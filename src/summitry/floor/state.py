@@ -62,6 +62,12 @@ class FloorState:
     present: dict[str, bool] = field(default_factory=dict)
     """The answers of the latest roll call."""
 
+    def copy(self) -> FloorState:
+        """A copy that taking further events leaves this one as it was (the speakers' list
+        and the turn are replaced by each event, never changed in place)."""
+        roll_call = None if self.roll_call is None else list(self.roll_call)
+        return dataclasses.replace(self, roll_call=roll_call, present=dict(self.present))
+
     def apply(self, envelope: EventEnvelope) -> None:
         """Move forward by one event of the meeting's log (all but the floor's are ignored)."""
         self.take(envelope.event, envelope.at)

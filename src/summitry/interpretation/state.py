@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +36,16 @@ class InterpretationState:
     """Set during the meeting; ``None``: the engagement's planned level."""
     slow_down: tuple[str, dt.datetime] | None = None
     """The latest "slow down" request: from which booth, when."""
+
+    def copy(self) -> InterpretationState:
+        """A copy that folding further leaves this one as it was."""
+        return dataclasses.replace(
+            self,
+            channels=dict(self.channels),
+            live=dict(self.live),
+            relays=dict(self.relays),
+            languages=dict(self.languages),
+        )
 
     def apply(self, envelope: EventEnvelope) -> None:
         """Move forward by one event of the meeting's log (others are ignored)."""

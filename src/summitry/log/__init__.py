@@ -7,9 +7,11 @@ tested in tests/unit/test_architecture.py).
 """
 
 from summitry.log.store import (
+    GENESIS,
     append,
     engagements_with,
     events_after,
+    events_following,
     hold,
     last_seq,
     offline,
@@ -17,9 +19,11 @@ from summitry.log.store import (
 )
 
 __all__ = [
+    "GENESIS",
     "append",
     "engagements_with",
     "events_after",
+    "events_following",
     "hold",
     "last_seq",
     "offline",

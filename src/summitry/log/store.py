@@ -133,6 +133,29 @@ async def events_after(
     return [envelope_of(row) for row in rows]
 
 
+async def events_following(
+    db: AsyncSession, engagement_id: int, seq: int, link: str
+) -> tuple[list[EventEnvelope], str] | None:
+    """The events after ``seq`` and the hash of the last of them (``link`` if none), provided
+    the log's event ``seq`` has the hash ``link`` (``seq`` 0: the genesis): whatever was
+    folded up to that event may then be folded on with these. ``None``: the log under these
+    numbers is not the one that was folded (a database restored, a transaction rolled back)."""
+    rows = list(
+        await db.scalars(
+            select(LiveEvent)
+            .where(LiveEvent.engagement_id == engagement_id, LiveEvent.seq >= seq)
+            .order_by(LiveEvent.seq)
+        )
+    )
+    if seq > 0:
+        if not rows or rows[0].seq != seq or rows[0].hash != link:
+            return None
+        rows = rows[1:]
+    elif link != GENESIS:
+        return None
+    return [envelope_of(row) for row in rows], rows[-1].hash if rows else link
+
+
 async def last_seq(db: AsyncSession, engagement_id: int) -> int:
     value = await db.scalar(
         select(func.max(LiveEvent.seq)).where(LiveEvent.engagement_id == engagement_id)

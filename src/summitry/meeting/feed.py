@@ -24,8 +24,8 @@ from summitry.errors import SummitryError
 from summitry.log.events import EventEnvelope
 from summitry.log.feed import Feed
 from summitry.meeting import operations
+from summitry.meeting.folding import folded_state
 from summitry.meeting.presentation import roster
-from summitry.meeting.state import fold
 from summitry.security.operations import usable_invitation_ids
 from summitry.security.principals import (
     SESSION_KEY,
@@ -168,7 +168,7 @@ class LiveConnection(Feed):
                 if after is not None:
                     own = current
                 else:
-                    state = fold(await log.events_after(db, self.engagement_id, 0))
+                    state = await folded_state(db, self.engagement_id)
                     own = _Hello(state.seq, state.as_json(), current, me.id)
         return after, missed, me, own
 
@@ -267,7 +267,7 @@ async def _read_roster(sessionmaker: Any, engagement_id: int) -> _Roster:
 
 async def _read_state(sessionmaker: Any, engagement_id: int) -> tuple[int, dict[str, object]]:
     async with sessionmaker() as db:
-        state = fold(await log.events_after(db, engagement_id, 0))
+        state = await folded_state(db, engagement_id)
         return state.seq, state.as_json()
 
 

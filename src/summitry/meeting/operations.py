@@ -26,10 +26,11 @@ from summitry.meeting.events import (
     RoomLocked,
     TurnedAway,
 )
+from summitry.meeting.folding import folded_state
 from summitry.meeting.grants import grant_media, grant_of, mute_on_media, revoke_media
 from summitry.meeting.media_port import MediaAccess, MeetingMedia
 from summitry.meeting.rules import check_opening
-from summitry.meeting.state import MeetingState, Presence, fold
+from summitry.meeting.state import MeetingState, Presence
 from summitry.security.principals import (
     Invitee,
     Principal,
@@ -51,15 +52,15 @@ class Participant:
 
 
 async def meeting_state(db: AsyncSession, engagement_id: int) -> MeetingState:
-    """The current state, folded from the whole log.
+    """The current state: the whole log folded (``folding`` keeps it folded as far as it was).
 
     In a transaction that will write, the engagement's log is held first: the state a change
     is checked against is then the state it is appended to, whoever else acts at that moment.
     """
     if not writes(db):
-        return fold(await log.events_after(db, engagement_id, 0))
+        return await folded_state(db, engagement_id)
     await log.hold(db, engagement_id)
-    state = fold(await log.events_after(db, engagement_id, 0))
+    state = await folded_state(db, engagement_id)
     if state.ended:
         raise Conflict("this meeting has ended; its record is closed")
     return state

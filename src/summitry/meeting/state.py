@@ -67,6 +67,9 @@ class Part(Protocol):
     def as_json(self) -> dict[str, Any]:
         """The part as the snapshot shows it."""
 
+    def copy(self) -> Part:
+        """A copy that folding further leaves this one as it was."""
+
 
 P = TypeVar("P", bound=Part)
 
@@ -103,6 +106,16 @@ class MeetingState:
             if isinstance(found, kind):
                 return found
         raise LookupError(f"no part {kind.__name__} is registered")
+
+    def copy(self) -> MeetingState:
+        """A copy that folding further leaves this one as it was: what ``apply`` changes in
+        place is copied, what it replaces is shared (cheaper than a deep copy by far)."""
+        return dataclasses.replace(
+            self,
+            participants={k: dataclasses.replace(p) for k, p in self.participants.items()},
+            alarms=list(self.alarms),
+            parts={key: part.copy() for key, part in self.parts.items()},
+        )
 
     def with_part(self, part: Part) -> MeetingState:
         """A copy in which ``part`` stands for the part of its type: a change tried out."""
