@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from summitry.delegations.models import Person
 from summitry.engagements.models import MEETING_ROLES, Attendee, Engagement, Role
 from summitry.errors import InvalidInput
+
+SECRETARIAT_OFFICE = "Secretariat"
 
 
 async def secretariat_attendee(
@@ -20,7 +23,7 @@ async def secretariat_attendee(
     )
     if home is None:
         raise InvalidInput("give the engagement a delegation before opening its meeting")
-    office = "Secretariat"
+    office = SECRETARIAT_OFFICE
     person = await db.scalar(
         select(Person).where(
             Person.delegation_id == home.id, Person.name == name, Person.office == office
@@ -44,6 +47,30 @@ async def secretariat_attendee(
         await db.flush()
         await db.refresh(attendee, ["person"])
     return attendee
+
+
+async def recorded_secretary(
+    db: AsyncSession, engagement: Engagement, name: str
+) -> Attendee | None:
+    """The attendee ``secretariat_attendee`` recorded for that member of the secretariat, if
+    any, found from the engagement's row alone (not loaded with its attendees); ``None`` also
+    where the engagement has no host, whose secretariat sits with its first delegation."""
+    if engagement.host_id is None:
+        return None
+    found: Attendee | None = await db.scalar(
+        select(Attendee)
+        .join(Person, Person.id == Attendee.person_id)
+        .where(
+            Attendee.engagement_id == engagement.id,
+            Attendee.role == Role.SECRETARIAT,
+            Person.delegation_id == engagement.host_id,
+            Person.name == name,
+            Person.office == SECRETARIAT_OFFICE,
+        )
+        .options(selectinload(Attendee.person).selectinload(Person.delegation))
+        .limit(1)
+    )
+    return found
 
 
 async def serving_only(db: AsyncSession, delegation_id: int) -> set[int]:

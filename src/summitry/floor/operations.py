@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from summitry.db import utcnow
+from summitry.engagements.attendance import attendee_in, chairs_of
 from summitry.engagements.models import Engagement, Role
 from summitry.engagements.operations import get_engagement
 from summitry.errors import Forbidden, InvalidInput, NotFound
@@ -57,7 +58,10 @@ class Context:
 
     me: live.Participant
     engagement: Engagement
+    """Loaded whole only where ``context`` was asked for it: otherwise its row alone."""
     state: MeetingState
+    chairs: frozenset[int]
+    """The attendees who chair: never muted by the floor."""
 
     @property
     def presides(self) -> bool:
@@ -68,13 +72,19 @@ class Context:
     def name(self) -> str:
         return self.me.attendee.person.display_name
 
-    def chairs(self) -> set[int]:
-        return {a.id for a in self.engagement.attendees if a.role is Role.CHAIR}
 
-
-async def context(db: AsyncSession, principal: Principal | None, engagement_id: int) -> Context:
-    me = await live.participant_of(db, principal, engagement_id)
-    return Context(me, me.engagement, await live.meeting_state(db, engagement_id))
+async def context(
+    db: AsyncSession, principal: Principal | None, engagement_id: int, *, whole: bool = False
+) -> Context:
+    """Who acts and the meeting as it stands; ``whole``: with the engagement's attendees,
+    agenda and delegations loaded, which what the floor does all the time must not pay for."""
+    if whole:
+        me = await live.participant_of(db, principal, engagement_id)
+        chairs = frozenset(a.id for a in me.engagement.attendees if a.role is Role.CHAIR)
+    else:
+        me = await live.acting_as(db, principal, engagement_id)
+        chairs = await chairs_of(db, engagement_id)
+    return Context(me, me.engagement, await live.meeting_state(db, engagement_id), chairs)
 
 
 def _presiding(ctx: Context) -> str:
@@ -108,7 +118,7 @@ async def _enforce(
     if floor.speakers.item is None:
         return []
     speaker = floor.turn.request.speaker_attendee_id if floor.turn else None
-    chairs = ctx.chairs()
+    chairs = ctx.chairs
     changes: list[Event] = []
     for attendee_id, person in state.participants.items():
         if person.presence is not Presence.ADMITTED:
@@ -140,7 +150,7 @@ async def open_item(
     inscribe_all: bool = False,
 ) -> list[EventEnvelope]:
     """Open an agenda item; optionally inscribe every delegation in order of precedence."""
-    ctx = await context(db, principal, engagement_id)
+    ctx = await context(db, principal, engagement_id, whole=True)
     by = _presiding(ctx)
     item = next((i for i in ctx.engagement.agenda if i.position == position), None)
     if item is None:
@@ -187,7 +197,7 @@ async def request_floor(
     target = speaker if speaker is not None else ctx.me.attendee.id
     if target != ctx.me.attendee.id:
         _presiding(ctx)
-    attendee = next((a for a in ctx.engagement.attendees if a.id == target), None)
+    attendee = await attendee_in(db, engagement_id, attendee_id=target)
     if attendee is None:
         raise NotFound(f"no attendee {target} in this engagement")
     if attendee.role not in SPEAKING_ROLES:
@@ -326,14 +336,16 @@ async def expire(
         Phase.EXPIRED
     ):
         return []
-    ctx = Context(live.Participant(engagement.attendees[0], True, engagement), engagement, state)
+    chairs = frozenset(a.id for a in engagement.attendees if a.role is Role.CHAIR)
+    me = live.Participant(engagement.attendees[0], True, engagement)
+    ctx = Context(me, engagement, state, chairs)
     return await _record(db, ctx, [FloorReleased(reason="expired", by="speaking time")], media)
 
 
 async def open_roll_call(
     db: AsyncSession, principal: Principal | None, engagement_id: int
 ) -> list[EventEnvelope]:
-    ctx = await context(db, principal, engagement_id)
+    ctx = await context(db, principal, engagement_id, whole=True)
     by = _presiding(ctx)
     order = [p.delegation.code for p in ctx.engagement.delegations]
     return await live.append_all(db, engagement_id, [RollCallOpened(order=order, by=by)])

@@ -45,7 +45,7 @@ def _channels(ctx: Context) -> list[str]:
 
 
 async def _my_booth(db: AsyncSession, principal: Principal | None, engagement_id: int) -> _Booth:
-    ctx = await context(db, principal, engagement_id)
+    ctx = await context(db, principal, engagement_id, whole=True)
     booth = booth_of(ctx.engagement, ctx.me.attendee.id)
     if booth is None:
         raise Forbidden("only an interpreter assigned to a booth can do this")
@@ -58,7 +58,7 @@ async def choose_channel(
     db: AsyncSession, principal: Principal | None, engagement_id: int, channel: str | None
 ) -> list[EventEnvelope]:
     """Listen to the floor (``None``) or to a language channel; the choice is remembered."""
-    ctx = await context(db, principal, engagement_id)
+    ctx = await context(db, principal, engagement_id, whole=True)
     channels = _channels(ctx)
     if channel is not None and channel not in channels:
         offered = ", ".join(channels) or "none: this engagement has no interpretation"
@@ -169,7 +169,7 @@ async def declare_language(
     db: AsyncSession, principal: Principal | None, engagement_id: int, language: str
 ) -> list[EventEnvelope]:
     """The language one speaks at the floor; its listeners then hear the floor itself."""
-    ctx = await context(db, principal, engagement_id)
+    ctx = await context(db, principal, engagement_id, whole=True)
     code = check_language(language, field="language")
     me = ctx.me.attendee.id
     if ctx.me.attendee.role in (Role.INTERPRETER, Role.PRESS, Role.TECHNICIAN):
@@ -187,7 +187,7 @@ async def set_floor_level(
     db: AsyncSession, principal: Principal | None, engagement_id: int, percent: int
 ) -> list[EventEnvelope]:
     """How loud the floor stays under the interpretation (the chair or the secretariat)."""
-    ctx = await context(db, principal, engagement_id)
+    ctx = await context(db, principal, engagement_id, whole=True)
     if not ctx.presides:
         raise Forbidden("only the chair (or the secretariat for the chair) can do this")
     if not 0 <= percent <= 100:
