@@ -7,10 +7,11 @@
 Everything runs on 127.0.0.1. Summitry (``create_app`` served by uvicorn as ``summitry serve``
 does it: its logging, uvicorn's defaults, hence permessage-deflate, and its ``LiveWebSockets``
 protocol; SQLite in a temporary directory; media off) runs in a process of its own; so does the
-baseline, a bare fan-out server made with the ``websockets`` library that frames each message
-once (compressed on its own, as the connections negotiated) and writes those bytes to every
-connection's transport. This process is the client side: the chair's HTTP requests and
-1,000 WebSocket clients in one asyncio (uvloop) loop, each the ``websockets`` library's
+baseline, a bare server on the same uvicorn and ``LiveWebSockets`` that does the physical
+minimum of the same work: it receives the chair's HTTP request, writes one row to the same
+SQLite file, frames each message once (compressed on its own, as the connections negotiated)
+and writes those bytes to every socket. This process is the client side: the chair's HTTP
+requests and 1,000 WebSocket clients in one asyncio (uvloop) loop, each the ``websockets`` library's
 Sans-I/O client protocol on an asyncio transport, offering permessage-deflate as browsers do.
 All three processes share the machine's cores.
 
@@ -37,9 +38,9 @@ the chair opens an agenda item with every head inscribed. The phases:
 5. **Bursts**: all but 50 clients leave; the chair closes and reopens the item with every head
    inscribed (about 200 events a commit) until the hub has dropped the slow clients or
    ``--drop-cycles`` times; what the server holds for the slow clients is read with ``ss``.
-6. **Bare**: Summitry is stopped; 1,000 clients connect to the bare server, which broadcasts
-   the very texts a client received from Summitry in phase 1 (with a fresh ``at``), change by
-   change, with the same pacing.
+6. **Bare**: Summitry is stopped; 1,000 clients connect to the bare server, to which the
+   chair posts the very texts a client received from Summitry in phase 1 (it gives them a
+   fresh ``at``), change by change, with the same pacing.
 
 Latency of one client for one change: when its connection read the change's last event (the
 time of the socket read; the clients parse once the reading pauses) minus that event's ``at``
@@ -222,57 +223,73 @@ def publishing_between(workdir: Path, start: float, end: float) -> dict[str, Any
     }
 
 
-async def serve_bare(port: int) -> None:
-    """Every connection but ``/control`` is a subscriber; a text on ``/control`` is a list of
-    messages, which get one fresh ``at``, are framed once (compressed on their own, as the
-    connections negotiated) and written as they are to every subscriber's transport."""
-    from websockets.asyncio.server import ServerConnection, serve
-    from websockets.extensions.permessage_deflate import (
-        PerMessageDeflate,
-        ServerPerMessageDeflateFactory,
+def serve_bare(port: int, database: Path) -> None:
+    """The physical minimum of the floor's change, on Summitry's own HTTP and WebSocket stack
+    (uvicorn with ``LiveWebSockets``, uvloop): ``POST /give`` carries the change's messages,
+    one row is written to the same SQLite file (WAL, as Summitry's) and committed, the
+    messages get one fresh ``at``, are framed once per compression and written to every
+    subscriber's socket, and the request is answered. Every other path is a subscriber."""
+    import sqlite3
+
+    import uvicorn
+
+    from summitry.log.wire import WIRE, LiveWebSockets, Wire, frame_of
+
+    subscribers: set[Wire] = set()
+    db = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS bare_change (id INTEGER PRIMARY KEY, at TEXT, body TEXT)"
     )
 
-    from summitry.log.wire import COMPRESS_SETTINGS, WINDOW_BITS, frame_of
-
-    subscribers: dict[ServerConnection, int | None] = {}  # connection -> its window bits
-
-    def window_bits(ws: ServerConnection) -> int | None:
-        for extension in ws.protocol.extensions:
-            if isinstance(extension, PerMessageDeflate):
-                return extension.local_max_window_bits
-        return None
-
-    async def handler(ws: ServerConnection) -> None:
-        if ws.request is not None and ws.request.path == "/control":
-            async for order in ws:
-                messages = json.loads(order)
-                at = now_at()
-                for text in messages:
-                    frames: dict[int | None, bytes] = {}
-                    text = text.replace(AT_MARK, at)
-                    for subscriber, bits in subscribers.items():
-                        frame = frames.get(bits)
-                        if frame is None:
-                            frame = frames[bits] = frame_of(text, bits)
-                        subscriber.transport.write(frame)
-                await ws.send(json.dumps({"at": at, "subscribers": len(subscribers)}))
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
             return
-        subscribers[ws] = window_bits(ws)
-        try:
-            await ws.wait_closed()
-        finally:
-            subscribers.pop(ws, None)
+        if scope["type"] == "websocket":
+            await receive()  # websocket.connect
+            await send({"type": "websocket.accept"})
+            wire: Wire | None = scope["extensions"].get(WIRE)
+            assert wire is not None, "served with LiveWebSockets"
+            subscribers.add(wire)
+            try:
+                while (await receive())["type"] != "websocket.disconnect":
+                    pass
+            finally:
+                subscribers.discard(wire)
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        at = now_at()
+        # One row, committed, as Summitry writes its event (aiosqlite's thread, as there).
+        await asyncio.to_thread(
+            db.execute, "INSERT INTO bare_change (at, body) VALUES (?, ?)", (at, body.decode())
+        )
+        frames: dict[int | None, bytes] = {}
+        for text in json.loads(body):
+            text = text.replace(AT_MARK, at)
+            frames.clear()
+            for wire in subscribers:
+                frame = frames.get(wire.window_bits)
+                if frame is None:
+                    frame = frames[wire.window_bits] = frame_of(text, wire.window_bits)
+                wire.write(frame)
+        answer = json.dumps({"at": at, "subscribers": len(subscribers)}).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": answer})
 
-    stop = asyncio.get_running_loop().create_future()
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set_result, None)
-    deflate = ServerPerMessageDeflateFactory(
-        server_no_context_takeover=True,
-        server_max_window_bits=WINDOW_BITS,
-        client_max_window_bits=WINDOW_BITS,
-        compress_settings=COMPRESS_SETTINGS,
+    uvicorn.run(
+        app, host="127.0.0.1", port=port, log_config=None, ws=LiveWebSockets, lifespan="off"
     )
-    async with serve(handler, "127.0.0.1", port, max_size=2**24, extensions=[deflate]):
-        await stop
 
 
 # --- the engagement ----------------------------------------------------------------------------
@@ -1039,17 +1056,16 @@ async def bare_phase(
 async def _bare_changes(
     server: Server, clients: list[Client], replay: list[list[str]], gap: float, label: str
 ) -> list[Change]:
-    from websockets.asyncio.client import connect
+    import httpx
 
     changes = []
-    async with connect(f"ws://127.0.0.1:{server.port}/control", max_size=2**24) as control:
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}", timeout=60) as http:
         for i, texts in enumerate(replay):
             seqs = [e["seq"] for t in texts for e in json.loads(t)["events"]]
             for client in clients:
                 client.last = seqs[0] - 1
             sent = time.time()
-            await control.send(json.dumps(texts))
-            answer = json.loads(await control.recv())
+            answer = (await http.post("/give", content=json.dumps(texts))).json()
             if not await wait_delivered(clients, seqs[-1], 30):
                 say(f"  {label}: change {i + 1} not delivered to every client within 30 s")
             changes.append(Change(sent, seqs[0], seqs[-1], parse_at(answer["at"])))
@@ -1291,7 +1307,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         say("profile of the Summitry server (cProfile, whole run):\n" + profile_top(profile_out))
 
     # 6. Bare: the same messages, framed once and written to every socket.
-    bare = start_server("bare", workdir, [])
+    bare = start_server("bare", workdir, ["--data-dir", str(workdir)])
     try:
         await wait_until_listening(bare)
         bare_clients = [Client(i, None, compression) for i in range(args.clients)]
@@ -1313,12 +1329,11 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
 
 async def bare_phase_warmup(server: Server, replay: list[list[str]]) -> None:
     """Nothing to warm on the server side but Python's own caches: send to nobody."""
-    from websockets.asyncio.client import connect
+    import httpx
 
-    async with connect(f"ws://127.0.0.1:{server.port}/control") as control:
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}", timeout=60) as http:
         for texts in replay:
-            await control.send(json.dumps(texts))
-            await control.recv()
+            (await http.post("/give", content=json.dumps(texts))).raise_for_status()
 
 
 def headline(result: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
@@ -1326,6 +1341,8 @@ def headline(result: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]
     bare = result["bare"]["all_clients_from_at"]
     churn = result.get("churn", {})
     ratio = main["p95_ms"] / bare["p95_ms"] if bare.get("p95_ms") else float("nan")
+    from_request = result["summitry"]["all_clients_from_request"]
+    bare_from_request = result["bare"]["all_clients_from_request"]
     return {
         "clients": args.clients,
         "changes": result["summitry"]["changes"],
@@ -1339,6 +1356,17 @@ def headline(result: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]
         "bare_p99_ms": bare["p99_ms"],
         "bare_max_ms": bare["max_ms"],
         "ratio_vs_floor": round(ratio, 2),
+        # The issue's clock: from the chair's request leaving the client to the last client's
+        # receipt; the bare server is given the same request, one row and the same wire.
+        "t0": "the chair's POST .../floor/give leaves the client (bare: POST /give)",
+        "t1": "the last of the clients has read the change's events",
+        "database": "sqlite",
+        "from_request_p50_ms": from_request["p50_ms"],
+        "from_request_p95_ms": from_request["p95_ms"],
+        "from_request_p99_ms": from_request["p99_ms"],
+        "bare_from_request_p95_ms": bare_from_request["p95_ms"],
+        "bare_from_request_p99_ms": bare_from_request["p99_ms"],
+        "ratio_from_request_p95": round(from_request["p95_ms"] / bare_from_request["p95_ms"], 2),
         "compression": args.compression,
         "churn_missed": churn.get("missed"),
         "churn_duplicated": churn.get("duplicated"),
@@ -1399,7 +1427,7 @@ def main() -> None:
         serve_summitry(args.port, args.data_dir, args.profile_out)
         return
     if args.serve == "bare":
-        uvloop.run(serve_bare(args.port))
+        serve_bare(args.port, args.data_dir / "summitry.db")
         return
     result = uvloop.run(bench(args))
     print(json.dumps(headline(result, args)))

@@ -31,3 +31,8 @@ def test_the_fanout_benchmark_runs_through_every_phase() -> None:
     assert figures["churn_duplicated"] == 0
     assert figures["p95_ms"] > 0
     assert figures["bare_p95_ms"] > 0
+    # The clock, from the chair's request, beside the bare server's on the same stack.
+    assert figures["database"] == "sqlite"
+    assert figures["from_request_p95_ms"] >= figures["p95_ms"]
+    assert figures["bare_from_request_p95_ms"] > 0
+    assert figures["ratio_from_request_p95"] > 0
