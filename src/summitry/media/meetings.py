@@ -69,10 +69,15 @@ class JanusMeetingMedia:
         tokens = await granted_tokens(db, engagement_id)
         return room, spec_of(room, f"engagement {engagement_id}", tokens)
 
-    async def grant(self, db: AsyncSession, engagement_id: int, token: str) -> None:
-        room, spec = await self._spec(db, engagement_id)
-        if not await self.rooms.ensure_room(spec):
-            await self.rooms.set_allowed(room.janus_room_id, room.secret, [token], "add")
+    async def grant(self, db: AsyncSession, engagement_id: int, token: str) -> tuple[str, int]:
+        # One round trip on the admission's path: the room's every token is read, and the
+        # room made with them, only when Janus has lost it (or never had it).
+        room = await media_room_for(db, engagement_id)
+        if not await self.rooms.allow(room.janus_room_id, room.secret, token):
+            _, spec = await self._spec(db, engagement_id)
+            if not await self.rooms.ensure_room(spec):  # made by someone else meanwhile
+                await self.rooms.set_allowed(room.janus_room_id, room.secret, [token], "add")
+        return self.public_url, room.janus_room_id
 
     async def revoke(self, db: AsyncSession, engagement_id: int, token: str, feed_id: int) -> None:
         room = await media_room_for(db, engagement_id)

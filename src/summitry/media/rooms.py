@@ -187,10 +187,15 @@ class MeetingRooms:
     async def set_allowed(
         self, room_id: int, secret: str, tokens: list[str], action: AllowedAction
     ) -> list[str]:
-        """Add or remove entry tokens (or switch the check on or off); the tokens now allowed."""
+        """Add or remove entry tokens (or switch the check on or off); the tokens now allowed
+        (none if Janus has no such room)."""
         allowed = await (await self.management()).allowed(room_id, secret, tokens, action)
         own = moderator_token(secret)
-        return [t for t in allowed if t != own]
+        return [t for t in allowed or [] if t != own]
+
+    async def allow(self, room_id: int, secret: str, token: str) -> bool:
+        """Let one more entry token in; False if Janus has no such room."""
+        return await (await self.management()).allowed(room_id, secret, [token], "add") is not None
 
     async def kick(self, room_id: int, secret: str, participant_id: int) -> bool:
         """Put a participant out (their media stops); False if they were not there."""

@@ -111,12 +111,15 @@ class VideoRoom(RoomPlugin):
 
     async def allowed(
         self, room_id: int, secret: str, tokens: Sequence[str], action: AllowedAction
-    ) -> list[str]:
-        """Add or remove entry tokens (or switch the check on or off); the tokens now allowed."""
+    ) -> list[str] | None:
+        """Add or remove entry tokens (or switch the check on or off); the tokens now allowed,
+        or None if Janus has no such room."""
         body: JSON = {"request": "allowed", "room": room_id, "secret": secret, "action": action}
         if action in ("add", "remove"):
             body["allowed"] = list(tokens)
-        reply = await self._request(body) or {}
+        reply = await self._request(body, frozenset({NO_SUCH_ROOM}))
+        if reply is None:
+            return None
         return [t for t in reply.get("allowed", []) if isinstance(t, str)]
 
     async def kick(self, room_id: int, secret: str, participant_id: int) -> bool:

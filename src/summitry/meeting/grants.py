@@ -11,7 +11,7 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from summitry.meeting.media_port import MeetingMedia
+from summitry.meeting.media_port import MediaAccess, MeetingMedia
 from summitry.meeting.models import MediaGrant
 
 FEED_ID_LIMIT = 2**53 - 1  # JavaScript's safe integers: browsers handle feed ids as numbers
@@ -38,7 +38,9 @@ async def grant_of(db: AsyncSession, engagement_id: int, attendee_id: int) -> Me
 
 async def grant_media(
     db: AsyncSession, engagement_id: int, attendee_id: int, media: MeetingMedia | None
-) -> MediaGrant:
+) -> MediaAccess | None:
+    """Give the person a token and a feed id, and let the token into the engagement's room;
+    what their browser needs to enter it (None when the app runs without a media server)."""
     grant = await grant_of(db, engagement_id, attendee_id)
     if grant is None:
         grant = MediaGrant(
@@ -49,9 +51,10 @@ async def grant_media(
         )
         db.add(grant)
         await db.flush()
-    if media is not None:
-        await media.grant(db, engagement_id, grant.token)
-    return grant
+    if media is None:
+        return None
+    url, room_id = await media.grant(db, engagement_id, grant.token)
+    return MediaAccess(url, room_id, grant.token, grant.feed_id)
 
 
 async def revoke_media(

@@ -41,8 +41,9 @@ class MeetingMedia(Protocol):
     public_url: str
     """The URL browsers use for the media server (public: pages connect while in the lobby)."""
 
-    async def grant(self, db: AsyncSession, engagement_id: int, token: str) -> None:
-        """Let ``token`` into the engagement's room (creating the room if needed)."""
+    async def grant(self, db: AsyncSession, engagement_id: int, token: str) -> tuple[str, int]:
+        """Let ``token`` into the engagement's room (creating the room if needed); the URL
+        browsers use for the media server, and the room's number."""
 
     async def revoke(self, db: AsyncSession, engagement_id: int, token: str, feed_id: int) -> None:
         """Take ``token`` out of every room of the engagement and put out whoever used it."""

@@ -210,10 +210,8 @@ async def admit(
     their own connections get their media access with the news, sparing them a request."""
     by = await _secretary_name(principal)
     await _waiting_in_lobby(db, engagement_id, attendee_id)
-    grant = await grant_media(db, engagement_id, attendee_id, media)
-    if media is not None:
-        url, room_id = await media.room_of(db, engagement_id)
-        access = MediaAccess(url, room_id, grant.token, grant.feed_id)
+    access = await grant_media(db, engagement_id, attendee_id, media)
+    if access is not None:
         tell_after_commit(db, engagement_id, attendee_id, {"type": "media", **asdict(access)})
     return await append_all(db, engagement_id, [Admitted(attendee_id=attendee_id, by=by)])
 
