@@ -112,6 +112,40 @@ async def attendee_in(
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class Invited:
+    """An attendee as an invitation names them: enough to say who is asking, and where."""
+
+    engagement_id: int
+    person_id: int
+    role: Role
+    name: str
+
+
+async def invited(db: AsyncSession, attendee_ids: list[int]) -> dict[int, Invited]:
+    """The attendees an invitation may name, by id: one query of four columns, for what every
+    request and every live connection asks."""
+    if not attendee_ids:
+        return {}
+    rows = await db.execute(
+        select(
+            Attendee.id,
+            Attendee.engagement_id,
+            Attendee.person_id,
+            Attendee.role,
+            Person.name,
+            Person.form_of_address,
+            Person.office,
+        )
+        .join(Person, Person.id == Attendee.person_id)
+        .where(Attendee.id.in_(attendee_ids))
+    )
+    return {
+        attendee_id: Invited(engagement_id, person_id, role, display_name(name, address, office))
+        for attendee_id, engagement_id, person_id, role, name, address, office in rows
+    }
+
+
 async def chairs_of(db: AsyncSession, engagement_id: int) -> frozenset[int]:
     """The attendees who chair the engagement's meeting."""
     rows = await db.scalars(
