@@ -39,7 +39,10 @@ export function shockLimiter(context, ceilingDb = -12) {
   return { input, output, limiter };
 }
 
-// Listens to one language channel at a time; `listen(null)` is the floor (nothing here).
+// Listens to one language channel at a time; `listen(null)` is the floor (nothing here). The
+// connection is opened ahead of the first choice (`prepare`) and paused while the floor is
+// heard, so that every choice is a switch on a live connection, never a negotiation: heard as
+// soon as the next packets arrive, and no audio travels while nobody listens.
 export class ChannelListener extends EventTarget {
   constructor(access, element) {
     super();
@@ -47,34 +50,50 @@ export class ChannelListener extends EventTarget {
     this.element = element;
     this.current = null;
     this.watching = null;
+    this.paused = false;
     this.stream = null;
+    this.queue = Promise.resolve(); // one change at a time, each towards the latest wish
   }
 
   channel(language) {
     return this.access.channels.find((c) => c.language === language) ?? null;
   }
 
-  async listen(language) {
+  prepare() {
+    return this.listen(this.current);
+  }
+
+  listen(language) {
     this.current = language;
-    const channel = language ? this.channel(language) : null;
-    if (!channel) {
-      this.element.muted = true;
-      return;
+    this.element.muted = !(language && this.channel(language));
+    const done = this.queue.then(() => this.apply());
+    this.queue = done.catch(() => {});
+    return done;
+  }
+
+  async apply() {
+    const channel = this.current ? this.channel(this.current) : null;
+    if (this.watching === null) {
+      const first = channel ?? this.access.channels[0];
+      if (!first) return;
+      await this.watch(first);
+    } else if (channel && this.watching !== channel.mountpoint) {
+      // Same connection, another mountpoint: heard within a packet or two.
+      await send(this.handle, { request: "switch", id: channel.mountpoint });
+      this.watching = channel.mountpoint;
     }
-    this.element.muted = false;
-    if (this.handle && this.watching !== null) {
-      if (this.watching !== channel.mountpoint) {
-        // Same connection, another mountpoint: heard within a packet or two.
-        await send(this.handle, { request: "switch", id: channel.mountpoint });
-        this.watching = channel.mountpoint;
-      }
-      return;
+    if (!channel && !this.paused) {
+      await send(this.handle, { request: "pause" });
+      this.paused = true;
+    } else if (channel && this.paused) {
+      await send(this.handle, { request: "start" });
+      this.paused = false;
     }
-    await this.watch(channel);
   }
 
   async watch(channel) {
     this.janus ??= await connect(this.access.server_url, (cause) => this.emit("lost", { cause }));
+    const started = new Promise((resolve, reject) => { this.started = { resolve, reject }; });
     this.handle = await attach(this.janus, "janus.plugin.streaming", {
       onmessage: (message, jsep) => this.onMessage(message, jsep),
       onremotetrack: (track, mid, on) => {
@@ -86,22 +105,30 @@ export class ChannelListener extends EventTarget {
       },
     });
     this.watching = channel.mountpoint;
+    this.paused = false;
     await send(this.handle, { request: "watch", id: channel.mountpoint, pin: channel.pin });
+    await started;
   }
 
   onMessage(message, jsep) {
     const result = message.result ?? {};
     if (message.error || result.status === "stopped") {
       // Kicked (someone was removed and the PINs changed) or the channel was made again.
-      this.emit("lost", { cause: message.error ?? "stopped" });
+      const cause = message.error ?? "stopped";
+      this.started?.reject(new Error(cause));
+      this.emit("lost", { cause });
       return;
     }
     if (jsep) {
       this.handle.createAnswer({
         jsep,
         tracks: [{ type: "audio", capture: false, recv: true }],
-        success: (answer) => send(this.handle, { request: "start" }, answer),
-        error: (cause) => this.emit("lost", { cause: String(cause) }),
+        success: (answer) => send(this.handle, { request: "start" }, answer)
+          .then(() => this.started?.resolve(), (cause) => this.started?.reject(cause)),
+        error: (cause) => {
+          this.started?.reject(new Error(String(cause)));
+          this.emit("lost", { cause: String(cause) });
+        },
       });
     }
   }
@@ -111,6 +138,7 @@ export class ChannelListener extends EventTarget {
     this.janus = null;
     this.handle = null;
     this.watching = null;
+    this.paused = false;
   }
 
   emit(type, detail) {

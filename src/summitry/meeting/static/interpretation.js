@@ -20,11 +20,23 @@ export function initChannels({ page, call, engagementId, presides }) {
   let listener = null;
   let opening = null;
   let heardBefore; // the channel last said, so that a change is announced once
+  let choosing; // a choice on its way to the server: heard at once, until the log has it
+  let choosingSince = 0;
   let slowSeen = null; // the booth's signal shown, and the turn it was about
 
+  // The listener hears their choice at once (their page holds every channel's access); the
+  // server records it on the way, so that it outlives a reconnection, and a refusal puts the
+  // page back where the log says.
   menu.addEventListener("change", () => {
     const channel = menu.value === "floor" ? null : menu.value;
-    call(`${api}/channel`, { channel }, "PUT").catch(refused);
+    choosing = channel;
+    choosingSince = Date.now();
+    render();
+    call(`${api}/channel`, { channel }, "PUT").catch((error) => {
+      choosing = undefined;
+      refused(error);
+      render();
+    });
   });
   speaks?.addEventListener("change", () => {
     call(`${api}/language`, { language: speaks.value }, "PUT").catch(refused);
@@ -36,19 +48,26 @@ export function initChannels({ page, call, engagementId, presides }) {
   async function open() {
     const response = await fetch(`${api}/access`);
     if (!response.ok) throw new Error((await response.json()).error?.message);
-    listener = new ChannelListener(await response.json(), audio);
-    listener.addEventListener("lost", ({ detail }) => {
+    const opened = new ChannelListener(await response.json(), audio);
+    listener = opened;
+    opened.addEventListener("lost", ({ detail }) => {
       console.warn("channel lost:", detail.cause);
       listener?.stop();
       listener = null;
       setTimeout(render, 2000);
     });
+    await opened.prepare();
   }
 
   // What this person should hear now: their channel, except while they have the floor (a
   // channel carries the floor, so they would hear their own voice come back).
   function wanted() {
-    const chosen = page.state.interpretation.channels.get(page.me) ?? null;
+    const recorded = page.state.interpretation.channels.get(page.me) ?? null;
+    // The log catches up with the choice within a moment; if it never does, it has the say.
+    if (choosing !== undefined && (recorded === choosing || Date.now() - choosingSince > 5000)) {
+      choosing = undefined;
+    }
+    const chosen = choosing !== undefined ? choosing : recorded;
     const speaking = page.state.floor.turn?.attendee_id === page.me;
     return { chosen, effective: speaking ? null : chosen, speaking };
   }
@@ -76,15 +95,14 @@ export function initChannels({ page, call, engagementId, presides }) {
     const mine = page.state.interpretation.languages.get(page.me);
     if (speaks && mine) speaks.value = mine;
     if (presides) renderChair();
-    if (effective === null) {
-      if (listener) listener.listen(null);
+    // Opened once admitted, before any choice: the first one is then a switch, not a call.
+    if (!listener) {
+      opening ??= open()
+        .then(render, (e) => { console.warn("channels", e); setTimeout(render, 2000); })
+        .finally(() => { opening = null; });
       return;
     }
-    if (!listener && !opening) {
-      opening = open().then(render).catch((e) => console.warn("channels", e)).finally(() => { opening = null; });
-      return;
-    }
-    if (listener && listener.current !== effective) listener.listen(effective).catch((e) => console.warn("channel", e));
+    if (listener.current !== effective) listener.listen(effective).catch((e) => console.warn("channel", e));
   }
 
   function channelName(channel) {
