@@ -322,14 +322,18 @@ class Subscriber(_Peer):
         await self.enter(display="viewer")
         await self.subscribe(feeds)
 
-    async def subscribe(self, feeds: list[int], private_id: int | None = None) -> None:
-        """Subscribe as the participant entered (or as ``private_id``, to try a forged one)."""
+    async def subscribe(
+        self, feeds: list[int], private_id: int | None = None, *, audio_only: bool = False
+    ) -> None:
+        """Subscribe as the participant entered (or as ``private_id``, to try a forged one);
+        ``audio_only`` takes each feed's audio alone (a Publisher's mid 0), as a light client."""
         handle = await self._attach()
+        streams = [{"feed": f, "mid": "0"} if audio_only else {"feed": f} for f in feeds]
         body: dict[str, Any] = {
             "request": "join",
             "ptype": "subscriber",
             "room": self.room_id,
-            "streams": [{"feed": f} for f in feeds],
+            "streams": streams,
         }
         if (private_id or self.private_id) is not None:
             body["private_id"] = private_id or self.private_id

@@ -41,8 +41,13 @@ def _as_postgres(args: list[str]) -> list[str]:
 
 
 @contextlib.contextmanager
-def postgres_server() -> Iterator[str]:
-    """Start PostgreSQL on 127.0.0.1 and yield a URL for its ``postgres`` superuser."""
+def postgres_server(*, durable: bool = False) -> Iterator[str]:
+    """Start PostgreSQL on 127.0.0.1 and yield a URL for its ``postgres`` superuser.
+
+    The tests run it without flushing to disk (quicker, and a test's data need not survive a
+    power cut); ``durable`` keeps PostgreSQL's own defaults, as a benchmark must: each commit
+    waits for its WAL to reach the disk, as SQLite's does.
+    """
     bindir = _bindir()
     root = Path(tempfile.mkdtemp(prefix="summitry-pg-"))
     data = root / "data"
@@ -68,8 +73,10 @@ def postgres_server() -> Iterator[str]:
     port = free_port()
     options = (
         f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={root} "
-        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        "-c max_connections=200"
     )
+    if not durable:
+        options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     subprocess.run(
         _as_postgres(
             [
