@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from summitry.delegations.models import Delegation, Person, display_name
 from summitry.engagements.models import Attendee, Participation, Role
@@ -98,11 +98,12 @@ async def attendee_in(
     attendee_id: int | None = None,
     person_id: int | None = None,
 ) -> Attendee | None:
-    """One attendee of the engagement (by its id or its person's), with person and delegation."""
+    """One attendee of the engagement (by its id or its person's), with person and delegation
+    (joined in the same query: the floor's every request asks it)."""
     query = (
         select(Attendee)
         .where(Attendee.engagement_id == engagement_id)
-        .options(selectinload(Attendee.person).selectinload(Person.delegation))
+        .options(joinedload(Attendee.person).joinedload(Person.delegation))
     )
     if attendee_id is not None:
         query = query.where(Attendee.id == attendee_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager
 
 from summitry.delegations.models import Person
 from summitry.engagements.models import MEETING_ROLES, Attendee, Engagement, Role
@@ -67,7 +67,8 @@ async def recorded_secretary(
             Person.name == name,
             Person.office == SECRETARIAT_OFFICE,
         )
-        .options(selectinload(Attendee.person).selectinload(Person.delegation))
+        # One query: the person is joined already, the delegation with it.
+        .options(contains_eager(Attendee.person).joinedload(Person.delegation))
         .limit(1)
     )
     return found

@@ -9,6 +9,7 @@ tested in tests/unit/test_architecture.py).
 from summitry.log.store import (
     GENESIS,
     append,
+    append_all,
     engagements_with,
     events_after,
     events_following,
@@ -21,6 +22,7 @@ from summitry.log.store import (
 __all__ = [
     "GENESIS",
     "append",
+    "append_all",
     "engagements_with",
     "events_after",
     "events_following",

@@ -14,7 +14,7 @@ from summitry import log
 from summitry.engagements.models import EngagementStatus
 from summitry.engagements.operations import get_engagement, record, remove_attendee, set_status
 from summitry.errors import Conflict
-from summitry.log.events import EventEnvelope
+from summitry.log.events import Event, EventEnvelope
 from summitry.log.hub import Follower, recheck_after_commit
 from summitry.meeting.events import Left, MeetingEnded
 from summitry.meeting.grants import revoke_media
@@ -116,12 +116,12 @@ async def end_meeting(
     if engagement.status is EngagementStatus.CANCELLED:
         raise Conflict("this engagement was cancelled; it has no meeting to end")
     state = await meeting_state(db, engagement_id)
-    envelopes: list[EventEnvelope] = []
-    for attendee_id, person in sorted(state.participants.items()):
-        if person.presence in PRESENT:
-            body = Left(attendee_id=attendee_id, reason="meeting_ended")
-            envelopes.append(await log.append(db, engagement_id, body))
-    envelopes.append(await log.append(db, engagement_id, MeetingEnded(by=by)))
+    bodies: list[Event] = [
+        Left(attendee_id=attendee_id, reason="meeting_ended")
+        for attendee_id, person in sorted(state.participants.items())
+        if person.presence in PRESENT
+    ]
+    envelopes = await log.append_all(db, engagement_id, [*bodies, MeetingEnded(by=by)])
     if media is not None:
         await media.close(db, engagement_id)
     for grant in await db.scalars(

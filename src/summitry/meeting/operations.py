@@ -145,7 +145,7 @@ async def append_all(
     db: AsyncSession, engagement_id: int, bodies: list[Event]
 ) -> list[EventEnvelope]:
     """Append and commit; a lost race is not the caller's concern (``contention`` retries)."""
-    envelopes = [await log.append(db, engagement_id, body) for body in bodies]
+    envelopes = await log.append_all(db, engagement_id, bodies)
     await db.commit()
     return envelopes
 

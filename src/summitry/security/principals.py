@@ -68,21 +68,18 @@ async def resolve(db: AsyncSession, session: dict[str, object]) -> Principal | N
     # objects (a wave of resuming pages spent a sixth of the server's time here).
     record = (
         await db.execute(
-            select(BrowserSession.ended_at, BrowserSession.account_id).where(
-                BrowserSession.key_hash == token_hash(key)
-            )
+            select(BrowserSession.ended_at, BrowserSession.account_id, Account.name, Account.email)
+            .outerjoin(Account, Account.id == BrowserSession.account_id)
+            .where(BrowserSession.key_hash == token_hash(key))
         )
     ).first()
     if record is None or record.ended_at is not None:
         return None
     account_id = session.get("account_id")
     if isinstance(account_id, int):
-        if record.account_id != account_id:
+        if record.account_id != account_id or record.name is None:
             return None
-        account = (
-            await db.execute(select(Account.name, Account.email).where(Account.id == account_id))
-        ).first()
-        return Secretary(account_id, account.name, account.email) if account else None
+        return Secretary(account_id, record.name, record.email)
     ids = session.get("invitations")
     if not isinstance(ids, list) or not ids:
         return None
