@@ -152,7 +152,7 @@ def serve_summitry(port: int, data_dir: Path, database_url: str, profile_out: Pa
     """Summitry as ``summitry serve`` runs it (its logging, uvicorn's defaults), media off."""
     import uvicorn
 
-    from summitry.app import create_app
+    from summitry.app import create_app, spare_the_collector
     from summitry.config import Settings
     from summitry.log.wire import LiveWebSockets
     from summitry.logs import configure_logging
@@ -168,7 +168,9 @@ def serve_summitry(port: int, data_dir: Path, database_url: str, profile_out: Pa
     )
     configure_logging()
     app = create_app(settings)
+    spare_the_collector()  # as `summitry serve` does
     trace_publishing(data_dir / PUBLISHING)
+    trace_collections(data_dir / COLLECTIONS)
     if profile_out is None:
         uvicorn.run(app, host="127.0.0.1", port=port, log_config=None, ws=LiveWebSockets)
         return
@@ -184,6 +186,36 @@ def serve_summitry(port: int, data_dir: Path, database_url: str, profile_out: Pa
 
 
 PUBLISHING = "publishing.json"
+COLLECTIONS = "collections.json"
+
+
+def trace_collections(out: Path) -> None:
+    """Record each of the garbage collector's full collections in the server (when it began,
+    ``time.time()``, and how long it stopped everything); saved at exit."""
+    import atexit
+
+    records: list[tuple[float, float]] = []
+    began: list[float] = []
+
+    def watch(phase: str, info: dict[str, int]) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            began[:] = [time.time()]
+        elif began:
+            records.append((began[0], time.time() - began[0]))
+
+    gc.callbacks.append(watch)
+    atexit.register(lambda: out.write_text(json.dumps(records)))
+
+
+def collections_between(workdir: Path, start: float, end: float) -> dict[str, Any]:
+    """The server's full collections between ``start`` and ``end``: how many, how long."""
+    path = workdir / COLLECTIONS
+    if not path.exists():
+        return {}
+    pauses = [r[1] for r in json.loads(path.read_text()) if start <= r[0] <= end]
+    return {"full_collections": len(pauses), "pause": summary(pauses)}
 
 
 def trace_publishing(out: Path) -> None:
@@ -1264,6 +1296,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                 f"reconnect with ?after=, a change every ~{args.churn_interval} s"
             )
             cpu0 = cpu_seconds(pid)
+            churn_began = time.time()
             churn = await churn_phase(
                 chair,
                 clients,
@@ -1273,6 +1306,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                 args.churn_interval,
                 args.churn_drain,
             )
+            churn_ended = time.time()
             figures = measure(churn["changes"], clients)
             final = max(c.last for c in clients)
             result["churn"] = {
@@ -1327,6 +1361,10 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                 client.wire.transport.abort()
         summitry.stop()
     result["summitry"]["server_side"] = publishing_between(workdir, main_began, main_ended)
+    result["summitry"]["server_gc"] = collections_between(workdir, main_began, main_ended)
+    if "churn" in result:
+        result["churn"]["server_gc"] = collections_between(workdir, churn_began, churn_ended)
+        say(f"churn, in the server: {json.dumps(result['churn']['server_gc'])}")
     say(f"summitry, in the server: {json.dumps(result['summitry']['server_side'])}")
     if profile_out is not None and profile_out.exists():
         say("profile of the Summitry server (cProfile, whole run):\n" + profile_top(profile_out))

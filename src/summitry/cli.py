@@ -114,7 +114,7 @@ def serve(
     """Run the web application (upgrading the database first)."""
     import uvicorn
 
-    from summitry.app import create_app
+    from summitry.app import create_app, spare_the_collector
     from summitry.log.wire import LiveWebSockets
     from summitry.logs import configure_logging
 
@@ -129,8 +129,10 @@ def serve(
         f"Summitry {__version__} on [bold]{settings.effective_base_url}[/] "
         f"({'SQLite' if settings.effective_database_url.startswith('sqlite') else 'PostgreSQL'})"
     )
+    app = create_app(settings)
+    spare_the_collector()
     uvicorn.run(
-        create_app(settings),
+        app,
         host=settings.host,
         port=settings.port,
         log_config=None,
