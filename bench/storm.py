@@ -6,12 +6,13 @@ each hears the floor.
 ``summitry serve`` and its Janus (bench/stage.py); a speaker publishes a continuous tone
 (440 Hz) and marked video. ``--delegates`` invitees wait in the lobby as the meeting page
 waits there: invitation opened, lobby entered, the live WebSocket open, a Janus session of
-their own opened. Then the secretariat sends every admission at once (one
-``POST .../participants/{id}/admit`` each, all in flight together). Each delegate, on reading
-its media access and its ``admitted`` event, enters the room under its granted id and
+their own opened. Then the secretariat admits them all at once: by the lobby's "Admit
+everyone" (one ``POST .../participants/admit`` naming everyone waiting; ``--way each``: one
+``POST .../participants/{id}/admit`` per person, all in flight together). Each delegate, on
+reading its media access and its ``admitted`` event, enters the room under its granted id and
 subscribes to the speaker's audio (a light client: aiortc, audio only).
 
-- t0, per delegate: their admit request leaves the secretariat's client.
+- t0, per delegate: the admit request that names them leaves the secretariat's client.
 - t1: the first decoded frame of the speaker's audio that carries the tone arrives.
 
 A delegate who has not heard the floor within ``--within`` seconds, or whose admission, entry
@@ -148,22 +149,39 @@ async def admit_one(the_stage: Stage, live: str, delegate: Delegate) -> None:
     ok(admitted)
 
 
+async def admit_everyone(the_stage: Stage, live: str, delegates: list[Delegate]) -> None:
+    """The lobby's "Admit everyone": one request naming whom the page shows waiting."""
+    sent = time.monotonic()
+    for delegate in delegates:
+        delegate.sent = sent
+    ids = [d.invitee.attendee_id for d in delegates]
+    ok(await the_stage.secretariat.post(f"{live}/participants/admit", json={"attendee_ids": ids}))
+
+
 async def storm(
-    the_stage: Stage, live: str, delegates: list[Delegate], speaker_feed: int, within: float
+    the_stage: Stage,
+    live: str,
+    delegates: list[Delegate],
+    speaker_feed: int,
+    within: float,
+    way: str,
 ) -> None:
-    """Every admission at once; each delegate then joins on its own."""
+    """Every admission at once (``everyone``: one request; ``each``: one request per person,
+    all in flight together); each delegate then joins on its own."""
 
     async def one(delegate: Delegate) -> None:
         try:
             async with asyncio.timeout(within + 10):
-                await asyncio.gather(
-                    admit_one(the_stage, live, delegate),
-                    hear_the_floor(delegate, speaker_feed, within),
-                )
+                await hear_the_floor(delegate, speaker_feed, within)
         except Exception as err:  # counted and reported
             delegate.failure = f"{type(err).__name__}: {err}"[:200]
 
-    await asyncio.gather(*(one(d) for d in delegates))
+    admissions = (
+        [admit_everyone(the_stage, live, delegates)]
+        if way == "everyone"
+        else [admit_one(the_stage, live, d) for d in delegates]
+    )
+    await asyncio.gather(*(one(d) for d in delegates), *admissions)
 
 
 async def bare_storm(
@@ -240,7 +258,7 @@ async def run(args: argparse.Namespace, ice_iface: str, folder: Path) -> dict[st
             delegates.append(await wait_in_lobby(the_stage, live, invitee))
         say(f"{len(delegates)} delegates wait in the lobby; admitting them all at once")
         began = time.monotonic()
-        await storm(the_stage, live, delegates, int(access["feed_id"]), args.within)
+        await storm(the_stage, live, delegates, int(access["feed_id"]), args.within, args.way)
         say(f"storm over in {time.monotonic() - began:.1f} s")
         heard = [d.ms for d in delegates if not d.failure]
         told = [(d.told - d.sent) * 1000 for d in delegates if not d.failure]
@@ -265,10 +283,11 @@ async def run(args: argparse.Namespace, ice_iface: str, folder: Path) -> dict[st
         )
 
     return {
-        "t0": "each delegate's admit request leaves the secretariat's client, all at once "
-        "(bare: each join is sent, sessions already open)",
+        "t0": "the secretariat's Admit everyone request leaves its client (--way each: each "
+        "delegate's own admit request, all at once; bare: each join is sent, sessions open)",
         "t1": "the delegate's first decoded audio frame of the floor carrying the speaker's tone",
         "storm_clients": args.delegates,
+        "storm_way": args.way,
         "storm_p50_ms": round(percentile(heard, 50), 1),
         "storm_p95_ms": round(percentile(heard, 95), 1),
         "storm_max_ms": round(max(heard), 1) if heard else None,
@@ -287,6 +306,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--delegates", type=int, default=50, help="admitted at once (50)")
     parser.add_argument("--within", type=float, default=30.0, help="seconds before a failure")
+    parser.add_argument(
+        "--way",
+        choices=["everyone", "each"],
+        default="everyone",
+        help="the lobby's Admit everyone (one request), or one admit request per person at once",
+    )
     args = parser.parse_args()
     if args.delegates < 1 or args.within <= 0:
         parser.error("--delegates must be at least 1 and --within positive")

@@ -398,3 +398,26 @@ def test_turning_away_is_confirmed_and_no_pin_without_a_telephone(
     expect(host.locator('#controls [data-count="lobby"]')).to_have_text("0")
     # His row is gone: the focus rests on the lobby's heading, not on someone else's button.
     expect(host.locator("#lobby-panel-title")).to_be_focused()
+
+
+def test_everyone_waiting_is_admitted_with_one_click(
+    plain_server: LiveServer, new_page: Callable[..., Page]
+) -> None:
+    host, africa, engagement, links = secretariat_and_waiting(plain_server, new_page, "ZA")
+    germany = new_page(1280, 720)
+    join(germany, f"{plain_server.url}/engagements/{engagement}/meeting", links["DE"][1])
+    expect(germany.get_by_role("heading", name="Waiting to be admitted")).to_be_visible()
+
+    open_panel(host, "Lobby")
+    admit_all = host.get_by_role("button", name="Admit everyone (2)")
+    expect(admit_all).to_be_in_viewport()
+    screenshot(host, "84-lobby-admit-everyone")
+    admit_all.click()
+    for guest in (africa, germany):
+        expect(guest.get_by_role("heading", name="Waiting to be admitted")).to_be_hidden()
+    expect(host.locator('#controls [data-count="lobby"]')).to_have_text("0")
+    expect(host.locator("#admit-all-row")).to_be_hidden()
+    expect(host.locator("#present-list")).to_contain_text("Cyril Ramaphosa")
+    expect(host.locator("#present-list")).to_contain_text("Angela Merkel")
+    expect(host.locator("#announcer")).to_have_text("2 people admitted.")
+    screenshot(host, "85-lobby-everyone-admitted")

@@ -163,6 +163,9 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("POST", LIVE + "/camera"): Row(FOLLOWER, 200, lambda w: {"on": True}, before=CALLER_IN_ROOM),
     ("POST", LIVE + "/lock"): Row(SECRETARIAT, 200, lambda w: {"locked": True}),
     ("POST", LIVE + "/end"): Row(SECRETARIAT, 200),
+    ("POST", LIVE + "/participants/admit"): Row(
+        SECRETARIAT, 200, lambda w: {"attendee_ids": [w.attendee.id]}, before=GUEST_WAITING
+    ),
     ("POST", LIVE + "/participants/{attendee_id}/admit"): Row(
         SECRETARIAT, 200, before=GUEST_WAITING
     ),

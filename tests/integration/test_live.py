@@ -67,6 +67,57 @@ async def test_lobby_admission_and_removal(
     assert await log.verify_chain(db, engagement.id) is None
 
 
+async def test_everyone_shown_waiting_is_admitted_at_once_and_nobody_unseen(
+    db: AsyncSession,
+    secretariat: httpx.AsyncClient,
+    make_engagement: Callable[..., Awaitable[Engagement]],
+    make_invitee: Invite,
+) -> None:
+    engagement = await make_engagement()
+    live = f"/api/v1/engagements/{engagement.id}/live"
+    people = [
+        await make_invitee(engagement, role, code)
+        for role, code in (
+            (Role.HEAD_OF_DELEGATION, "DE"),
+            (Role.HEAD_OF_DELEGATION, "CN"),
+            (Role.DELEGATE, "DE"),
+        )
+    ]
+    for client, _, _ in people:
+        assert (await client.post(f"{live}/enter")).status_code == 200
+    assert (await secretariat.post(f"{live}/enter")).status_code == 200
+    (_, germany, _), (_, china, _), (_, adviser, _) = people
+    before = await log.last_seq(db, engagement.id)
+
+    # Nothing is changed by a list that is empty, not a list, or names nobody waiting.
+    for body in ({"attendee_ids": []}, {"attendee_ids": "all"}, {}):
+        bad = await secretariat.post(f"{live}/participants/admit", json=body)
+        assert bad.status_code == 422, bad.text
+    nobody = await secretariat.post(f"{live}/participants/admit", json={"attendee_ids": [999_999]})
+    assert nobody.status_code == 409
+    assert "waiting" in nobody.json()["error"]["message"]
+    by_a_delegate = await people[0][0].post(
+        f"{live}/participants/admit", json={"attendee_ids": [china.id]}
+    )
+    assert by_a_delegate.status_code == 403
+    assert await log.last_seq(db, engagement.id) == before
+
+    # Germany and China were shown waiting (the adviser arrived after the page was drawn);
+    # a colleague admits China just before the click.
+    assert (await secretariat.post(f"{live}/participants/{china.id}/admit")).status_code == 200
+    admitted = await secretariat.post(
+        f"{live}/participants/admit", json={"attendee_ids": [germany.id, china.id, germany.id]}
+    )
+    assert admitted.status_code == 200, admitted.text
+    events = [e["event"] for e in admitted.json()["events"]]
+    assert [(e["kind"], e["attendee_id"]) for e in events] == [("admitted", germany.id)]
+    presence = (await secretariat.get(live)).json()["state"]["participants"]
+    assert presence[str(germany.id)]["presence"] == "admitted"
+    assert presence[str(china.id)]["presence"] == "admitted"
+    assert presence[str(adviser.id)]["presence"] == "lobby"
+    assert await log.verify_chain(db, engagement.id) is None
+
+
 async def test_a_locked_meeting_keeps_newcomers_out(
     secretariat: httpx.AsyncClient,
     make_engagement: Callable[..., Awaitable[Engagement]],

@@ -216,6 +216,30 @@ async def admit(
     return await append_all(db, engagement_id, [Admitted(attendee_id=attendee_id, by=by)])
 
 
+async def admit_waiting(
+    db: AsyncSession,
+    principal: Principal | None,
+    engagement_id: int,
+    attendee_ids: list[int],
+    media: MeetingMedia | None,
+) -> list[EventEnvelope]:
+    """Let in at once everyone named who is still waiting (the secretariat's "Admit everyone":
+    whom its page showed, so nobody who arrived meanwhile comes in unseen); one transaction,
+    one commit. Someone a colleague admitted meanwhile is passed over; none still waiting is
+    a conflict."""
+    by = await _secretary_name(principal)
+    state = await meeting_state(db, engagement_id)
+    waiting = [a for a in dict.fromkeys(attendee_ids) if state.presence_of(a) is Presence.LOBBY]
+    if not waiting:
+        raise Conflict("none of these people is waiting in the lobby any more")
+    for attendee_id in waiting:
+        access = await grant_media(db, engagement_id, attendee_id, media)
+        if access is not None:
+            tell_after_commit(db, engagement_id, attendee_id, {"type": "media", **asdict(access)})
+    admitted: list[Event] = [Admitted(attendee_id=a, by=by) for a in waiting]
+    return await append_all(db, engagement_id, admitted)
+
+
 async def turn_away(
     db: AsyncSession, principal: Principal | None, engagement_id: int, attendee_id: int
 ) -> list[EventEnvelope]:

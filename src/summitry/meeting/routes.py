@@ -6,7 +6,7 @@ import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, WebSocket, WebSocketDisconnect
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from summitry import log
 from summitry.db import MAX_ID
@@ -34,6 +34,15 @@ class CameraIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     on: bool
+
+
+class WaitingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    attendee_ids: Annotated[
+        list[Annotated[int, Field(ge=1, le=MAX_ID)]], Field(min_length=1, max_length=1000)
+    ]
+    """The people to let in: those the secretariat's page shows waiting."""
 
 
 class LockIn(BaseModel):
@@ -116,6 +125,17 @@ async def media_access(
         token=access.token,
         feed_id=access.feed_id,
     )
+
+
+@router.post("/participants/admit")
+async def admit_waiting(
+    engagement_id: RecordId, data: WaitingIn, request: Request, db: Db, principal: CurrentPrincipal
+) -> Applied:
+    """Admit at once everyone named who is still waiting in the lobby (secretariat)."""
+    events = await operations.admit_waiting(
+        db, principal, engagement_id, data.attendee_ids, media_of(request)
+    )
+    return Applied(events=events)
 
 
 @router.post("/participants/{attendee_id}/admit")

@@ -11,6 +11,7 @@ const languageNames = new Intl.DisplayNames(["en"], { type: "language" });
 
 export function initLists({ page, call, engagementId, isSecretariat }) {
   let seenWaiting = null; // the lobby at the previous drawing; null before the first
+  let shownWaiting = []; // whom the lobby shows: "Admit everyone" lets in these, nobody unseen
 
   function personRow(person, actions) {
     const li = document.createElement("li");
@@ -125,6 +126,9 @@ export function initLists({ page, call, engagementId, isSecretariat }) {
     if (!isSecretariat) return;
     arrivals(waiting);
     const lobby = document.getElementById("lobby-list");
+    shownWaiting = waiting.map((p) => p.attendee_id);
+    document.getElementById("admit-all-row").hidden = waiting.length < 2;
+    document.getElementById("admit-all").textContent = `Admit everyone (${waiting.length})`;
     if (!waiting.length) {
       const none = document.createElement("li");
       none.className = "muted";
@@ -135,6 +139,15 @@ export function initLists({ page, call, engagementId, isSecretariat }) {
     }
     renderTelephone({ page, call, engagementId, personRow });
   }
+
+  document.getElementById("admit-all")?.addEventListener("click", () => {
+    const shown = shownWaiting.length;
+    call("/participants/admit", { attendee_ids: shownWaiting })
+      .then(({ events }) => announce(events.length === shown
+        ? `${shown} people admitted.`
+        : `${events.length} of ${shown} people admitted; the others had left the lobby.`))
+      .catch(refused);
+  });
 
   document.getElementById("toggle-lock")?.addEventListener("click", () => {
     const locking = !page.state.locked;
