@@ -49,6 +49,7 @@ export function initChannels({ page, call, engagementId, presides }) {
     const response = await fetch(`${api}/access`);
     if (!response.ok) throw new Error((await response.json()).error?.message);
     const opened = new ChannelListener(await response.json(), audio);
+    opened.fetchedAt = Date.now();
     listener = opened;
     opened.addEventListener("lost", ({ detail }) => {
       console.warn("channel lost:", detail.cause);
@@ -100,6 +101,13 @@ export function initChannels({ page, call, engagementId, presides }) {
       opening ??= open()
         .then(render, (e) => { console.warn("channels", e); setTimeout(render, 2000); })
         .finally(() => { opening = null; });
+      return;
+    }
+    if (effective && !listener.channel(effective) && Date.now() - listener.fetchedAt > 2000) {
+      // A channel made since this page fetched its access (a booth staffed later): fetch it anew.
+      listener.stop();
+      listener = null;
+      render();
       return;
     }
     if (listener.current !== effective) listener.listen(effective).catch((e) => console.warn("channel", e));
