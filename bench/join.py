@@ -135,9 +135,7 @@ class Bench:
 
     stage: Stage
     engagement_id: int
-    secretariat: Any  # httpx.AsyncClient
     speaker_feed: int
-    janus_url: str
     bare_room: int
     bare_token: str
     bare_feed: int
@@ -153,6 +151,26 @@ async def wait_first_frame(subscriber: Any, sender_id: int) -> float:
     while not subscriber.frames.get(sender_id):  # noqa: ASYNC110 - it offers no event
         await asyncio.sleep(0.005)
     return float(subscriber.frames[sender_id][0][0])
+
+
+async def admission(socket: Any, attendee_id: int) -> dict[str, Any]:
+    """Read the live WebSocket until this person's ``admitted`` event, as the page does; the
+    media access sent to them alone just before it."""
+    access: dict[str, Any] | None = None
+    async for raw in socket:
+        message = json.loads(raw)
+        if message.get("type") == "media":
+            access = message
+        if message.get("type") == "events" and any(
+            e["event"].get("kind") == "admitted" and e["event"].get("attendee_id") == attendee_id
+            for e in message.get("events", [])
+        ):
+            break
+    else:
+        raise RuntimeError("the live WebSocket closed before the admission")
+    if access is None:
+        raise RuntimeError("the admission came without the newcomer's media access")
+    return access
 
 
 async def summitry_join(bench: Bench, invitee: Invitee) -> Join:
@@ -182,26 +200,12 @@ async def summitry_join(bench: Bench, invitee: Invitee) -> Join:
             raise RuntimeError(f"the live WebSocket greeted with {str(hello)[:200]}")
 
         # As the page does in the lobby: meet Janus (its URL is the page's data-media-url).
-        janus = await connect(bench.janus_url)
+        janus = await connect(bench.stage.janus_url)
         peers.append(janus)
 
         async def newcomer() -> None:
-            access: dict[str, Any] | None = None
-            async for raw in socket:
-                message = json.loads(raw)
-                if message.get("type") == "media":
-                    access = message  # for the newcomer alone, just before the event
-                if message.get("type") == "events" and any(
-                    e["event"].get("kind") == "admitted"
-                    and e["event"].get("attendee_id") == invitee.attendee_id
-                    for e in message.get("events", [])
-                ):
-                    break
-            else:
-                raise RuntimeError("the live WebSocket closed before the admission")
+            access = await admission(socket, invitee.attendee_id)
             join.marks["event"] = time.monotonic()
-            if access is None:
-                raise RuntimeError("the admission came without the newcomer's media access")
             viewer = Subscriber(janus, access["room_id"], token=access["token"])
             peers.append(viewer)
             # As the meeting page does: enter with the feed id Summitry assigned, then subscribe.
@@ -214,7 +218,7 @@ async def summitry_join(bench: Bench, invitee: Invitee) -> Join:
             task = asyncio.create_task(newcomer())
             await asyncio.sleep(0)  # listening before the admission
             join.t0 = time.monotonic()
-            admitted = await bench.secretariat.post(
+            admitted = await bench.stage.secretariat.post(
                 f"{bench.live}/participants/{invitee.attendee_id}/admit"
             )
             join.marks["admit_returned"] = time.monotonic()
@@ -245,7 +249,7 @@ async def bare_join(bench: Bench) -> Join:
     peers: list[Any] = []
     try:
         async with asyncio.timeout(JOIN_TIMEOUT):
-            janus = await connect(bench.janus_url)
+            janus = await connect(bench.stage.janus_url)
             peers.append(janus)
             join.t0 = time.monotonic()
             viewer = Subscriber(janus, bench.bare_room, token=bench.bare_token)
@@ -367,9 +371,7 @@ async def run(args: argparse.Namespace, ice_iface: str, folder: Path) -> dict[st
         bench = Bench(
             stage=the_stage,
             engagement_id=engagement_id,
-            secretariat=secretariat,
             speaker_feed=int(access["feed_id"]),
-            janus_url=the_stage.janus_url,
             bare_room=bare_room,
             bare_token=viewer_token,
             bare_feed=bare_feed,

@@ -41,7 +41,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.join import Invitee, plan  # noqa: E402 - needs the path above
+from bench.interpretation import first_arrival  # noqa: E402
+from bench.join import Invitee, admission, plan  # noqa: E402 - needs the path above
 from bench.stage import (  # noqa: E402
     Stage,
     inside_namespace,
@@ -51,24 +52,14 @@ from bench.stage import (  # noqa: E402
     say,
     stage,
 )
-from tests.support.channels import band_dbfs  # noqa: E402
 
 TARGET_P95_MS = 2000.0
 TONE = 440.0
-HEARD_DBFS = -30.0
-
-
-def heard_at(frames: list[tuple[float, Any]]) -> float | None:
-    """When the first frame carrying the floor's tone arrived."""
-    for at, samples in frames:
-        if band_dbfs(samples, TONE) > HEARD_DBFS:
-            return at
-    return None
 
 
 async def wait_heard(subscriber: Any, feed: int, within: float) -> float:
     deadline = time.monotonic() + within
-    while (found := heard_at(subscriber.audio.get(feed, []))) is None:
+    while (found := first_arrival(subscriber.audio.get(feed, []), 0.0, TONE)) is None:
         if time.monotonic() > deadline:
             raise TimeoutError(f"the floor not heard within {within} s")
         await asyncio.sleep(0.01)
@@ -120,20 +111,9 @@ async def hear_the_floor(delegate: Delegate, speaker_feed: int, within: float) -
     """From the admission on the WebSocket to the floor's first audio, as the page does."""
     from tests.support.peers import Subscriber
 
-    access: dict[str, Any] | None = None
     me = delegate.invitee.attendee_id
-    async for raw in delegate.socket:
-        message = json.loads(raw)
-        if message.get("type") == "media":
-            access = message
-        if message.get("type") == "events" and any(
-            e["event"].get("kind") == "admitted" and e["event"].get("attendee_id") == me
-            for e in message.get("events", [])
-        ):
-            break
+    access = await admission(delegate.socket, me)
     delegate.told = time.monotonic()
-    if access is None:
-        raise RuntimeError("admitted without media access")
     viewer = Subscriber(delegate.janus, access["room_id"], token=access["token"])
     delegate.viewer = viewer
     await viewer.enter(feed_id=access["feed_id"], display=str(me))
