@@ -119,17 +119,19 @@ async def _enforce(
         return []
     speaker = floor.turn.request.speaker_attendee_id if floor.turn else None
     chairs = ctx.chairs
-    changes: list[Event] = []
+    microphones: dict[int, bool] = {}
     for attendee_id, person in state.participants.items():
         if person.presence is not Presence.ADMITTED:
             continue
         if attendee_id == speaker and person.muted:
-            await mute_on_media(db, ctx.engagement.id, attendee_id, False, media)
-            changes.append(MicrophoneSet(attendee_id=attendee_id, muted=False, by="floor"))
+            microphones[attendee_id] = False
         elif attendee_id != speaker and attendee_id not in chairs and not person.muted:
-            await mute_on_media(db, ctx.engagement.id, attendee_id, True, media)
-            changes.append(MicrophoneSet(attendee_id=attendee_id, muted=True, by="floor"))
-    return changes
+            microphones[attendee_id] = True
+    await mute_on_media(db, ctx.engagement.id, microphones, media)
+    return [
+        MicrophoneSet(attendee_id=attendee_id, muted=muted, by="floor")
+        for attendee_id, muted in microphones.items()
+    ]
 
 
 def may_open_microphone(state: MeetingState, attendee_id: int, role: Role) -> bool:

@@ -300,7 +300,7 @@ async def set_microphone(
         raise Conflict("this person is not in the room")
     if not muted:
         check_opening(state, target, me.attendee.role is Role.CHAIR or me.is_secretariat)
-    await mute_on_media(db, engagement_id, target, muted, media)
+    await mute_on_media(db, engagement_id, {target: muted}, media)
     by = "self" if target == me.attendee.id else "secretariat"
     return await append_all(
         db, engagement_id, [MicrophoneSet(attendee_id=target, muted=muted, by=by)]
@@ -318,7 +318,7 @@ async def published(
     if person is None or person.presence is not Presence.ADMITTED:
         raise Forbidden("wait until the secretariat admits you")
     if person.muted:
-        await mute_on_media(db, engagement_id, me.attendee.id, True, media)
+        await mute_on_media(db, engagement_id, {me.attendee.id: True}, media)
 
 
 async def set_camera(
