@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,7 +17,6 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from summitry import __version__
 from summitry.api import router as api_router
@@ -38,6 +37,12 @@ from summitry.pages import ASSETS
 from summitry.pages import router as pages_router
 from summitry.runtime import Runtime
 from summitry.telephony.operations import withdraw_pins
+from summitry.web.guard import (
+    TOO_LARGE,
+    BodyLimit,
+    GuardRequests,
+    content_security_policy,
+)
 from summitry.web.rendering import render_error
 
 if TYPE_CHECKING:  # imported where the gateway starts (sippy, aiortc: heavy)
@@ -45,28 +50,8 @@ if TYPE_CHECKING:  # imported where the gateway starts (sippy, aiortc: heavy)
 
 log = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 256 * 1024
-TOO_LARGE = f"send at most {MAX_BODY_BYTES // 1024} KiB"
 # The browser libraries are in static/vendor: scripts/bootstrap copies them there from npm.
 STATIC_DIR = Path(__file__).parent / "web" / "static"
-
-
-def content_security_policy(media_origin: str = "") -> str:
-    """Only our own scripts and styles; WebSockets to ourselves and to the media server."""
-    return (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        f"connect-src 'self' {media_origin}".rstrip()
-        + "; media-src 'self' blob: mediastream:; "
-        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
-    )
-
-
-SECURITY_HEADERS = {
-    # Invitation links carry their token in the path: never let it leave in a Referer.
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-}
 
 
 def spare_the_collector() -> None:
@@ -144,23 +129,7 @@ def create_app(
         same_site="lax",
         https_only=settings.secure_cookies or settings.environment == "production",
     )
-
-    @app.middleware("http")
-    async def guard_requests(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        if request.method in {"POST", "PUT", "PATCH"}:
-            refusal = _refuse_body(request)
-            if refusal is not None:
-                refusal.headers.update(SECURITY_HEADERS)
-                return refusal
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        response.headers.setdefault(
-            "Content-Security-Policy", content_security_policy(runtime.media_origin)
-        )
-        return response
+    app.add_middleware(GuardRequests, policy=lambda: content_security_policy(runtime.media_origin))
 
     @app.exception_handler(SummitryError)
     async def on_summitry_error(request: Request, err: SummitryError) -> Response:
@@ -218,30 +187,6 @@ def create_app(
             app.mount(f"/static/{capability}", StaticFiles(directory=assets))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
-
-
-class BodyLimit:
-    """Counts the bytes of a body as they arrive: a chunked body has no Content-Length for
-    ``_refuse_body`` to check. Raised while a route reads, the 413 reaches the error handlers."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        received = 0
-
-        async def counted() -> Message:
-            nonlocal received
-            message = await receive()
-            received += len(message.get("body", b""))
-            if received > MAX_BODY_BYTES:
-                raise StarletteHTTPException(413, TOO_LARGE)
-            return message
-
-        await self.app(scope, counted, send)
 
 
 def start_media(settings: Settings, runtime: Runtime) -> MediaSupervisor:
@@ -303,26 +248,6 @@ def telephone_gateway(settings: Settings, runtime: Runtime) -> TelephoneGateway:
 
 def _wants_json(request: Request) -> bool:
     return request.url.path.startswith(("/api/", "/healthz"))
-
-
-def _refuse_body(request: Request) -> Response | None:
-    length = request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-        return _plain_error(413, "too_large", TOO_LARGE)
-    if request.url.path.startswith("/api/"):
-        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        chunked = "chunked" in request.headers.get("transfer-encoding", "").lower()
-        if (chunked or length not in (None, "0")) and kind != "application/json":
-            return _plain_error(
-                415,
-                "unsupported_media_type",
-                "send the body as JSON with the header Content-Type: application/json",
-            )
-    return None
-
-
-def _plain_error(status: int, code: str, message: str) -> Response:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
 
 def _describe(error: object) -> str:

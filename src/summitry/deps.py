@@ -9,7 +9,7 @@ from fastapi import Depends, Path, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
-from summitry.db import MAX_ID, intend_to_write, session_scope
+from summitry.db import MAX_ID, intend_to_write
 from summitry.meeting.media_port import MeetingMedia
 from summitry.runtime import Runtime
 from summitry.security.principals import Principal, resolve
@@ -25,11 +25,18 @@ Rt = Annotated[Runtime, Depends(runtime_of)]
 
 
 async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
-    """One database session for the request (it publishes what it commits)."""
-    async for session in session_scope(runtime_of(request).sessions):
+    """One database session for the request (it publishes what it commits), rolled back and
+    closed before the request's handling ends if the request fails."""
+    # Not an ``async for`` over another generator: an exception leaving such a loop does not
+    # close the inner one, whose rollback then waited for the garbage collector.
+    async with runtime_of(request).sessions() as session:
         if request.method not in SAFE_METHODS:
             await intend_to_write(session)
-        yield session
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

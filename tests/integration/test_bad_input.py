@@ -568,3 +568,21 @@ async def test_a_new_host_from_iso_3166_is_recorded_as_on_planning(
     assert response.status_code == 200, response.text
     assert response.json()["host"]["code"] == "FR"
     assert "FR" in [d["code"] for d in response.json()["delegations"]]
+
+
+async def test_every_answer_carries_the_security_headers(secretariat: httpx.AsyncClient) -> None:
+    """A page, an API answer, a refusal before any route runs, and a route's own error."""
+    answers = [
+        await secretariat.get("/engagements"),
+        await secretariat.get("/api/v1/engagements"),
+        await secretariat.post(
+            "/api/v1/delegations", content=b"code=FR", headers={"content-type": "text/plain"}
+        ),
+        await secretariat.get("/api/v1/engagements/999999"),
+    ]
+    assert [a.status_code for a in answers] == [200, 200, 415, 404]
+    for answer in answers:
+        assert answer.headers["x-frame-options"] == "DENY"
+        assert answer.headers["referrer-policy"] == "no-referrer"
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
