@@ -30,6 +30,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import random
 import signal
 import sys
 import tempfile
@@ -54,6 +55,7 @@ from bench.stage import (  # noqa: E402 - needs the path above
 )
 
 TARGET_RATIO = 1.1
+JITTER = 0.2  # s added at random to each pause between joins
 JOIN_TIMEOUT = 30.0
 SPEAKER_ID = 1  # sender id in the marks of the speaker in Summitry's room
 BARE_SPEAKER_ID = 2  # ... and of the one in the bare room
@@ -390,7 +392,11 @@ async def run(args: argparse.Namespace, ice_iface: str, folder: Path) -> dict[st
                 done[name] = await step()
                 if stopping.is_set():
                     raise Interrupted
-                await asyncio.sleep(args.pause)  # let the last join's teardown settle
+                # Apart by more than a second: Janus asks a publisher for a keyframe at most
+                # once a second, and a join within it waits for the one asked before. And at
+                # a random moment: at a fixed cadence each path's joins fell at a fixed phase
+                # of its speaker's frame clock, which moved one path's first frame by 10 ms.
+                await asyncio.sleep(args.pause + random.uniform(0, JITTER))
             warm = i < args.warmup
             label = "warm-up" if warm else f"join {i - args.warmup + 1}/{args.joins}"
             say(f"{label}: summitry {done['summitry'].ms:6.1f} ms   bare {done['bare'].ms:6.1f} ms")
@@ -407,7 +413,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--joins", type=int, default=20, help="measured joins per path (20)")
     parser.add_argument("--warmup", type=int, default=1, help="joins per path not counted (1)")
-    parser.add_argument("--pause", type=float, default=0.3, help="seconds between joins (0.3)")
+    parser.add_argument(
+        "--pause", type=float, default=1.0, help="seconds between joins, and up to 0.2 more (1.0)"
+    )
     args = parser.parse_args()
     if args.joins < 1 or args.warmup < 0 or args.pause < 0:
         parser.error("--joins must be at least 1, --warmup and --pause not negative")

@@ -126,7 +126,7 @@ def test_the_skip_link_shows_itself_to_the_keyboard(
     assert box["y"] >= 0
     assert box["width"] > 40
     page.keyboard.press("Enter")
-    assert page.url.endswith("#main")
+    expect(page).to_have_url(re.compile(r"#main$"))  # the fragment is followed, not at once
     icon = page.request.get(f"{live_server.url}/favicon.ico")
     assert icon.status == 200
 

@@ -147,11 +147,9 @@ async def invited(db: AsyncSession, attendee_ids: list[int]) -> dict[int, Invite
     }
 
 
-async def chairs_of(db: AsyncSession, engagement_id: int) -> frozenset[int]:
-    """The attendees who chair the engagement's meeting."""
+async def in_role(db: AsyncSession, engagement_id: int, role: Role) -> frozenset[int]:
+    """The attendees of the engagement in ``role`` (its chairs, its interpreters)."""
     rows = await db.scalars(
-        select(Attendee.id).where(
-            Attendee.engagement_id == engagement_id, Attendee.role == Role.CHAIR
-        )
+        select(Attendee.id).where(Attendee.engagement_id == engagement_id, Attendee.role == role)
     )
     return frozenset(rows)

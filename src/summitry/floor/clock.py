@@ -22,16 +22,19 @@ from summitry.meeting.state import MeetingState
 logger = logging.getLogger(__name__)
 
 TICK_SECONDS = 0.25
+VERIFY_SECONDS = 2.0
+"""How stale the kept state may be for events the hub did not bring (another process's)."""
 
 
 class FloorClock:
     """Watches every timed turn; the log, not this object, is what survives a restart.
 
     Each watched meeting's state is folded from the log once, then moved forward by the
-    events the hub publishes; a tick reads only the log's last sequence number, and folds
-    again only if that is not where the kept state stands (events from another process).
-    Folding the whole log four times a second, in a meeting of 1,000, took the CPU the
-    fan-out of the floor's changes needed.
+    events the hub publishes; every ``VERIFY_SECONDS`` a tick reads the log's last sequence
+    number, and folds again if that is not where the kept state stands (events from another
+    process). Folding the whole log four times a second, in a meeting of 1,000, took the CPU
+    the fan-out of the floor's changes needed; reading the last number four times a second
+    landed in the middle of the chair's requests.
     """
 
     def __init__(
@@ -45,6 +48,8 @@ class FloorClock:
         self.media = media
         self.due: dict[int, object] = {}
         self._states: dict[int, MeetingState] = {}
+        self._verified: dict[int, float] = {}
+        """When each kept state was last checked against the log (the loop's clock)."""
         self._task: asyncio.Task[None] | None = None
         self._subscription = hub.listen(self._follow)
 
@@ -67,6 +72,19 @@ class FloorClock:
         """Look at this engagement's turn from now on (called when the floor is given)."""
         self.due[engagement_id] = None
 
+    async def _state(self, engagement_id: int) -> MeetingState:
+        """The kept state, checked against the log at most every ``VERIFY_SECONDS``."""
+        state = self._states.get(engagement_id)
+        now = asyncio.get_running_loop().time()
+        if state is not None and now - self._verified.get(engagement_id, 0.0) < VERIFY_SECONDS:
+            return state
+        async with self.sessionmaker() as db:
+            if state is None or state.seq != await log.last_seq(db, engagement_id):
+                state = await live_operations.meeting_state(db, engagement_id)
+                self._states[engagement_id] = state
+        self._verified[engagement_id] = now
+        return state
+
     async def stop(self) -> None:
         self._subscription.close()
         if self._task is not None:
@@ -77,27 +95,27 @@ class FloorClock:
     async def _run(self) -> None:
         while True:
             await asyncio.sleep(TICK_SECONDS)
-            for engagement_id in list(self.due):
-                try:
-                    await self._check(engagement_id)
-                except SummitryError as err:
-                    logger.warning("speaking time of engagement %s: %s", engagement_id, err)
-                except Exception:  # the clock must keep ticking for every other meeting
-                    logger.exception("speaking time of engagement %s failed", engagement_id)
+            await self.tick()
+
+    async def tick(self) -> None:
+        """Look once at every watched turn, and end those whose time and grace are over."""
+        for engagement_id in list(self.due):
+            try:
+                await self._check(engagement_id)
+            except SummitryError as err:
+                logger.warning("speaking time of engagement %s: %s", engagement_id, err)
+            except Exception:  # the clock must keep ticking for every other meeting
+                logger.exception("speaking time of engagement %s failed", engagement_id)
 
     async def _check(self, engagement_id: int) -> None:
-        async with self.sessionmaker() as db:
-            state = self._states.get(engagement_id)
-            if state is None or state.seq != await log.last_seq(db, engagement_id):
-                state = await live_operations.meeting_state(db, engagement_id)
-                self._states[engagement_id] = state
-            turn = floor_of(state).turn
-            if turn is None or turn.limit_s is None:
-                if turn is None:
-                    self.due.pop(engagement_id, None)
-                    self._states.pop(engagement_id, None)
-                return
-            due = turn.mute_at()
+        state = await self._state(engagement_id)
+        turn = floor_of(state).turn
+        if turn is None or turn.limit_s is None:
+            if turn is None:
+                self.due.pop(engagement_id, None)
+                self._states.pop(engagement_id, None)
+            return
+        due = turn.mute_at()
         if due is not None and utcnow() >= due:
             # A transaction of its own that writes from its start: on SQLite a reader that
             # turns writer fails at once if anyone wrote meanwhile, instead of waiting.

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from summitry.db import utcnow
-from summitry.engagements.attendance import attendee_in, chairs_of
+from summitry.engagements.attendance import attendee_in, in_role
 from summitry.engagements.models import Engagement, Role
 from summitry.engagements.operations import get_engagement
 from summitry.errors import Forbidden, InvalidInput, NotFound
@@ -83,7 +83,7 @@ async def context(
         chairs = frozenset(a.id for a in me.engagement.attendees if a.role is Role.CHAIR)
     else:
         me = await live.acting_as(db, principal, engagement_id)
-        chairs = await chairs_of(db, engagement_id)
+        chairs = await in_role(db, engagement_id, Role.CHAIR)
     return Context(me, me.engagement, await live.meeting_state(db, engagement_id), chairs)
 
 

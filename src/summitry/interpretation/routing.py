@@ -19,7 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from summitry.engagements.models import EngagementStatus
+from summitry.engagements.attendance import in_role
+from summitry.engagements.models import EngagementStatus, Role
 from summitry.engagements.operations import get_engagement
 from summitry.errors import SummitryError
 from summitry.interpretation.booths import booths_of, floor_language, floor_level
@@ -164,6 +165,12 @@ class ChannelRouter:
             return specs
 
     async def _open(self, db: AsyncSession, engagement_id: int) -> list[ChannelSpec]:
+        if not self._opened.get(engagement_id) and not await in_role(
+            db, engagement_id, Role.INTERPRETER
+        ):
+            # No booth, and no channel to close: the whole engagement is not read on every
+            # admission (the newcomer's page is joining Janus at that moment).
+            return []
         engagement = await get_engagement(db, engagement_id)
         booths = booths_of(engagement)
         if not booths:
