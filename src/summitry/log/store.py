@@ -82,7 +82,9 @@ def _holds(db: AsyncSession, engagement_id: int) -> bool:
 
 def _remember_head(db: AsyncSession, engagement_id: int, seq: int, link: str) -> None:
     """Note the chain's head as this transaction, holding the engagement, has read or made it:
-    no one else can move it before the transaction ends, so appending need not read it again."""
+    no one else can move it before the transaction ends, so appending need not read it again.
+    (A savepoint rolled back after an append would leave it ahead of the log: nothing appends
+    inside a savepoint.)"""
     transaction = db.get_transaction()
     heads: tuple[object, dict[int, tuple[int, str]]] | None = db.info.get(HEADS)
     if heads is None or heads[0] is not transaction:
