@@ -53,7 +53,7 @@ async def test_the_clock_ends_a_turn_that_ran_out_and_follows_the_log(
     await clock.tick()
     assert microphones((await chair.get(f"{api}/live")).json())[china_id] is True
 
-    # Germany is given the floor: the clock's state follows through the hub, not the log.
+    # Germany is given the floor (the clock's kept state hears of it through the hub).
     assert (await chair.post(f"{api}/floor/give", json={})).status_code == 200
     # Time and grace are over an hour from now: the next tick ends Germany's turn.
     later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)

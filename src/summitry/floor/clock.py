@@ -114,6 +114,7 @@ class FloorClock:
             if turn is None:
                 self.due.pop(engagement_id, None)
                 self._states.pop(engagement_id, None)
+                self._verified.pop(engagement_id, None)
             return
         due = turn.mute_at()
         if due is not None and utcnow() >= due:

@@ -16,7 +16,6 @@ from summitry.log.models import LiveEvent
 GENESIS = "0" * 64
 PENDING = "live_pending"
 HELD = "live_held"
-HEADS = "live_heads"
 LOCK_SPACE = 0x53554D  # "SUM": the first key of Summitry's advisory locks, the second an id
 HUB = "live_hub"
 """The key, in a session's ``info``, of the hub its commits are published through
@@ -58,9 +57,8 @@ async def hold(db: AsyncSession, engagement_id: int) -> None:
     (ADR 0008); on SQLite a writing transaction holds the database's one write lock from its
     ``BEGIN IMMEDIATE``, which serialises it already.
     """
-    transaction = db.get_transaction()
-    held: tuple[object, set[int]] | None = db.info.get(HELD)
-    if held is not None and held[0] is transaction and engagement_id in held[1]:
+    held = _held(db)
+    if held is not None and engagement_id in held:
         return
     connection = await db.connection()
     if connection.dialect.name == "postgresql":
@@ -68,36 +66,26 @@ async def hold(db: AsyncSession, engagement_id: int) -> None:
             text("SELECT pg_advisory_xact_lock(:space, :id)"),
             {"space": LOCK_SPACE, "id": engagement_id},
         )
-    transaction = db.get_transaction()
-    if held is None or held[0] is not transaction:
-        held = (transaction, set())
-        db.info[HELD] = held
-    held[1].add(engagement_id)
+    held = _held(db)
+    if held is None:
+        held = {}
+        db.info[HELD] = (db.get_transaction(), held)
+    held.setdefault(engagement_id, None)
 
 
-def _holds(db: AsyncSession, engagement_id: int) -> bool:
-    held: tuple[object, set[int]] | None = db.info.get(HELD)
-    return held is not None and held[0] is db.get_transaction() and engagement_id in held[1]
+Head = tuple[int, str]
+"""The last event's sequence number and hash."""
 
 
-def _remember_head(db: AsyncSession, engagement_id: int, seq: int, link: str) -> None:
-    """Note the chain's head as this transaction, holding the engagement, has read or made it:
-    no one else can move it before the transaction ends, so appending need not read it again.
-    (A savepoint rolled back after an append would leave it ahead of the log: nothing appends
-    inside a savepoint.)"""
-    transaction = db.get_transaction()
-    heads: tuple[object, dict[int, tuple[int, str]]] | None = db.info.get(HEADS)
-    if heads is None or heads[0] is not transaction:
-        heads = (transaction, {})
-        db.info[HEADS] = heads
-    heads[1][engagement_id] = (seq, link)
-
-
-def _known_head(db: AsyncSession, engagement_id: int) -> tuple[int, str] | None:
-    heads: tuple[object, dict[int, tuple[int, str]]] | None = db.info.get(HEADS)
-    if heads is None or heads[0] is not db.get_transaction() or not _holds(db, engagement_id):
+def _held(db: AsyncSession) -> dict[int, Head | None] | None:
+    """The engagements this transaction holds, each with the chain's head where the
+    transaction has read or made it: no one else can move it before the transaction ends, so
+    appending need not read it again. (A savepoint rolled back after an append would leave it
+    ahead of the log: nothing appends inside a savepoint.)"""
+    held: tuple[object, dict[int, Head | None]] | None = db.info.get(HELD)
+    if held is None or held[0] is not db.get_transaction():
         return None
-    return heads[1].get(engagement_id)
+    return held[1]
 
 
 async def append(db: AsyncSession, engagement_id: int, body: Event) -> EventEnvelope:
@@ -121,7 +109,9 @@ async def append_all(
     if not bodies:
         return []
     await hold(db, engagement_id)
-    head = _known_head(db, engagement_id)
+    held = _held(db)
+    assert held is not None  # noqa: S101 - hold just took it
+    head = held[engagement_id]
     if head is None:
         last = (
             await db.execute(
@@ -155,7 +145,7 @@ async def append_all(
         envelopes.append(EventEnvelope(engagement_id=engagement_id, seq=seq, at=at, event=body))
     await db.flush()  # what the transaction made before is written before its events
     await db.execute(insert(LiveEvent), rows)  # one statement for them all
-    _remember_head(db, engagement_id, seq, prev)
+    held[engagement_id] = (seq, prev)
     db.info.setdefault(PENDING, []).extend(envelopes)
     return envelopes
 
@@ -203,8 +193,9 @@ async def events_following(
     elif link != GENESIS:
         return None
     head = (rows[-1].seq, rows[-1].hash) if rows else (seq, link)
-    if _holds(db, engagement_id):
-        _remember_head(db, engagement_id, *head)
+    held = _held(db)
+    if held is not None and engagement_id in held:
+        held[engagement_id] = head
     return [envelope_of(row) for row in rows], head[1]
 
 
