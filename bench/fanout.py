@@ -154,7 +154,7 @@ def serve_summitry(port: int, data_dir: Path, database_url: str, profile_out: Pa
 
     from summitry.app import create_app, spare_the_collector
     from summitry.config import Settings
-    from summitry.log.wire import LiveWebSockets
+    from summitry.log.wire import LiveHttp, LiveWebSockets
     from summitry.logs import configure_logging
 
     settings = Settings(
@@ -172,14 +172,18 @@ def serve_summitry(port: int, data_dir: Path, database_url: str, profile_out: Pa
     trace_publishing(data_dir / PUBLISHING)
     trace_collections(data_dir / COLLECTIONS)
     if profile_out is None:
-        uvicorn.run(app, host="127.0.0.1", port=port, log_config=None, ws=LiveWebSockets)
+        uvicorn.run(
+            app, host="127.0.0.1", port=port, log_config=None, http=LiveHttp, ws=LiveWebSockets
+        )
         return
     import cProfile
 
     profiler = cProfile.Profile()
     profiler.enable()
     try:
-        uvicorn.run(app, host="127.0.0.1", port=port, log_config=None, ws=LiveWebSockets)
+        uvicorn.run(
+            app, host="127.0.0.1", port=port, log_config=None, http=LiveHttp, ws=LiveWebSockets
+        )
     finally:
         profiler.disable()
         profiler.dump_stats(profile_out)
@@ -295,7 +299,7 @@ def serve_bare(port: int, database_url: str) -> None:
     socket, and the request is answered. Every other path is a subscriber."""
     import uvicorn
 
-    from summitry.log.wire import WIRE, LiveWebSockets, Wire, frame_of
+    from summitry.log.wire import WIRE, LiveHttp, LiveWebSockets, Wire, frame_of
 
     subscribers: set[Wire] = set()
     row = BareRow(database_url)
@@ -345,7 +349,13 @@ def serve_bare(port: int, database_url: str) -> None:
         await send({"type": "http.response.body", "body": answer})
 
     uvicorn.run(
-        app, host="127.0.0.1", port=port, log_config=None, ws=LiveWebSockets, lifespan="off"
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_config=None,
+        http=LiveHttp,
+        ws=LiveWebSockets,
+        lifespan="off",
     )
 
 

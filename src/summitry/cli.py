@@ -115,7 +115,7 @@ def serve(
     import uvicorn
 
     from summitry.app import create_app, spare_the_collector
-    from summitry.log.wire import LiveWebSockets
+    from summitry.log.wire import LiveHttp, LiveWebSockets
     from summitry.logs import configure_logging
 
     settings = _settings()
@@ -136,6 +136,7 @@ def serve(
         host=settings.host,
         port=settings.port,
         log_config=None,
+        http=LiveHttp,
         ws=LiveWebSockets,
     )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -22,7 +23,7 @@ from summitry import log
 from summitry.engagements.models import Engagement, Role
 from summitry.log import feed as log_feed
 from summitry.log.store import HUB
-from summitry.log.wire import LiveWebSockets
+from summitry.log.wire import LiveHttp, LiveWebSockets, Wire
 from summitry.media.meetings import JanusMeetingMedia
 from summitry.media.rooms import MeetingRooms
 from summitry.meeting import feed as live_feed
@@ -46,6 +47,7 @@ async def serving(app: Any) -> AsyncIterator[str]:
             port=port,
             lifespan="off",
             log_config=None,
+            http=LiveHttp,
             ws=LiveWebSockets,
         )
     )
@@ -293,3 +295,40 @@ async def test_a_resuming_page_is_sent_what_this_process_never_published(
             kinds = [e["event"]["kind"] for m in got if m["type"] == "events" for e in m["events"]]
             assert kinds == expected, got
             assert waited < 1.5, f"the missed event came {waited:.1f} s later, with a heartbeat"
+
+
+async def test_a_closed_page_is_freed_at_once_not_left_to_the_collector(
+    app: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    make_engagement: Callable[..., Awaitable[Engagement]],
+    make_invitee: Invite,
+) -> None:
+    # Under churn, closed connections that only the collector's full pass could free piled up
+    # by the hundred, and each full pass stopped the server for a quarter to nearly a second
+    # (docs/benchmarks.md). With the collector off, nothing of a closed page may remain: one
+    # that said goodbye, one that vanished (its network gone), one that vanished while the
+    # meeting went on.
+    monkeypatch.setattr(log_feed, "HEARTBEAT_SECONDS", 0.2)
+    engagement = await make_engagement()
+    live = f"/api/v1/engagements/{engagement.id}/live"
+    head, _, _ = await make_invitee(engagement, Role.HEAD_OF_DELEGATION, "DE")
+    kinds = (LiveHttp, LiveWebSockets, Wire, log_feed.Feed)
+    gc.collect()
+    gc.disable()
+    try:
+        async with serving(app) as base:
+            for leaving, query in (("goodbye", ""), ("vanish", "after=0"), ("vanish", "")):
+                async with live_socket(
+                    base, engagement.id, head, query=query, read_hello=False
+                ) as socket:
+                    await socket.recv()  # its opening: the server is following the log for it
+                    if leaving == "vanish":
+                        socket.transport.abort()
+                if query == "":
+                    assert (await head.post(f"{live}/enter")).is_success  # an event for it
+                await settled(app, engagement.id)
+            await asyncio.sleep(0.3)  # the server's side of the last close
+            left = [t.__name__ for t in map(type, gc.get_objects()) if issubclass(t, kinds)]
+            assert left == [], f"closed connections kept by reference cycles: {left}"
+    finally:
+        gc.enable()

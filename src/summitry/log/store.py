@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import weakref
 from typing import Any
 
 from sqlalchemy import func, insert, select, text
@@ -69,7 +70,9 @@ async def hold(db: AsyncSession, engagement_id: int) -> None:
     held = _held(db)
     if held is None:
         held = {}
-        db.info[HELD] = (db.get_transaction(), held)
+        # The transaction weakly: the session holds its transactions, a cycle would keep every
+        # session (and what it loaded) for the collector's full pass.
+        db.info[HELD] = (weakref.ref(db.sync_session.get_transaction()), held)
     held.setdefault(engagement_id, None)
 
 
@@ -82,8 +85,9 @@ def _held(db: AsyncSession) -> dict[int, Head | None] | None:
     transaction has read or made it: no one else can move it before the transaction ends, so
     appending need not read it again. (A savepoint rolled back after an append would leave it
     ahead of the log: nothing appends inside a savepoint.)"""
-    held: tuple[object, dict[int, Head | None]] | None = db.info.get(HELD)
-    if held is None or held[0] is not db.get_transaction():
+    held: tuple[weakref.ref[object], dict[int, Head | None]] | None = db.info.get(HELD)
+    current = db.sync_session.get_transaction()
+    if held is None or current is None or held[0]() is not current:
         return None
     return held[1]
 

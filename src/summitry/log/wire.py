@@ -18,8 +18,10 @@ Under another server there is no wire and the live feed sends each message itsel
 from __future__ import annotations
 
 import logging
+import weakref
 from typing import Any, cast
 
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.extensions.permessage_deflate import (
     PerMessageDeflate,
@@ -56,7 +58,9 @@ class Wire:
     """Writes whole frames to one socket, bypassing its per-message framing."""
 
     def __init__(self, protocol: LiveWebSockets, window_bits: int | None) -> None:
-        self._protocol = protocol
+        # Weakly: the protocol holds this wire in its scope, and a cycle would keep each closed
+        # connection for the collector's full pass (hundreds at once under churn).
+        self._protocol = weakref.ref(protocol)
         self._transport = protocol.transport
         self.window_bits = window_bits
         """The compression every frame for this socket must have (``None``: none)."""
@@ -66,14 +70,28 @@ class Wire:
 
         Called for every socket of a meeting in one go: each check here costs 1,000 times."""
         transport = self._transport
+        protocol = self._protocol()
         if (
-            transport.is_closing()  # also once the connection is lost
+            protocol is None
+            or transport.is_closing()  # also once the connection is lost
             or transport.get_write_buffer_size() > WRITE_LIMIT
-            or self._protocol.close_sent
+            or protocol.close_sent
         ):
             return False
         transport.write(frame)
         return True
+
+
+class LiveHttp(HttpToolsProtocol):
+    """uvicorn's HTTP protocol, which lets go of its parser once the connection is a WebSocket.
+
+    The parser calls back the protocol's methods: a cycle that outlived the upgrade, held all
+    through the socket's life and then left, with every closed socket's, for the collector's
+    full pass, which under churn stopped the server for a quarter of a second and more."""
+
+    def handle_websocket_upgrade(self) -> None:
+        super().handle_websocket_upgrade()
+        self.parser = None  # type: ignore[assignment]  # as uvicorn's own connection_lost
 
 
 class LiveWebSockets(WebSocketsSansIOProtocol):
