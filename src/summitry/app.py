@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from summitry import __version__
-from summitry.api import router as api_router
+from summitry.api import include_api
 from summitry.config import Settings
 from summitry.contention import RetryLostRaces
 from summitry.db import create_engine, create_sessionmaker
@@ -180,7 +180,7 @@ def create_app(
         """The mark browsers ask for on every page (an SVG: every current browser reads it)."""
         return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml")
 
-    app.include_router(api_router)
+    include_api(app)
     app.include_router(pages_router)
     for capability, assets in ASSETS.items():
         if assets.is_dir():
