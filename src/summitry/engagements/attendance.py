@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -123,24 +123,28 @@ class Invited:
     name: str
 
 
+_INVITED = (
+    select(
+        Attendee.id,
+        Attendee.engagement_id,
+        Attendee.person_id,
+        Attendee.role,
+        Person.name,
+        Person.form_of_address,
+        Person.office,
+    )
+    .join(Person, Person.id == Attendee.person_id)
+    .where(Attendee.id.in_(bindparam("ids", expanding=True)))
+)
+"""Built once: every request and every live connection asks it."""
+
+
 async def invited(db: AsyncSession, attendee_ids: list[int]) -> dict[int, Invited]:
     """The attendees an invitation may name, by id: one query of four columns, for what every
     request and every live connection asks."""
     if not attendee_ids:
         return {}
-    rows = await db.execute(
-        select(
-            Attendee.id,
-            Attendee.engagement_id,
-            Attendee.person_id,
-            Attendee.role,
-            Person.name,
-            Person.form_of_address,
-            Person.office,
-        )
-        .join(Person, Person.id == Attendee.person_id)
-        .where(Attendee.id.in_(attendee_ids))
-    )
+    rows = await db.execute(_INVITED, {"ids": attendee_ids})
     return {
         attendee_id: Invited(engagement_id, person_id, role, display_name(name, address, office))
         for attendee_id, engagement_id, person_id, role, name, address, office in rows
