@@ -97,14 +97,18 @@ async def attendee_in(
     *,
     attendee_id: int | None = None,
     person_id: int | None = None,
+    with_engagement: bool = False,
 ) -> Attendee | None:
     """One attendee of the engagement (by its id or its person's), with person and delegation
-    (joined in the same query: the floor's every request asks it)."""
+    (joined in the same query: the floor's every request asks it); ``with_engagement``: and
+    the engagement's row, which ``operations.engagement_row`` then finds without a query."""
     query = (
         select(Attendee)
         .where(Attendee.engagement_id == engagement_id)
         .options(joinedload(Attendee.person).joinedload(Person.delegation))
     )
+    if with_engagement:
+        query = query.options(joinedload(Attendee.engagement))
     if attendee_id is not None:
         query = query.where(Attendee.id == attendee_id)
     if person_id is not None:

@@ -49,26 +49,26 @@ async def secretariat_attendee(
     return attendee
 
 
-async def recorded_secretary(
-    db: AsyncSession, engagement: Engagement, name: str
-) -> Attendee | None:
+async def recorded_secretary(db: AsyncSession, engagement_id: int, name: str) -> Attendee | None:
     """The attendee ``secretariat_attendee`` recorded for that member of the secretariat, if
-    any, found from the engagement's row alone (not loaded with its attendees); ``None`` also
-    where the engagement has no host, whose secretariat sits with its first delegation."""
-    if engagement.host_id is None:
-        return None
+    any, with its person, delegation and the engagement's row (not its attendees) in the same
+    query: the floor's every request asks it. ``None`` also where the engagement has no host,
+    whose secretariat sits with its first delegation."""
     found: Attendee | None = await db.scalar(
         select(Attendee)
         .join(Person, Person.id == Attendee.person_id)
+        .join(Engagement, Engagement.id == Attendee.engagement_id)
         .where(
-            Attendee.engagement_id == engagement.id,
+            Attendee.engagement_id == engagement_id,
             Attendee.role == Role.SECRETARIAT,
-            Person.delegation_id == engagement.host_id,
+            Person.delegation_id == Engagement.host_id,
             Person.name == name,
             Person.office == SECRETARIAT_OFFICE,
         )
-        # One query: the person is joined already, the delegation with it.
-        .options(contains_eager(Attendee.person).joinedload(Person.delegation))
+        .options(
+            contains_eager(Attendee.person).joinedload(Person.delegation),
+            contains_eager(Attendee.engagement),
+        )
         .limit(1)
     )
     return found
