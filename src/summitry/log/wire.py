@@ -18,7 +18,6 @@ Under another server there is no wire and the live feed sends each message itsel
 from __future__ import annotations
 
 import logging
-import weakref
 from typing import Any, cast
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -58,9 +57,7 @@ class Wire:
     """Writes whole frames to one socket, bypassing its per-message framing."""
 
     def __init__(self, protocol: LiveWebSockets, window_bits: int | None) -> None:
-        # Weakly: the protocol holds this wire in its scope, and a cycle would keep each closed
-        # connection for the collector's full pass (hundreds at once under churn).
-        self._protocol = weakref.ref(protocol)
+        self._protocol = protocol
         self._transport = protocol.transport
         self.window_bits = window_bits
         """The compression every frame for this socket must have (``None``: none)."""
@@ -70,12 +67,10 @@ class Wire:
 
         Called for every socket of a meeting in one go: each check here costs 1,000 times."""
         transport = self._transport
-        protocol = self._protocol()
         if (
-            protocol is None
-            or transport.is_closing()  # also once the connection is lost
+            transport.is_closing()  # also once the connection is lost
             or transport.get_write_buffer_size() > WRITE_LIMIT
-            or protocol.close_sent
+            or self._protocol.close_sent
         ):
             return False
         transport.write(frame)
@@ -119,6 +114,13 @@ class LiveWebSockets(WebSocketsSansIOProtocol):
         if self.response.status_code == 101:
             extensions = cast(dict[str, Any], self.scope["extensions"])
             extensions[WIRE] = Wire(self, self._window_bits())
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        # The wire holds this protocol, and the scope the wire: a cycle that would keep each
+        # closed connection for the collector's full pass (hundreds at once under churn).
+        scope: dict[str, Any] = getattr(self, "scope", None) or {}  # none before a handshake
+        (scope.get("extensions") or {}).pop(WIRE, None)
 
     def _window_bits(self) -> int | None:
         for extension in self.conn.extensions:
