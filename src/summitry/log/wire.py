@@ -12,7 +12,10 @@ protocol is uvicorn's own Sans-I/O WebSocket protocol with two changes:
   the live hub writes such a frame straight to the socket's transport.
 
 Everything else (the handshake, pings, closing, per-connection ``send``) stays uvicorn's.
-Under another server there is no wire and the live feed sends each message itself.
+Under another server there is no wire and the live feed sends each message itself. Both this
+protocol and ``LiveHttp``, the HTTP protocol that hands a connection over to it, take care
+that a closed connection leaves no reference cycle: 1,000 pages come and go, and what only
+the garbage collector's full pass could free was freed hundreds at a time, stopping the server.
 """
 
 from __future__ import annotations
