@@ -152,7 +152,7 @@ def serve_summitry(port: int, data_dir: Path, database_url: str, profile_out: Pa
     """Summitry as ``summitry serve`` runs it (its logging, uvicorn's defaults), media off."""
     import uvicorn
 
-    from summitry.app import create_app, spare_the_collector
+    from summitry.app import create_app, prepare_to_serve
     from summitry.config import Settings
     from summitry.log.wire import LiveHttp, LiveWebSockets
     from summitry.logs import configure_logging
@@ -168,7 +168,7 @@ def serve_summitry(port: int, data_dir: Path, database_url: str, profile_out: Pa
     )
     configure_logging()
     app = create_app(settings)
-    spare_the_collector()  # as `summitry serve` does
+    prepare_to_serve()  # as `summitry serve` does
     trace_publishing(data_dir / PUBLISHING)
     trace_collections(data_dir / COLLECTIONS)
     if profile_out is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -54,17 +55,32 @@ log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 
 
-def spare_the_collector() -> None:
+SWITCH_INTERVAL = 0.0005
+"""How long a thread waiting for the interpreter waits before it asks for it, seconds (Python's
+default: 0.005)."""
+
+
+def prepare_to_serve() -> None:
     """For a serving process, once, after the app is made (tests make many apps and do not
-    call it): what starting made (modules, classes, the app: some 120,000 objects) is put
-    beyond the garbage collector's full passes, and a full pass waits for 100 younger ones
-    instead of 10. Each live connection holds a few hundred objects for as long as it lives;
-    under a wave of resuming pages the collector walked all of them every four seconds,
-    stopping the server for a quarter to a third of a second each time (docs/benchmarks.md).
-    The price: a full pass now and then takes longer, with more garbage to free."""
+    call it): the garbage collector spared, and threads handed the interpreter sooner.
+
+    What starting made (modules, classes, the app: some 120,000 objects) is put beyond the
+    collector's full passes, and a full pass waits for 100 younger ones instead of 10. Each
+    live connection holds a few hundred objects for as long as it lives; under a wave of
+    resuming pages the collector walked all of them every four seconds, stopping the server
+    for a quarter to a third of a second each time (docs/benchmarks.md). The price: a full
+    pass now and then takes longer, with more garbage to free.
+
+    Every call into SQLite crosses to aiosqlite's thread and back (``sqlite_driver``: once a
+    statement), and each crossing needs the interpreter's lock. While the event loop is busy
+    (1,000 sockets written, pages resuming) the thread waited for the switch interval before
+    the loop let go: up to 5 ms a crossing. At 0.5 ms the thread is let in sooner; the loop
+    loses the lock only to a thread that has something to do.
+    """
     gc.collect()
     gc.freeze()
     gc.set_threshold(700, 10, 100)
+    sys.setswitchinterval(SWITCH_INTERVAL)
 
 
 def create_app(

@@ -114,7 +114,7 @@ def serve(
     """Run the web application (upgrading the database first)."""
     import uvicorn
 
-    from summitry.app import create_app, spare_the_collector
+    from summitry.app import create_app, prepare_to_serve
     from summitry.log.wire import LiveHttp, LiveWebSockets
     from summitry.logs import configure_logging
 
@@ -130,7 +130,7 @@ def serve(
         f"({'SQLite' if settings.effective_database_url.startswith('sqlite') else 'PostgreSQL'})"
     )
     app = create_app(settings)
-    spare_the_collector()
+    prepare_to_serve()
     uvicorn.run(
         app,
         host=settings.host,
