@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 
+from summitry import sqlite_driver
+
 # Named constraints so that migrations can alter them on both databases.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -75,7 +77,13 @@ def create_engine(url: str) -> AsyncEngine:
     """An engine for ``url``; SQLite gets real transactions and enforced foreign keys."""
     if url.startswith("sqlite"):
         # The timeout is SQLite's busy wait: a writer queues behind another for up to 30 s.
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        # The pool's reset is ours (``_make_sqlite_transactional``): rolled back only if open.
+        engine = create_async_engine(
+            url,
+            connect_args={"timeout": 30},
+            pool_reset_on_return=None,
+            module=sqlite_driver.dbapi(),
+        )
         _make_sqlite_transactional(engine)
         return engine
     return create_async_engine(url, pool_pre_ping=True)
@@ -96,6 +104,14 @@ def _make_sqlite_transactional(engine: AsyncEngine) -> None:
     def _on_begin(connection: Any) -> None:
         immediate = connection.get_execution_options().get(_SQLITE_WRITES)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    @event.listens_for(engine.sync_engine, "reset")
+    def _on_reset(dbapi_connection: Any, record: Any, reset_state: Any) -> None:
+        # The session has ended its transaction already (committed or rolled back): the
+        # pool's own rollback on return would be a second crossing to aiosqlite's thread
+        # (see ``sqlite_driver``) for nothing.
+        if not reset_state.terminate_only and record.driver_connection.in_transaction:
+            dbapi_connection.rollback()  # what the pool's own reset does
 
 
 _SQLITE_WRITES = "summitry_writes"

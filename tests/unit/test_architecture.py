@@ -30,7 +30,17 @@ LAYERS: list[set[str]] = [
     {"delegations"},
     {"web"},  # shared rendering: knows no capability
     {"log"},  # the core: knows no capability
-    {"db", "errors", "config", "contention", "logs", "schema", "__init__", "__version__"},
+    {
+        "db",
+        "sqlite_driver",
+        "errors",
+        "config",
+        "contention",
+        "logs",
+        "schema",
+        "__init__",
+        "__version__",
+    },
 ]
 LAYER_OF = {package: depth for depth, layer in enumerate(LAYERS) for package in layer}
 ENTRY_HELPERS = {"deps", "web", "snapshot"}
