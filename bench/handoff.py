@@ -23,20 +23,17 @@ from pathlib import Path
 
 import aiosqlite
 
-from summitry.app import SWITCH_INTERVAL
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.stage import percentile  # noqa: E402 - needs the path above
+
+from summitry.app import SWITCH_INTERVAL  # noqa: E402
 
 DEFAULT_INTERVAL = 0.005
 SLICE = 0.002
 BUSY_TASKS = 3
-
-
-def percentile(values: list[float], share: float) -> float:
-    """Linear interpolation between ranks, as numpy does."""
-    ordered = sorted(values)
-    rank = (len(ordered) - 1) * share
-    low = int(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
 async def timed_statements(path: Path, count: int, busy: bool) -> list[float]:
@@ -79,19 +76,18 @@ async def main(count: int) -> dict[str, object]:
         }
         sys.setswitchinterval(DEFAULT_INTERVAL)
         idle = await timed_statements(path, count, busy=False)
+        p50 = {}
         for name, interval in (("default", DEFAULT_INTERVAL), ("serving", SWITCH_INTERVAL)):
             sys.setswitchinterval(interval)
             busy = await timed_statements(path, count, busy=True)
+            p50[name] = percentile(busy, 50)
             result[f"{name}_interval_ms"] = interval * 1000
-            result[f"{name}_busy_p50_ms"] = round(percentile(busy, 0.5), 2)
-            result[f"{name}_busy_p95_ms"] = round(percentile(busy, 0.95), 2)
-        result["idle_p50_ms"] = round(percentile(idle, 0.5), 3)
+            result[f"{name}_busy_p50_ms"] = round(p50[name], 2)
+            result[f"{name}_busy_p95_ms"] = round(percentile(busy, 95), 2)
+        result["idle_p50_ms"] = round(percentile(idle, 50), 3)
         # With the loop busy a statement also waits its turn in the loop at each crossing;
         # what the interval adds is the difference between the two busy figures.
-        result["saved_p50_ms"] = round(
-            float(result["default_busy_p50_ms"]) - float(result["serving_busy_p50_ms"]),  # type: ignore[arg-type]
-            2,
-        )
+        result["saved_p50_ms"] = round(p50["default"] - p50["serving"], 2)
         return result
 
 

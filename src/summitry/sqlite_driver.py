@@ -67,11 +67,8 @@ class OneCrossingCursor(AsyncAdapt_dbapi_cursor):
         self._soft_closed_memoized = {}  # type: ignore[assignment]
         self._rows = collections.deque()
 
-    def close(self) -> None:
+    def close(self) -> None:  # the thread closed the cursor when the statement ended
         self._rows.clear()
-
-    async def _async_soft_close(self) -> None:
-        """Nothing to close: the thread closed the cursor when the statement ended."""
 
     async def _execute_async(self, operation: Any, parameters: Any) -> None:
         await self._cross(operation, () if parameters is None else parameters, many=False)
