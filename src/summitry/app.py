@@ -29,9 +29,10 @@ from summitry.floor.clock import FloorClock
 from summitry.interpretation.routing import ChannelRouter
 from summitry.log.hub import LiveHub
 from summitry.media.channels import LanguageChannels
+from summitry.media.ice import IceServers
 from summitry.media.meetings import JanusMeetingMedia, MediaSupervisor, janus_keys
 from summitry.media.rooms import MeetingRooms
-from summitry.media.server import JanusConfig, JanusProcess
+from summitry.media.server import JanusConfig, JanusNat, JanusProcess
 from summitry.meeting.access import on_withdrawal
 from summitry.meeting.media_events import MediaEvents
 from summitry.pages import ASSETS
@@ -217,6 +218,7 @@ def start_media(settings: Settings, runtime: Runtime) -> MediaSupervisor:
             folder,
             ws_port=settings.janus_ws_port,
             ice_enforce_list=settings.janus_ice_interface or None,
+            nat=JanusNat.from_settings(settings),
             admin_secret=keys["admin_secret"],
             room_admin_key=keys["room_admin_key"],
         )
@@ -224,12 +226,17 @@ def start_media(settings: Settings, runtime: Runtime) -> MediaSupervisor:
         url, admin_key = config.ws_url, config.room_admin_key
     public = settings.janus_public_url or url
     events = MediaEvents(runtime.sessions)
-    media = JanusMeetingMedia(MeetingRooms(url, admin_key=admin_key), public, events.media_restored)
+    media = JanusMeetingMedia(
+        MeetingRooms(url, admin_key=admin_key),
+        public,
+        events.media_restored,
+        IceServers.from_settings(settings),
+    )
     runtime.media, runtime.media_origin = media, public
     supervisor = MediaSupervisor(media, runtime.sessions, process)
     runtime.media_supervisor = supervisor
     runtime.channels = ChannelRouter(
-        LanguageChannels(media.rooms), public, runtime.sessions, runtime.hub
+        LanguageChannels(media.rooms), public, runtime.sessions, runtime.hub, media.ice_servers
     )
     return supervisor
 

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -100,6 +100,46 @@ class Settings(BaseSettings):
     janus_ice_interface: str = ""
     """Network interface the private Janus offers media on; empty: all of them."""
 
+    janus_nat_1_1_mapping: str = ""
+    """Public address(es) of a Janus behind a 1:1 NAT, replacing its host candidates' own."""
+
+    janus_keep_private_host: bool = False
+    """With ``janus_nat_1_1_mapping``: offer the private address as well as the public one."""
+
+    janus_ice_lite: bool = False
+    """Run the private Janus in ICE Lite mode (a server with a public address of its own)."""
+
+    janus_ice_tcp: bool = False
+    """Let the private Janus offer ICE over TCP too; needs ``janus_ice_lite``."""
+
+    janus_stun_server: str = ""
+    """``host:port`` of a STUN server the private Janus asks for its public address."""
+
+    janus_turn_server: str = ""
+    """``host:port`` of a TURN server for the private Janus itself (only behind a firewall)."""
+
+    janus_turn_type: Literal["udp", "tcp", "tls"] = "udp"
+    """How the private Janus reaches ``janus_turn_server``."""
+
+    janus_turn_user: str = ""
+    """The private Janus's own long-term TURN user name."""
+
+    janus_turn_password: str = ""
+    """The private Janus's own long-term TURN password."""
+
+    stun_urls: str = ""
+    """STUN servers the pages use, comma-separated (``stun:stun.example.org:3478``)."""
+
+    turn_urls: str = ""
+    """TURN servers the pages relay through, comma-separated (``turn:...?transport=udp``,
+    ``turn:...?transport=tcp``, ``turns:...:5349``); each person gets credentials of their own."""
+
+    turn_secret: str = ""
+    """The TURN server's shared secret (coturn's ``static-auth-secret``); never sent out."""
+
+    turn_credential_minutes: int = Field(default=10, ge=1, le=24 * 60)
+    """How long a person's TURN credentials let them open a relay (a relay once open stays)."""
+
     sip_enabled: bool = False
     """Start the telephone gateway (SIP over UDP) with ``summitry serve``; needs ``media``."""
 
@@ -147,6 +187,43 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("stun_urls", "turn_urls")
+    @classmethod
+    def _ice_urls(cls, value: str, info: ValidationInfo) -> str:
+        schemes = ("stun:", "stuns:") if info.field_name == "stun_urls" else ("turn:", "turns:")
+        for url in split_list(value):
+            if not url.startswith(schemes) or len(url) <= len(url.split(":", 1)[0]) + 1:
+                raise ValueError(
+                    f"{url!r} is not a {' or '.join(s.rstrip(':') for s in schemes)} URL "
+                    f"(e.g. {schemes[0]}turn.example.org:3478); separate several with commas"
+                )
+        return value
+
+    @field_validator("janus_stun_server", "janus_turn_server")
+    @classmethod
+    def _host_and_port(cls, value: str) -> str:
+        if value:
+            host, _, port = value.rpartition(":")
+            if not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError(f"{value!r} is not host:port (e.g. turn.example.org:3478)")
+        return value
+
+    @model_validator(mode="after")
+    def _ice_consistent(self) -> Settings:
+        if self.turn_urls and self.turn_secret.strip().lower() in PLACEHOLDER_SECRETS:
+            raise ValueError(
+                "turn_urls is set but turn_secret is empty or a placeholder: give the TURN "
+                "server's static-auth-secret (coturn) so that each person gets credentials"
+            )
+        if self.janus_ice_tcp and not self.janus_ice_lite:
+            raise ValueError(
+                "janus_ice_tcp needs janus_ice_lite (libnice offers ICE over TCP reliably only "
+                "in ICE Lite mode); or relay TCP through TURN with turn_urls instead"
+            )
+        if self.janus_turn_server and not (self.janus_turn_user and self.janus_turn_password):
+            raise ValueError("janus_turn_server needs janus_turn_user and janus_turn_password")
+        return self
+
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
         if self.environment == "production":
@@ -185,6 +262,11 @@ class Settings(BaseSettings):
                 with os.fdopen(descriptor, "w") as handle:
                     handle.write(secrets.token_urlsafe(48))
         return path.read_text().strip()
+
+
+def split_list(value: str) -> list[str]:
+    """The items of a comma-separated setting, without blanks."""
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 @lru_cache(maxsize=1)

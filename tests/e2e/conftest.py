@@ -89,21 +89,23 @@ class LiveServer:
 
 
 @contextlib.contextmanager
-def _serve(
+def serve(
     data_dir: Path,
     *,
     demo: bool = False,
     media: bool = False,
     telephone: bool = False,
     database_url: str | None = None,
+    settings: dict[str, str] | None = None,
 ) -> Iterator[LiveServer]:
     """``summitry serve`` with one secretariat account: on SQLite in ``data_dir``, or on
     ``database_url`` (an empty database, which ``summitry db upgrade`` migrates first).
 
     With ``media``, Summitry starts its own Janus, offering media only on the test
-    namespace's veth (the caller has checked that we are inside it).
+    namespace's veth (the caller has checked that we are inside it). ``settings`` are more
+    ``SUMMITRY_*`` variables, over those made here.
     """
-    port = free_port()
+    port = int((settings or {}).get("SUMMITRY_PORT") or free_port())
     env = {k: v for k, v in os.environ.items() if not k.startswith("SUMMITRY_")}
     env.update(
         SUMMITRY_DATA_DIR=str(data_dir),
@@ -121,6 +123,7 @@ def _serve(
         env.update(SUMMITRY_SIP_ENABLED="true", SUMMITRY_SIP_PORT=str(free_port()))
     if database_url is not None:
         env.update(SUMMITRY_DATABASE_URL=database_url)
+    env.update(settings or {})
     server = LiveServer(f"http://127.0.0.1:{port}", env)
     if database_url is not None:
         upgraded = server.cli("db", "upgrade")
@@ -174,21 +177,21 @@ def _wait_healthy(server: LiveServer, media: bool = False) -> None:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """An empty Summitry, for journeys that build their own engagements."""
-    with _serve(tmp_path_factory.mktemp("live")) as server:
+    with serve(tmp_path_factory.mktemp("live")) as server:
         yield server
 
 
 @pytest.fixture(scope="session")
 def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """Summitry with the 2020 demo loaded by ``summitry demo``."""
-    with _serve(tmp_path_factory.mktemp("demo"), demo=True) as server:
+    with serve(tmp_path_factory.mktemp("demo"), demo=True) as server:
         yield server
 
 
 @pytest.fixture
 def plain_server(tmp_path: Path) -> Iterator[LiveServer]:
     """Summitry without a media server, for one test: meetings are their record and floor."""
-    with _serve(tmp_path) as server:
+    with serve(tmp_path) as server:
         yield server
 
 
@@ -217,7 +220,7 @@ def media_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Liv
     except NotInTestNamespace as err:
         pytest.fail(str(err), pytrace=False)
     database_url = fresh_database(request, getattr(request, "param", "sqlite"))
-    with _serve(tmp_path, media=True, database_url=database_url) as server:
+    with serve(tmp_path, media=True, database_url=database_url) as server:
         yield server
 
 
@@ -228,7 +231,7 @@ def telephone_server(tmp_path: Path) -> Iterator[LiveServer]:
         current_test_namespace()
     except NotInTestNamespace as err:
         pytest.fail(str(err), pytrace=False)
-    with _serve(tmp_path, media=True, telephone=True) as server:
+    with serve(tmp_path, media=True, telephone=True) as server:
         yield server
 
 

@@ -84,21 +84,31 @@ def wait_for_video(page: Page, attendee: int, timeout: float = 30.0) -> dict[str
 
 def meet(server: LiveServer, new_page: Callable[..., Page]) -> tuple[Page, Page, int, int]:
     """The secretariat and a head of delegation in the room, each seeing the other."""
-    host = new_page()
+    host, guest = new_page(), new_page()
+    _engagement, host_id, guest_id = meet_between(host, guest, server)
+    return host, guest, host_id, guest_id
+
+
+def meet_between(
+    host: Page, guest: Page, server: LiveServer, origin: str | None = None, timeout: float = 30
+) -> tuple[int, int, int]:
+    """The secretariat (``host``) admits a head of delegation (``guest``, who reaches the
+    server at ``origin``) and each sees the other; the engagement and both attendee ids."""
+    origin = origin or server.url
     sign_in(host, server)
     engagement, guest_id, link = plan_meeting(host, server)
-    guest = new_page()
+    assert link.startswith(origin), "her invitation names an address she can reach"
     guest.goto(link)
-    guest.goto(f"{server.url}/engagements/{engagement}/meeting")
+    guest.goto(f"{origin}/engagements/{engagement}/meeting")
     guest.get_by_role("button", name="Join the meeting").click()
     expect(guest.get_by_role("heading", name="Waiting to be admitted")).to_be_visible()
     host.goto(f"{server.url}/engagements/{engagement}/meeting")
     host.get_by_role("button", name="Join the meeting").click()
     host.get_by_role("button", name=re.compile("Admit: .*Angela Merkel")).click()
-    host_id = host.evaluate("window.summitryMeeting.me")
-    wait_for_video(host, guest_id)
-    wait_for_video(guest, host_id)
-    return host, guest, host_id, guest_id
+    host_id: int = host.evaluate("window.summitryMeeting.me")
+    wait_for_video(host, guest_id, timeout)
+    wait_for_video(guest, host_id, timeout)
+    return engagement, host_id, guest_id
 
 
 @ON_BOTH_DATABASES

@@ -12,6 +12,7 @@ from summitry.interpretation import operations
 from summitry.interpretation.routing import ChannelRouter
 from summitry.log.events import Applied
 from summitry.meeting import operations as live_operations
+from summitry.meeting.media_port import IceServer
 from summitry.meeting.state import Presence
 
 router = APIRouter(prefix="/engagements/{engagement_id}/interpretation", tags=["interpretation"])
@@ -80,6 +81,7 @@ class ChannelAccessOut(BaseModel):
     server_url: str
     channels: list[ChannelOut]
     booth: BoothOut | None
+    ice_servers: list[IceServer]
 
 
 @router.get("/access")
@@ -106,6 +108,7 @@ async def access(
             token=found.booth[2],
             participant_id=found.booth[3],
         ),
+        ice_servers=list(found.ice_servers),
     )
 
 

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from sqlalchemy import select
@@ -34,6 +35,7 @@ from summitry.media.seats import Seat, seat_room_id
 from summitry.media.watch import WatchedRoom
 from summitry.meeting import operations as live
 from summitry.meeting.grants import grant_of, grants_in
+from summitry.meeting.media_port import IceServer, ice_label
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +64,8 @@ class ChannelAccess:
     """(language, mountpoint, PIN) of every channel."""
     booth: tuple[str, int, str, int] | None
     """For an interpreter: (language, their seat's AudioBridge room, token, participant id)."""
+    ice_servers: tuple[IceServer, ...] = ()
+    """Where the page may relay its media; TURN credentials are this person's own."""
 
 
 async def channel_for(db: AsyncSession, engagement_id: int, language: str) -> LanguageChannel:
@@ -98,9 +102,12 @@ class ChannelRouter:
         public_url: str,
         sessionmaker: async_sessionmaker[AsyncSession],
         hub: LiveHub,
+        ice_servers: Callable[[str], tuple[IceServer, ...]] = lambda _label: (),
     ) -> None:
         self.channels = channels
         self.public_url = public_url
+        self.ice_servers = ice_servers
+        """The meeting media's STUN and TURN servers for a person (``MeetingMedia``'s)."""
         self.sessionmaker = sessionmaker
         self._locks: dict[int, asyncio.Lock] = {}
         self._due: set[int] = set()
@@ -245,6 +252,7 @@ class ChannelRouter:
             self.public_url,
             [(s.language, s.room_id, s.pin) for s in specs],
             booth,
+            self.ice_servers(ice_label(engagement_id, attendee_id)),
         )
 
     async def set_on_air(

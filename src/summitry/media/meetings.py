@@ -14,13 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from summitry.errors import MediaUnavailable
+from summitry.media.ice import IceServers
 from summitry.media.janus import JanusClientError, connect
 from summitry.media.models import MediaRoom
 from summitry.media.rooms import MeetingRooms, RoomSpec, media_room_for, spec_of
 from summitry.media.server import JanusProcess
 from summitry.media.watch import ParticipantWatch
 from summitry.meeting.grants import granted_tokens
-from summitry.meeting.media_port import MediaReports, RecordedReports
+from summitry.meeting.media_port import IceServer, MediaReports, RecordedReports
 
 logger = logging.getLogger(__name__)
 
@@ -57,10 +58,16 @@ class JanusMeetingMedia:
     """Implements ``live.media_port.MeetingMedia`` with one VideoRoom per engagement."""
 
     def __init__(
-        self, rooms: MeetingRooms, public_url: str, on_restored: RestoredReport | None = None
+        self,
+        rooms: MeetingRooms,
+        public_url: str,
+        on_restored: RestoredReport | None = None,
+        ice: IceServers | None = None,
     ) -> None:
         self.rooms = rooms
         self.public_url = public_url
+        self.ice = ice
+        """The STUN and TURN servers pages are told of; None: none (a local network)."""
         self.on_restored = on_restored
         """The meeting's callback for rooms rebuilt (``live.media_events``); None: untold."""
 
@@ -107,6 +114,9 @@ class JanusMeetingMedia:
         # the supervisor rebuilds it if Janus restarts; asking Janus here would slow each join.
         room = await media_room_for(db, engagement_id)
         return self.public_url, room.janus_room_id
+
+    def ice_servers(self, label: str) -> tuple[IceServer, ...]:
+        return () if self.ice is None else self.ice.for_holder(label)
 
     async def restore(self, sessionmaker: async_sessionmaker[AsyncSession]) -> int:
         """Rebuild every room Janus lost, with its tokens, and report each meeting; how many."""

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from summitry.config import Settings
 from summitry.media.janus import JanusClientError, connect
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,61 @@ def _range(ports: tuple[int, int]) -> str:
     return f"{ports[0]}-{ports[1]}"
 
 
+@dataclass(frozen=True)
+class JanusNat:
+    """How browsers outside reach a private Janus: its NAT, ICE and own-TURN settings."""
+
+    nat_1_1_mapping: str = ""
+    keep_private_host: bool = False
+    ice_lite: bool = False
+    ice_tcp: bool = False
+    stun_server: str = ""
+    """``host:port``; empty: none."""
+    turn_server: str = ""
+    """``host:port`` of a TURN server for Janus itself; empty: none."""
+    turn_type: str = "udp"
+    turn_user: str = ""
+    turn_password: str = ""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> JanusNat:
+        """The ``janus_*`` NAT settings (validated there)."""
+        return cls(
+            nat_1_1_mapping=settings.janus_nat_1_1_mapping,
+            keep_private_host=settings.janus_keep_private_host,
+            ice_lite=settings.janus_ice_lite,
+            ice_tcp=settings.janus_ice_tcp,
+            stun_server=settings.janus_stun_server,
+            turn_server=settings.janus_turn_server,
+            turn_type=settings.janus_turn_type,
+            turn_user=settings.janus_turn_user,
+            turn_password=settings.janus_turn_password,
+        )
+
+    def values(self) -> dict[str, str | int | bool | None]:
+        """Janus's ``nat`` settings for these choices (besides the interface lists)."""
+        values: dict[str, str | int | bool | None] = {
+            "ice_lite": self.ice_lite,
+            "ice_tcp": self.ice_tcp,
+        }
+        if self.nat_1_1_mapping:
+            values["nat_1_1_mapping"] = self.nat_1_1_mapping
+            values["keep_private_host"] = self.keep_private_host
+        if self.stun_server:
+            host, _, port = self.stun_server.rpartition(":")
+            values.update(stun_server=host, stun_port=int(port))
+        if self.turn_server:
+            host, _, port = self.turn_server.rpartition(":")
+            values.update(
+                turn_server=host,
+                turn_port=int(port),
+                turn_type=self.turn_type,
+                turn_user=self.turn_user,
+                turn_pwd=self.turn_password,
+            )
+        return values
+
+
 @dataclass
 class JanusConfig:
     """Everything a private Janus needs; ``write()`` turns it into jcfg files in ``config_dir``."""
@@ -91,6 +147,8 @@ class JanusConfig:
     """UDP ports where Streaming mountpoints take in the language channels' mixes."""
     ice_enforce_list: str | None = None
     """Gather ICE candidates only on this interface (None: all but the ignored ones)."""
+    nat: JanusNat = field(default_factory=JanusNat)
+    """How browsers outside reach it (1:1 NAT, ICE Lite and TCP, STUN, its own TURN)."""
     plugins: tuple[str, ...] = ("videoroom", "audiobridge", "streaming")
     debug_level: int = 3
     lib_dir: Path = field(default_factory=default_lib_dir)
@@ -166,8 +224,7 @@ class JanusConfig:
                 {
                     "nice_debug": False,
                     "full_trickle": False,
-                    "ice_lite": False,
-                    "ice_tcp": False,
+                    **self.nat.values(),
                     "ice_enforce_list": self.ice_enforce_list,
                     "ice_ignore_list": "vmnet",
                 },

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from summitry.meeting.media_port import MediaAccess, MeetingMedia
+from summitry.meeting.media_port import MediaAccess, MeetingMedia, ice_label
 from summitry.meeting.models import MediaGrant
 
 FEED_ID_LIMIT = 2**53 - 1  # JavaScript's safe integers: browsers handle feed ids as numbers
@@ -66,7 +66,8 @@ async def grant_media(
     if media is None:
         return None
     url, room_id = await media.grant(db, engagement_id, grant.token)
-    return MediaAccess(url, room_id, grant.token, grant.feed_id)
+    ice = media.ice_servers(ice_label(engagement_id, attendee_id))
+    return MediaAccess(url, room_id, grant.token, grant.feed_id, ice)
 
 
 async def revoke_media(

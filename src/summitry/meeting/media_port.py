@@ -13,6 +13,15 @@ from summitry.meeting.events import UnexpectedParticipant
 
 
 @dataclass(frozen=True)
+class IceServer:
+    """A STUN or TURN server a page may use to reach the media server (``RTCIceServer``)."""
+
+    urls: tuple[str, ...]
+    username: str | None = None
+    credential: str | None = None
+
+
+@dataclass(frozen=True)
 class MediaAccess:
     """What one admitted person's browser needs to enter the media room."""
 
@@ -20,6 +29,13 @@ class MediaAccess:
     room_id: int
     token: str
     feed_id: int
+    ice_servers: tuple[IceServer, ...] = ()
+    """Where the page may relay its media; TURN credentials are this person's own."""
+
+
+def ice_label(engagement_id: int, attendee_id: int) -> str:
+    """How a person's TURN credentials name them: the engagement and attendee numbers only."""
+    return f"e{engagement_id}a{attendee_id}"
 
 
 RoomKind = Literal["videoroom", "audiobridge"]
@@ -58,6 +74,10 @@ class MeetingMedia(Protocol):
 
     async def room_of(self, db: AsyncSession, engagement_id: int) -> tuple[str, int]:
         """The URL browsers use for the media server, and the room's number."""
+
+    def ice_servers(self, label: str) -> tuple[IceServer, ...]:
+        """The STUN and TURN servers for one person's page (TURN credentials of their own,
+        short-lived); ``label`` is an opaque name for them in the TURN server's log."""
 
 
 class MediaReports(Protocol):

@@ -29,7 +29,7 @@ from summitry.meeting.events import (
 )
 from summitry.meeting.folding import folded_state
 from summitry.meeting.grants import grant_media, grant_of, mute_on_media, revoke_media
-from summitry.meeting.media_port import MediaAccess, MeetingMedia
+from summitry.meeting.media_port import MediaAccess, MeetingMedia, ice_label
 from summitry.meeting.rules import check_opening
 from summitry.meeting.state import MeetingState, Presence
 from summitry.security.principals import (
@@ -373,4 +373,10 @@ async def media_access(
     if media is None:
         raise NotFound("this Summitry runs without a media server")
     url, room_id = await media.room_of(db, engagement_id)
-    return MediaAccess(server_url=url, room_id=room_id, token=grant.token, feed_id=grant.feed_id)
+    return MediaAccess(
+        server_url=url,
+        room_id=room_id,
+        token=grant.token,
+        feed_id=grant.feed_id,
+        ice_servers=media.ice_servers(ice_label(engagement_id, grant.attendee_id)),
+    )

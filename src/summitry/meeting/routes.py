@@ -17,6 +17,7 @@ from summitry.log.feed import CATCH_UP_LIMIT
 from summitry.meeting import operations
 from summitry.meeting.access import end_meeting
 from summitry.meeting.feed import LiveConnection
+from summitry.meeting.media_port import IceServer
 from summitry.meeting.presentation import roster
 from summitry.snapshot import MeetingSnapshot, snapshot_of
 
@@ -65,6 +66,8 @@ class MediaAccessOut(BaseModel):
     room_id: int
     token: str
     feed_id: int
+    ice_servers: list[IceServer]
+    """STUN and TURN servers for the page's peer connections (TURN: this person's own)."""
 
 
 @router.get("")
@@ -124,6 +127,7 @@ async def media_access(
         room_id=access.room_id,
         token=access.token,
         feed_id=access.feed_id,
+        ice_servers=list(access.ice_servers),
     )
 
 

@@ -134,7 +134,8 @@ async function ensureMedia() {
     if (!page.booth) {
       const access = await call(`${api}/access`, null, "GET");
       page.access = access;
-      const microphone = new BoothMicrophone(access.booth, access.server_url, page.mic.getAudioTracks()[0]);
+      const microphone = new BoothMicrophone(
+        access.booth, access.server_url, page.mic.getAudioTracks()[0], access.ice_servers);
       microphone.addEventListener("lost", () => retry("booth"));
       page.booth = microphone;
       await microphone.start(onAir());

@@ -6,8 +6,8 @@ import { connectJanus, send } from "./media.js";
 
 // A Janus session of its own (a booth or a listener lives beside the meeting's media);
 // `onLost` hears of its failure with the cause as text.
-function connect(serverUrl, onLost) {
-  const link = connectJanus(serverUrl);
+function connect(serverUrl, iceServers, onLost) {
+  const link = connectJanus(serverUrl, iceServers);
   link.lost = (cause) => onLost(String(cause));
   return link.ready;
 }
@@ -46,7 +46,7 @@ export function shockLimiter(context, ceilingDb = -12) {
 export class ChannelListener extends EventTarget {
   constructor(access, element) {
     super();
-    this.access = access; // {server_url, channels: [{language, mountpoint, pin}]}
+    this.access = access; // {server_url, channels: [{language, mountpoint, pin}], ice_servers}
     this.element = element;
     this.current = null;
     this.watching = null;
@@ -92,7 +92,8 @@ export class ChannelListener extends EventTarget {
   }
 
   async watch(channel) {
-    this.janus ??= await connect(this.access.server_url, (cause) => this.emit("lost", { cause }));
+    this.janus ??= await connect(
+      this.access.server_url, this.access.ice_servers, (cause) => this.emit("lost", { cause }));
     const started = new Promise((resolve, reject) => { this.started = { resolve, reject }; });
     this.handle = await attach(this.janus, "janus.plugin.streaming", {
       onmessage: (message, jsep) => this.onMessage(message, jsep),
@@ -150,10 +151,11 @@ export class ChannelListener extends EventTarget {
 // booth's channel only through a gate that Summitry opens while they are on the air (an
 // unmute sent from here opens nothing). The page joins muted unless the log says it is on air.
 export class BoothMicrophone extends EventTarget {
-  constructor(booth, serverUrl, track) {
+  constructor(booth, serverUrl, track, iceServers = []) {
     super();
     this.booth = booth; // {language, room_id, token, participant_id}
     this.serverUrl = serverUrl;
+    this.iceServers = iceServers;
     this.track = track;
   }
 
@@ -167,7 +169,7 @@ export class BoothMicrophone extends EventTarget {
 
   async start(onAir) {
     this.onAir = onAir;
-    this.janus = await connect(this.serverUrl, (cause) => this.emit("lost", { cause }));
+    this.janus = await connect(this.serverUrl, this.iceServers, (cause) => this.emit("lost", { cause }));
     const joined = new Promise((resolve, reject) => { this.onJoined = resolve; this.onRefused = reject; });
     this.handle = await attach(this.janus, "janus.plugin.audiobridge", {
       onmessage: (message, jsep) => this.onMessage(message, jsep),

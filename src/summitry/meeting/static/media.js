@@ -18,13 +18,16 @@ export function send(handle, message, jsep) {
 
 // A session with Janus, opened ahead of need (in the lobby: the URL is public) so that the
 // join after admission goes straight to the room. Callbacks are the MediaSession's once it
-// takes the link over.
-export function connectJanus(serverUrl) {
-  const link = { serverUrl, dead: false, lost: null, closed: null };
+// takes the link over. The STUN and TURN servers come with the access, after admission:
+// janus.js keeps the very array it is given and reads it whenever it makes a peer
+// connection, so useIceServers fills it in place before the first one is made.
+export function connectJanus(serverUrl, iceServers = []) {
+  const link = { serverUrl, dead: false, lost: null, closed: null, iceServers: [] };
+  useIceServers(link, iceServers);
   link.ready = init().then(() => new Promise((resolve, reject) => {
     link.janus = new Janus({
       server: serverUrl,
-      iceServers: [],
+      iceServers: link.iceServers,
       success: () => resolve(link.janus),
       error: (cause) => { link.dead = true; reject(cause); link.lost?.(cause); },
       destroyed: () => { link.dead = true; link.closed?.(); },
@@ -34,8 +37,16 @@ export function connectJanus(serverUrl) {
   return link;
 }
 
+// The servers of an access ({urls, username, credential}: TURN credentials are this person's
+// own and short-lived, so each join uses those of its own access).
+export function useIceServers(link, servers) {
+  const given = (servers ?? []).map(({ urls, username, credential }) =>
+    username ? { urls, username, credential } : { urls });
+  link.iceServers.splice(0, link.iceServers.length, ...given);
+}
+
 export class MediaSession extends EventTarget {
-  // access: {server_url, room_id, token, feed_id}; local: the MediaStream to publish, or null
+  // access: {server_url, room_id, token, feed_id, ice_servers}; local: the MediaStream to publish, or null
   // to enter only to receive (an interpreter hears the floor but never speaks into it);
   // link: a connectJanus() made earlier, used if it is to the same server and still alive.
   constructor(access, local, attendeeId, link = null) {
@@ -54,6 +65,7 @@ export class MediaSession extends EventTarget {
     const fit = this.link && !this.link.dead && this.link.serverUrl === this.access.server_url;
     if (this.link && !fit) try { this.link.janus?.destroy({ unload: true }); } catch { /* gone */ }
     const link = fit ? this.link : connectJanus(this.access.server_url);
+    useIceServers(link, this.access.ice_servers);
     link.lost = (cause) => this.emit("lost", { cause: String(cause) });
     link.closed = () => this.emit("closed", {});
     this.janus = await link.ready;
