@@ -28,6 +28,7 @@ from summitry.errors import SummitryError
 from summitry.floor.clock import FloorClock
 from summitry.interpretation.routing import ChannelRouter
 from summitry.log.hub import LiveHub
+from summitry.log.relay import Relay
 from summitry.media.channels import LanguageChannels
 from summitry.media.ice import IceServers
 from summitry.media.meetings import JanusMeetingMedia, MediaSupervisor, janus_keys
@@ -95,6 +96,11 @@ def create_app(
         if sessionmaker is None:
             engine = create_engine(settings.effective_database_url)
             runtime.use_database(create_sessionmaker(engine))
+        relay = None
+        if settings.redis_url:
+            # Replicas: every other replica's commits reach this one's connections too.
+            relay = Relay(runtime.hub, runtime.sessions, settings.redis_url)
+            await relay.start()
         supervisor = None
         if settings.media:
             supervisor = start_media(settings, runtime)
@@ -120,6 +126,8 @@ def create_app(
                 await runtime.channels.stop()
             if supervisor is not None:
                 await supervisor.stop()
+            if relay is not None:
+                await relay.stop()
             if engine is not None:
                 await engine.dispose()
 

@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     secure_cookies: bool = False
     """Send cookies only over HTTPS; turn on behind TLS (always in production)."""
 
+    redis_url: str = ""
+    """Redis through which replicas pass on their commits (``redis://host:6379/0``); empty:
+    this process is the only one."""
+
     media: bool = True
     """Run meetings with a media server; off, Summitry plans engagements but carries no media."""
 
@@ -186,6 +190,22 @@ class Settings(BaseSettings):
                 "use sqlite+aiosqlite:///path/to/file.db or postgresql+asyncpg://user@host/db"
             )
         return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis(cls, value: str) -> str:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("use redis://host:6379/0 (rediss:// with TLS, unix:///path/to/socket)")
+        return value
+
+    @model_validator(mode="after")
+    def _replicas_share_a_database(self) -> Settings:
+        if self.redis_url and self.effective_database_url.startswith("sqlite"):
+            raise ValueError(
+                "redis_url is for replicas, which share PostgreSQL: set database_url to a "
+                "postgresql+asyncpg:// URL, or leave redis_url empty for one process"
+            )
+        return self
 
     @field_validator("stun_urls", "turn_urls")
     @classmethod

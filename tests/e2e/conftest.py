@@ -97,6 +97,7 @@ def serve(
     telephone: bool = False,
     database_url: str | None = None,
     settings: dict[str, str] | None = None,
+    account: bool = True,
 ) -> Iterator[LiveServer]:
     """``summitry serve`` with one secretariat account: on SQLite in ``data_dir``, or on
     ``database_url`` (an empty database, which ``summitry db upgrade`` migrates first).
@@ -128,10 +129,11 @@ def serve(
     if database_url is not None:
         upgraded = server.cli("db", "upgrade")
         assert upgraded.returncode == 0, upgraded.stderr
-    made = server.cli(
-        "accounts", "create", "--email", SECRETARY_EMAIL, "--name", "Ms Helena Brandt"
-    )
-    assert made.returncode == 0, made.stderr
+    if account:  # not for a second replica of the same database
+        made = server.cli(
+            "accounts", "create", "--email", SECRETARY_EMAIL, "--name", "Ms Helena Brandt"
+        )
+        assert made.returncode == 0, made.stderr
     if demo:
         loaded = server.cli("demo")
         assert loaded.returncode == 0, loaded.stderr

@@ -38,8 +38,8 @@ from tests.e2e.conftest import (
     SECRETARY_EMAIL,
     SECRETARY_PASSWORD,
     LiveServer,
-    _serve,
     fresh_database,
+    serve,
 )
 
 # Forty states by their ISO 3166 codes; the first hosts. One head of delegation each.
@@ -222,7 +222,7 @@ def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Liv
     """`summitry serve` without a media server, on a fresh database of each kind, and that
     database's URL (to read its log directly)."""
     database_url = fresh_database(request, request.param)
-    with _serve(tmp_path, database_url=database_url) as server:
+    with serve(tmp_path, database_url=database_url) as server:
         yield server, database_url or f"sqlite+aiosqlite:///{tmp_path / 'summitry.db'}"
 
 

@@ -208,7 +208,8 @@ async def test_an_edited_event_breaks_the_chain_where_it_was_edited(
 async def test_events_reach_subscribers_only_after_commit(
     db: Any, sessionmaker: Any, make_engagement: Callable[..., Awaitable[Engagement]]
 ) -> None:
-    from summitry.log.hub import HUB, LiveHub
+    from summitry.log.hub import LiveHub
+    from summitry.log.store import HUB
     from summitry.meeting.events import RoomLocked
 
     engagement = await make_engagement()

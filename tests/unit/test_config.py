@@ -233,3 +233,50 @@ def test_without_a_base_url_links_point_at_the_listening_address() -> None:
     settings = Settings(host="0.0.0.0", port=8080)  # noqa: S104 - a value, not a bind
 
     assert settings.effective_base_url == "http://0.0.0.0:8080"
+
+
+# --- reaching the media, and replicas ---------------------------------------------------------
+
+
+def test_turn_servers_without_the_shared_secret_are_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with pytest.raises(ConfigurationError, match="turn_secret is empty"):
+        settings_from(monkeypatch, turn_urls="turn:turn.mfa.example:3478")
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "named"),
+    [
+        ("turn_urls", "turn.mfa.example:3478", "turn or turns URL"),
+        ("turn_urls", "stun:turn.mfa.example", "turn or turns URL"),
+        ("stun_urls", "turn:turn.mfa.example", "stun or stuns URL"),
+        ("janus_stun_server", "stun.mfa.example", "host:port"),
+        ("janus_turn_server", "turn.mfa.example:99999", "host:port"),
+        ("redis_url", "127.0.0.1:6379", "redis://"),
+    ],
+)
+def test_an_address_of_the_wrong_form_is_named_with_one_that_works(
+    monkeypatch: pytest.MonkeyPatch, option: str, value: str, named: str
+) -> None:
+    with pytest.raises(ConfigurationError) as refused:
+        settings_from(monkeypatch, turn_secret=GOOD_SECRET, **{option: value})
+    assert str(refused.value).startswith(f"{option}:")
+    assert named in str(refused.value)
+
+
+def test_ice_over_tcp_needs_ice_lite(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ConfigurationError, match="janus_ice_tcp needs janus_ice_lite"):
+        settings_from(monkeypatch, janus_ice_tcp="true")
+    assert settings_from(monkeypatch, janus_ice_lite="true").janus_ice_tcp
+
+
+def test_replicas_need_postgresql(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ConfigurationError, match="replicas, which share PostgreSQL"):
+        settings_from(monkeypatch, redis_url="redis://127.0.0.1:6379/0")
+    shared = settings_from(
+        monkeypatch,
+        redis_url="redis://127.0.0.1:6379/0",
+        database_url="postgresql://summitry@db.mfa.example/summitry",
+    )
+    assert shared.redis_url == "redis://127.0.0.1:6379/0"

@@ -11,6 +11,7 @@ once the connection has caught up, gaps filled from the log, pings and heartbeat
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from functools import partial
 from typing import Any
 
@@ -20,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from summitry.db import utcnow
 from summitry.log import store
 from summitry.log.events import EventEnvelope
-from summitry.log.hub import RECHECK, Follower, LiveHub, Outgoing, events_message
+from summitry.log.hub import CLOSED, RECHECK, Follower, LiveHub, Outgoing, events_message
 from summitry.log.wire import WIRE, Wire
 
 HEARTBEAT_SECONDS = 15.0
@@ -109,6 +110,9 @@ class Feed(Follower):
             return
         await self.open()
         receiver = asyncio.create_task(self._receive())
+        # The socket closed (the page went, the server shuts down): the loop below learns it
+        # now, not at its next heartbeat, and its task ends with the connection.
+        receiver.add_done_callback(lambda _: self._wake())
         try:
             while not receiver.done():
                 try:
@@ -130,6 +134,8 @@ class Feed(Follower):
                             {"type": "ping", "cursor": self.cursor, "now": utcnow().isoformat()}
                         )
                         continue
+                if outgoing is CLOSED:
+                    return
                 if outgoing is RECHECK:
                     if not await self.admit():
                         return
@@ -138,6 +144,10 @@ class Feed(Follower):
         finally:
             receiver.cancel()
             await _settled(receiver)
+
+    def _wake(self) -> None:
+        with contextlib.suppress(asyncio.QueueFull):  # full: the loop is not waiting
+            self.queue.put_nowait(CLOSED)
 
     async def _receive(self) -> None:
         while True:

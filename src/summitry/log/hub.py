@@ -11,14 +11,9 @@ from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, TypeVar
 
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
-
+from summitry.log.committed import Recheck
 from summitry.log.events import EventEnvelope
 from summitry.log.listening import QUEUE_LIMIT, Listeners
-from summitry.log.store import HUB as HUB  # where sessions keep their hub
-from summitry.log.store import PENDING
 from summitry.log.wire import WINDOW_BITS, Wire, frame_of
 
 log = logging.getLogger(__name__)
@@ -61,6 +56,8 @@ class Outgoing:
 
 RECHECK = Outgoing("")
 """Put in a follower's queue to have it check its access again; never sent."""
+CLOSED = Outgoing("")
+"""Put in a follower's queue when its socket has closed; never sent."""
 
 
 class Follower:
@@ -111,6 +108,34 @@ class LiveHub(Listeners):
         self._flights: dict[Hashable, _Flight] = {}
         self._recent: dict[Hashable, tuple[float, Any]] = {}
         self._kept: dict[int, deque[Outgoing]] = {}
+        self.outbox: Callable[[dict[str, Any]], None] | None = None
+        """Where what this process commits goes besides its own connections (the replicas'
+        relay); given plain data: events, words for one person, rechecks, media changes."""
+
+    def followed(self) -> list[int]:
+        """The engagements someone follows here."""
+        return list(self._followers)
+
+    def published(self, engagement_id: int, seq: int) -> bool:
+        """Whether this hub has published event ``seq`` (among the commits it keeps)."""
+        return any(o.first <= seq <= o.last for o in self._kept.get(engagement_id, ()))
+
+    def seen_up_to(self, engagement_id: int) -> int | None:
+        """The number up to which every event has been published here or shown to every
+        connection following the engagement; ``None`` if nobody follows it."""
+        followers = self._followers.get(engagement_id)
+        if not followers:
+            return None
+        seen = min(f.cursor for f in followers)
+        for outgoing in sorted(self._kept.get(engagement_id, ()), key=lambda o: o.first):
+            if outgoing.first <= seen + 1:
+                seen = max(seen, outgoing.last)
+        return seen
+
+    def media_changed(self, engagement_id: int) -> None:
+        super().media_changed(engagement_id)
+        if self.outbox is not None:
+            self.outbox({"kind": "media", "engagement_id": engagement_id})
 
     def follow(self, follower: Follower) -> None:
         """Give ``follower`` what is published from now on (queued until it takes a wire)."""
@@ -163,16 +188,16 @@ class LiveHub(Listeners):
             expected = outgoing.last + 1
         return found
 
-    def recheck(self, which: Callable[[Follower], bool], engagement_id: int | None = None) -> None:
-        """Have the followers ``which`` selects (of one engagement, or all) check their access
-        now rather than at their next heartbeat: access taken away ends within a second."""
-        if engagement_id is None:
+    def recheck(self, recheck: Recheck) -> None:
+        """Have the followers ``recheck`` concerns check their access now rather than at their
+        next heartbeat: access taken away ends within a second."""
+        if recheck.engagement_id is None:
             groups = list(self._followers.values())
         else:
-            groups = [self._followers.get(engagement_id, set())]
+            groups = [self._followers.get(recheck.engagement_id, set())]
         for group in groups:
             for follower in list(group):
-                if which(follower):
+                if recheck.concerns(follower):
                     follower.recheck()
 
     def tell(self, engagement_id: int, attendee_id: int, message: dict[str, Any]) -> None:
@@ -285,49 +310,3 @@ def _settle(waiter: asyncio.Future[Any], run: asyncio.Future[Any]) -> None:
         waiter.set_exception(run.exception())  # type: ignore[arg-type]
     else:
         waiter.set_result(run.result())
-
-
-PRIVATE = "live_private"
-RECHECKS = "live_rechecks"
-
-
-@event.listens_for(Session, "after_commit")
-def _publish_committed(session: Session) -> None:
-    """Publish what a session appended once, and only once, its transaction has committed."""
-    pending: list[EventEnvelope] = session.info.pop(PENDING, [])
-    private: list[tuple[int, int, dict[str, Any]]] = session.info.pop(PRIVATE, [])
-    hub: LiveHub | None = session.info.get(HUB)
-    if hub is not None:
-        # A word goes just before the events: the page holds it when the event asks for it.
-        for engagement_id, attendee_id, message in private:
-            hub.tell(engagement_id, attendee_id, message)
-        if pending:
-            hub.publish(pending)
-    # After the events: a connection whose access ended is shown why before it closes.
-    for which, engagement_id in session.info.pop(RECHECKS, []):
-        if hub is not None:
-            hub.recheck(which, engagement_id)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_rolled_back(session: Session) -> None:
-    session.info.pop(PENDING, None)
-    session.info.pop(PRIVATE, None)
-    session.info.pop(RECHECKS, None)
-
-
-def recheck_after_commit(
-    session: AsyncSession, which: Callable[[Follower], bool], engagement_id: int | None = None
-) -> None:
-    """Once the transaction commits, have the live connections ``which`` selects check their
-    access at once: what it took away (a session, an invitation) ends within a second."""
-    session.info.setdefault(RECHECKS, []).append((which, engagement_id))
-
-
-def tell_after_commit(
-    session: AsyncSession, engagement_id: int, attendee_id: int, message: dict[str, Any]
-) -> None:
-    """Send ``message`` to that person's live connections once the transaction commits,
-    just before its events: what must never be in the shared log (their media token) but must
-    reach them as fast as the event it goes with."""
-    session.info.setdefault(PRIVATE, []).append((engagement_id, attendee_id, message))

@@ -14,8 +14,8 @@ from summitry import log
 from summitry.engagements.models import EngagementStatus
 from summitry.engagements.operations import get_engagement, record, remove_attendee, set_status
 from summitry.errors import Conflict
+from summitry.log.committed import Recheck, recheck_after_commit
 from summitry.log.events import Event, EventEnvelope
-from summitry.log.hub import Follower, recheck_after_commit
 from summitry.meeting.events import Left, MeetingEnded
 from summitry.meeting.grants import revoke_media
 from summitry.meeting.media_port import MeetingMedia
@@ -60,12 +60,7 @@ async def _put_out(
             db, engagement_id, Left(attendee_id=attendee_id, reason="invitation_withdrawn")
         )
 
-    def concerned(follower: Follower) -> bool:
-        return follower.attendee_id == attendee_id or (
-            invitation_id is not None and follower.invitation_id == invitation_id
-        )
-
-    recheck_after_commit(db, concerned, engagement_id)
+    recheck_after_commit(db, Recheck(engagement_id, attendee_id, invitation_id))
 
 
 async def withdraw_invitation(
@@ -131,6 +126,6 @@ async def end_meeting(
     await security.withdraw_invitations(db, engagement_id, None)
     await _withdraw_credentials(db, engagement_id, None)
     await set_status(db, engagement, EngagementStatus.ENDED)
-    recheck_after_commit(db, lambda follower: True, engagement_id)
+    recheck_after_commit(db, Recheck(engagement_id))
     await db.commit()
     return envelopes

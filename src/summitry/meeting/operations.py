@@ -14,8 +14,8 @@ from summitry.engagements.models import Attendee, Engagement, EngagementStatus, 
 from summitry.engagements.operations import engagement_row, get_engagement, set_status
 from summitry.engagements.secretariat import recorded_secretary, secretariat_attendee
 from summitry.errors import Conflict, Forbidden, NotFound
+from summitry.log.committed import tell_after_commit
 from summitry.log.events import Event, EventEnvelope
-from summitry.log.hub import tell_after_commit
 from summitry.meeting.events import (
     Admitted,
     CameraSet,

@@ -9,7 +9,7 @@ from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from summitry.db import utcnow
-from summitry.log.hub import recheck_after_commit
+from summitry.log.committed import Recheck, recheck_after_commit
 from summitry.security.models import BrowserSession
 from summitry.security.principals import MAX_INVITATIONS_PER_SESSION, SESSION_KEY
 from summitry.security.tokens import new_token, token_hash
@@ -59,7 +59,7 @@ async def _end(db: AsyncSession, session: dict[str, object]) -> str | None:
     record = await db.get(BrowserSession, token_hash(key))
     if record is not None and record.ended_at is None:
         record.ended_at = utcnow()
-        recheck_after_commit(db, lambda follower: follower.session_key == key)
+        recheck_after_commit(db, Recheck(session_key=key))
         await db.commit()
     return key
 
