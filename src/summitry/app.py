@@ -27,6 +27,7 @@ from summitry.db import create_engine, create_sessionmaker
 from summitry.errors import SummitryError
 from summitry.floor.clock import FloorClock
 from summitry.interpretation.routing import ChannelRouter
+from summitry.leases import Lease
 from summitry.log.hub import LiveHub
 from summitry.log.relay import Relay
 from summitry.media.channels import LanguageChannels
@@ -105,23 +106,24 @@ def create_app(
         if settings.media:
             supervisor = start_media(settings, runtime)
             await supervisor.start()
-        gateway = None
+        leases = []
+        if supervisor is not None:
+            # Every replica talks to Janus; one looks into its rooms for strangers.
+            leases.append(
+                Lease(runtime.sessions, "media watch", supervisor.lead, supervisor.follow)
+            )
         if settings.media and settings.sip_enabled:
-            gateway = telephone_gateway(settings, runtime)
-            await gateway.start()
-        clock = None
+            leases.append(telephone_lease(settings, runtime))
         if sessionmaker is None:
             # Tests that pass their own sessions drive speaking time themselves.
-            clock = FloorClock(runtime.sessions, runtime.hub, runtime.media)
-            runtime.floor_clock = clock
-            await clock.start()
+            leases.append(floor_clock_lease(runtime))
+        for lease in leases:  # alone, this process takes each at once
+            await lease.begin()
         try:
             yield
         finally:
-            if gateway is not None:
-                await gateway.stop()
-            if clock is not None:
-                await clock.stop()
+            for lease in leases:
+                await lease.end()
             if runtime.channels is not None:
                 await runtime.channels.stop()
             if supervisor is not None:
@@ -247,6 +249,35 @@ def start_media(settings: Settings, runtime: Runtime) -> MediaSupervisor:
         LanguageChannels(media.rooms), public, runtime.sessions, runtime.hub, media.ice_servers
     )
     return supervisor
+
+
+def floor_clock_lease(runtime: Runtime) -> Lease:
+    """The floor clock, run by one replica at a time (it mutes whoever overruns their time)."""
+
+    async def start() -> None:
+        runtime.floor_clock = FloorClock(runtime.sessions, runtime.hub, runtime.media)
+        await runtime.floor_clock.start()
+
+    async def stop() -> None:
+        clock, runtime.floor_clock = runtime.floor_clock, None
+        if clock is not None:
+            await clock.stop()
+
+    return Lease(runtime.sessions, "floor clock", start, stop)
+
+
+def telephone_lease(settings: Settings, runtime: Runtime) -> Lease:
+    """The SIP listener, run by one replica at a time (the trunk calls one address)."""
+
+    async def start() -> None:
+        await telephone_gateway(settings, runtime).start()
+
+    async def stop() -> None:
+        gateway, runtime.telephony = runtime.telephony, None
+        if gateway is not None:
+            await gateway.stop()
+
+    return Lease(runtime.sessions, "telephone", start, stop)
 
 
 def telephone_gateway(settings: Settings, runtime: Runtime) -> TelephoneGateway:

@@ -205,6 +205,11 @@ class Settings(BaseSettings):
                 "redis_url is for replicas, which share PostgreSQL: set database_url to a "
                 "postgresql+asyncpg:// URL, or leave redis_url empty for one process"
             )
+        if self.redis_url and self.media and not self.janus_url:
+            raise ValueError(
+                "replicas share one Janus: set janus_url to it (each replica would otherwise "
+                "start a private Janus of its own), or set media to false"
+            )
         return self
 
     @field_validator("stun_urls", "turn_urls")

@@ -3,6 +3,7 @@
 from summitry.delegations.models import Delegation, Person
 from summitry.engagements.models import AgendaItem, Attendee, Engagement, Participation
 from summitry.interpretation.models import LanguageChannel
+from summitry.leases import LeaseRow
 from summitry.log.models import LiveEvent
 from summitry.media.models import MediaRoom
 from summitry.meeting.models import MediaGrant
@@ -17,6 +18,7 @@ __all__ = [
     "Engagement",
     "Invitation",
     "LanguageChannel",
+    "LeaseRow",
     "LiveEvent",
     "MediaGrant",
     "MediaRoom",

@@ -45,6 +45,7 @@ def replicas(postgres_url: str, tmp_path: Path) -> Iterator[Replicas]:
         shared = {
             "SUMMITRY_REDIS_URL": redis.url,
             "SUMMITRY_SECRET_KEY": secrets.token_urlsafe(48),  # one key: sessions work on both
+            "SUMMITRY_MEDIA": "false",
         }
         with (
             serve(tmp_path / "a", database_url=database_url, settings=shared) as a,

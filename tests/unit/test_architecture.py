@@ -32,6 +32,7 @@ LAYERS: list[set[str]] = [
     {"log"},  # the core: knows no capability
     {
         "db",
+        "leases",
         "sqlite_driver",
         "errors",
         "config",

@@ -54,6 +54,9 @@ class FloorClock:
         self._subscription = hub.listen(self._follow)
 
     def _follow(self, engagement_id: int, envelope: EventEnvelope | None) -> None:
+        if envelope is not None and envelope.event.kind == "floor_given":
+            # Given on any replica: the one that runs the clock hears of it here.
+            self.due[engagement_id] = None
         state = self._states.get(engagement_id)
         if state is None or envelope is None or envelope.seq <= state.seq:
             return

@@ -161,12 +161,26 @@ class MediaSupervisor:
             except (OSError, RuntimeError) as err:
                 logger.error("could not start Janus: %s; meetings have no media until it runs", err)
         self._task = asyncio.create_task(self._watch(), name="janus supervisor")
-        self._watching = asyncio.create_task(self.watch.run(), name="media room watch")
+
+    async def lead(self) -> None:
+        """Watch the rooms for unexpected participants: one replica at a time (its lease), so
+        that each is put out, and recorded, once."""
+        if self._watching is None:
+            self._watching = asyncio.create_task(self.watch.run(), name="media room watch")
+
+    async def follow(self) -> None:
+        """Leave the watch to the replica that holds its lease now."""
+        watching, self._watching = self._watching, None
+        if watching is not None:
+            self.watch.stop()
+            await watching
+            done = self.watch
+            self.watch = ParticipantWatch(
+                done.rooms, self.sessionmaker, done.reports, done.interval
+            )
 
     async def stop(self) -> None:
-        if self._watching is not None:
-            self.watch.stop()
-            await self._watching
+        await self.follow()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
