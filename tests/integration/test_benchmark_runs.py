@@ -83,3 +83,15 @@ def test_the_fanout_benchmark_runs_through_every_phase() -> None:
     assert figures["from_request_p95_ms"] >= figures["p95_ms"]
     assert figures["bare_from_request_p95_ms"] > 0
     assert figures["ratio_from_request_p95"] > 0
+
+
+def test_the_replicas_benchmark_spreads_clients_over_two_replicas_through_redis() -> None:
+    figures = _bench("replicas", "--clients", "100", "--changes", "3", "--warmup", "1")
+    assert figures["replicas"] == 2
+    assert figures["clients"] == 100
+    assert figures["missed"] == 0
+    assert figures["duplicated"] == 0
+    assert figures["detail"]["replicas"]["incomplete"] == 0
+    assert figures["from_request_p95_ms"] > 0
+    assert figures["single_from_request_p95_ms"] > 0
+    assert figures["ratio"] > 0
