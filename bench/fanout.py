@@ -148,8 +148,11 @@ def load_average() -> str:
 # --- the servers (each runs as `fanout.py --serve ...` in its own process) ----------------------
 
 
-def serve_summitry(port: int, data_dir: Path, database_url: str, profile_out: Path | None) -> None:
-    """Summitry as ``summitry serve`` runs it (its logging, uvicorn's defaults), media off."""
+def serve_summitry(
+    port: int, data_dir: Path, database_url: str, profile_out: Path | None, redis_url: str = ""
+) -> None:
+    """Summitry as ``summitry serve`` runs it (its logging, uvicorn's defaults), media off;
+    with ``redis_url``, a replica (``bench/replicas.py``)."""
     import uvicorn
 
     from summitry.app import create_app, prepare_to_serve
@@ -165,6 +168,7 @@ def serve_summitry(port: int, data_dir: Path, database_url: str, profile_out: Pa
         host="127.0.0.1",
         port=port,
         media=False,
+        redis_url=redis_url,
     )
     configure_logging()
     app = create_app(settings)

@@ -43,7 +43,6 @@ for _path in (ROOT / "src", ROOT):
         sys.path.insert(0, str(_path))
 
 from bench.fanout import (  # noqa: E402 - needs the path above
-    SECRET,
     Chair,
     Client,
     Server,
@@ -53,6 +52,7 @@ from bench.fanout import (  # noqa: E402 - needs the path above
     open_sessions,
     populate,
     run_changes,
+    serve_summitry,
     wait_until_listening,
 )
 from bench.stage import percentile  # noqa: E402
@@ -61,31 +61,6 @@ from tests.support.postgres import free_port  # noqa: E402
 
 def say(message: str) -> None:
     print(f"replicas: {message}", file=sys.stderr, flush=True)
-
-
-def serve(port: int, data_dir: Path, database_url: str, redis_url: str) -> None:
-    """A replica as ``summitry serve`` runs it, media off (this benchmark is the live fan-out)."""
-    import uvicorn
-
-    from summitry.app import create_app, prepare_to_serve
-    from summitry.config import Settings
-    from summitry.log.wire import LiveHttp, LiveWebSockets
-    from summitry.logs import configure_logging
-
-    settings = Settings(
-        environment="development",
-        data_dir=data_dir,
-        database_url=database_url,
-        secret_key=SECRET,
-        host="127.0.0.1",
-        port=port,
-        media=False,
-        redis_url=redis_url,
-    )
-    configure_logging()
-    app = create_app(settings)
-    prepare_to_serve()
-    uvicorn.run(app, host="127.0.0.1", port=port, log_config=None, http=LiveHttp, ws=LiveWebSockets)
 
 
 def start_replica(name: str, workdir: Path, database_url: str, redis_url: str) -> Server:
@@ -194,7 +169,7 @@ def main() -> None:
     parser.add_argument("--redis-url", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.port, args.data_dir, args.database_url, args.redis_url)
+        serve_summitry(args.port, args.data_dir, args.database_url, None, args.redis_url)
         return
 
     import uvloop
