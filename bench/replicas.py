@@ -1,7 +1,7 @@
 """Replicas benchmark: the chair's change to the last of 2,000 live clients spread over two
 Summitry replicas that pass their commits on through Redis, beside one replica in the same run.
 
-    .venv/bin/python bench/replicas.py               (from the repository's root; about 6
+    .venv/bin/python bench/replicas.py               (from the repository's root; about 3
                                                       minutes; starts its own PostgreSQL and
                                                       Redis in a temporary folder)
     .venv/bin/python bench/replicas.py --clients 500 --changes 10   (a quick look)

@@ -107,17 +107,19 @@ def create_app(
             supervisor = start_media(settings, runtime)
             await supervisor.start()
         leases = []
+        alone = not settings.redis_url  # no replicas: the work runs here, without a lease
         if supervisor is not None:
             # Every replica talks to Janus; one looks into its rooms for strangers.
-            leases.append(
-                Lease(runtime.sessions, "media watch", supervisor.lead, supervisor.follow)
+            watch = Lease(
+                runtime.sessions, "media watch", supervisor.lead, supervisor.follow, alone=alone
             )
+            leases.append(watch)
         if settings.media and settings.sip_enabled:
-            leases.append(telephone_lease(settings, runtime))
+            leases.append(telephone_lease(settings, runtime, alone))
         if sessionmaker is None:
             # Tests that pass their own sessions drive speaking time themselves.
-            leases.append(floor_clock_lease(runtime))
-        for lease in leases:  # alone, this process takes each at once
+            leases.append(floor_clock_lease(runtime, alone))
+        for lease in leases:
             await lease.begin()
         try:
             yield
@@ -251,7 +253,7 @@ def start_media(settings: Settings, runtime: Runtime) -> MediaSupervisor:
     return supervisor
 
 
-def floor_clock_lease(runtime: Runtime) -> Lease:
+def floor_clock_lease(runtime: Runtime, alone: bool) -> Lease:
     """The floor clock, run by one replica at a time (it mutes whoever overruns their time)."""
 
     async def start() -> None:
@@ -263,10 +265,10 @@ def floor_clock_lease(runtime: Runtime) -> Lease:
         if clock is not None:
             await clock.stop()
 
-    return Lease(runtime.sessions, "floor clock", start, stop)
+    return Lease(runtime.sessions, "floor clock", start, stop, alone=alone)
 
 
-def telephone_lease(settings: Settings, runtime: Runtime) -> Lease:
+def telephone_lease(settings: Settings, runtime: Runtime, alone: bool) -> Lease:
     """The SIP listener, run by one replica at a time (the trunk calls one address)."""
 
     async def start() -> None:
@@ -277,7 +279,7 @@ def telephone_lease(settings: Settings, runtime: Runtime) -> Lease:
         if gateway is not None:
             await gateway.stop()
 
-    return Lease(runtime.sessions, "telephone", start, stop)
+    return Lease(runtime.sessions, "telephone", start, stop, alone=alone)
 
 
 def telephone_gateway(settings: Settings, runtime: Runtime) -> TelephoneGateway:

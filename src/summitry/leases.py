@@ -2,9 +2,10 @@
 
 A lease is a row: its name, who holds it, and when it lapses. The holder renews it every
 third of its life; any replica may take it once it has lapsed. So the work moves when its
-holder dies (within ``LEASE_SECONDS``), and a holder that cannot reach the database stops the
-work before the lease can lapse, so that two never run it at once. One process alone (SQLite,
-``summitry serve`` by itself) takes every lease at once and keeps it.
+holder dies (within ``LEASE_SECONDS`` and a try), and a holder that cannot renew it in time
+stops the work before the lease can lapse, so that two never run it at once. Expiry is each
+replica's wall clock: replicas keep their clocks in step (NTP). One process alone (no
+replicas) runs its work without a lease.
 """
 
 from __future__ import annotations
@@ -59,19 +60,27 @@ class Lease:
         stop: Callable[[], Awaitable[None]],
         *,
         seconds: float = LEASE_SECONDS,
+        alone: bool = False,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.name = name
         self.holder = secrets.token_hex(8)
         self._start, self._stop = start, stop
         self.seconds = seconds
+        self.alone = alone
+        """The only process (no replicas): the work simply runs, whatever the database does."""
         self.held = False
         self._renewed = 0.0
         self._task: asyncio.Task[None] | None = None
 
     async def begin(self) -> None:
         """Try for the lease now (so that one process starts its work at once), then keep
-        trying, or renewing, in the background."""
+        trying, or renewing, in the background. Alone, start the work (its failure is
+        raised, as it was before there were replicas)."""
+        if self.alone:
+            await self._start()
+            self.held = True
+            return
         await self._turn()
         self._task = asyncio.create_task(self._run(), name=f"lease {self.name}")
 
@@ -83,6 +92,8 @@ class Lease:
                 await self._task
         if self.held:
             await self._let_go()
+            if self.alone:
+                return
             with contextlib.suppress(SQLAlchemyError, OSError):
                 async with self.sessionmaker() as db:
                     await db.execute(
@@ -97,9 +108,11 @@ class Lease:
             await self._turn()
 
     async def _turn(self) -> None:
+        asked = time.monotonic()  # the lease runs from before the claim, never from after
         try:
-            claimed = await self._claim()
-        except (SQLAlchemyError, OSError) as err:
+            async with asyncio.timeout(self.seconds / 3):
+                claimed = await self._claim()
+        except (SQLAlchemyError, OSError, TimeoutError) as err:
             # No word from the database: once the lease may have lapsed, another replica may
             # hold it; stop first.
             if self.held and time.monotonic() - self._renewed > self.seconds * 2 / 3:
@@ -107,11 +120,15 @@ class Lease:
                 await self._let_go()
             return
         if claimed:
-            self._renewed = time.monotonic()
+            self._renewed = asked
             if not self.held:
                 self.held = True
                 log.info("lease %s taken: starting its work here", self.name)
-                await self._start()
+                try:
+                    await self._start()
+                except Exception:  # tried again at the next turn, here or elsewhere
+                    log.exception("lease %s: starting its work failed", self.name)
+                    await self._let_go()
         elif self.held:
             log.warning("lease %s held elsewhere: stopping its work here", self.name)
             await self._let_go()

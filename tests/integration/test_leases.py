@@ -96,3 +96,26 @@ async def test_the_work_moves_when_its_holder_dies_and_at_once_when_it_lets_go(
     await until(lambda: a_work.runs, LIFE / 3 + 0.5)
     await a.end()
     assert Work.most == 1
+
+
+async def test_work_that_fails_to_start_is_tried_again_at_the_next_turn(
+    engine: AsyncEngine,
+) -> None:
+    attempts = 0
+
+    async def start() -> None:
+        nonlocal attempts
+        attempts += 1
+        if attempts == 1:
+            raise RuntimeError("the SIP port is taken")
+
+    async def stop() -> None:
+        pass
+
+    name = f"test work {secrets.token_hex(4)}"
+    lease = Lease(create_sessionmaker(engine), name, start, stop, seconds=LIFE)
+    await lease.begin()  # the failure is logged, not raised: the replica serves on
+    assert not lease.held
+    await until(lambda: lease.held, LIFE)
+    assert attempts == 2
+    await lease.end()

@@ -65,3 +65,22 @@ def test_only_the_latest_commits_are_kept() -> None:
         hub.publish(commit(seq))
     assert hub.published_after(1, 5) is None
     assert seqs(hub.published_after(1, 10)) == list(range(11, KEPT_COMMITS + 11))
+
+
+def test_what_a_replica_has_seen_is_whole_up_to_its_first_hole() -> None:
+    from summitry.log.hub import Follower
+
+    hub = LiveHub()
+    assert hub.seen_up_to(1) is None  # nobody follows: nothing to catch up for
+    opening, shown = Follower(1), Follower(1)
+    shown.cursor = 3
+    for follower in (opening, shown):
+        hub.follow(follower)
+    # The connection still opening (cursor 0) is left out: the log is read when it opens.
+    assert hub.seen_up_to(1) == 3
+    hub.publish(commit(4, 5))
+    hub.publish(commit(7))  # 6 was committed on another replica and has not come yet
+    assert hub.seen_up_to(1) == 5
+    assert hub.published(1, 5)
+    assert not hub.published(1, 6)
+    assert hub.published(1, 7)

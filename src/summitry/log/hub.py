@@ -117,16 +117,22 @@ class LiveHub(Listeners):
         return list(self._followers)
 
     def published(self, engagement_id: int, seq: int) -> bool:
-        """Whether this hub has published event ``seq`` (among the commits it keeps)."""
-        return any(o.first <= seq <= o.last for o in self._kept.get(engagement_id, ()))
+        """Whether this hub has published event ``seq``: among the commits it keeps, or older
+        than the oldest of them (long since shown)."""
+        kept = self._kept.get(engagement_id)
+        if not kept:
+            return False
+        return seq < min(o.first for o in kept) or any(o.first <= seq <= o.last for o in kept)
 
     def seen_up_to(self, engagement_id: int) -> int | None:
         """The number up to which every event has been published here or shown to every
-        connection following the engagement; ``None`` if nobody follows it."""
-        followers = self._followers.get(engagement_id)
-        if not followers:
+        connection following the engagement; ``None`` if no connection has been shown any."""
+        # A connection still opening has been shown nothing yet (cursor 0): what it is shown
+        # comes from the log when it opens.
+        cursors = [f.cursor for f in self._followers.get(engagement_id, ()) if f.cursor]
+        if not cursors:
             return None
-        seen = min(f.cursor for f in followers)
+        seen = min(cursors)
         for outgoing in sorted(self._kept.get(engagement_id, ()), key=lambda o: o.first):
             if outgoing.first <= seen + 1:
                 seen = max(seen, outgoing.last)

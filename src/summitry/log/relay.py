@@ -32,6 +32,11 @@ log = logging.getLogger(__name__)
 CHANNEL = "summitry:live"
 POLL_SECONDS = 0.5
 """While Redis is away: how often the log is read for what other replicas committed."""
+SAFETY_SECONDS = 5.0
+"""While Redis is here: how often the log is read all the same (Redis drops the messages of a
+subscriber that falls behind, and says nothing)."""
+HEALTH_SECONDS = 5
+"""How often redis-py checks that a quiet subscription is still alive."""
 RETRY_SECONDS = 0.5
 OUTBOX_LIMIT = 10_000
 
@@ -62,7 +67,7 @@ class Relay:
         self._tasks = [
             asyncio.create_task(self._listen(), name="relay: listen"),
             asyncio.create_task(self._send(), name="relay: send"),
-            asyncio.create_task(self._poll_while_away(), name="relay: poll"),
+            asyncio.create_task(self._poll(), name="relay: poll"),
         ]
 
     async def stop(self) -> None:
@@ -101,16 +106,21 @@ class Relay:
 
     async def _listen(self) -> None:
         while True:
-            redis = Redis.from_url(self.url)
+            redis = Redis.from_url(self.url, health_check_interval=HEALTH_SECONDS)
             try:
                 async with redis.pubsub() as pubsub:
                     await pubsub.subscribe(self.channel)
-                    self.connected.set()
-                    await self.catch_up()  # whatever was committed while the link was down
                     async for message in pubsub.listen():
-                        if message.get("type") == "message":
+                        if message.get("type") == "subscribe":
+                            # Also after redis-py subscribed again by itself: what was
+                            # committed meanwhile is read from the log.
+                            self.connected.set()
+                            await self.catch_up()
+                        elif message.get("type") == "message":
                             self._apply(message["data"])
-            except (RedisError, OSError) as err:
+            except asyncio.CancelledError:
+                raise
+            except Exception as err:  # Redis, or a read of the log: try again, never give up
                 if self.connected.is_set():
                     log.warning("lost Redis (%s): reading the log until it is back", err)
                 self.connected.clear()
@@ -118,14 +128,27 @@ class Relay:
                 await redis.aclose()
             await asyncio.sleep(RETRY_SECONDS)
 
-    async def _poll_while_away(self) -> None:
+    async def _poll(self) -> None:
+        """Read the log every ``POLL_SECONDS`` while Redis is away, and every
+        ``SAFETY_SECONDS`` while it is here (a message Redis dropped for a slow subscriber)."""
+        since = 0.0
         while True:
             await asyncio.sleep(POLL_SECONDS)
-            if not self.connected.is_set():
-                with contextlib.suppress(Exception):
+            since += POLL_SECONDS
+            if not self.connected.is_set() or since >= SAFETY_SECONDS:
+                since = 0.0
+                try:
                     await self.catch_up()
+                except Exception:  # the database away too: the next turn tries again
+                    log.exception("reading the log for the other replicas' commits failed")
 
     def _apply(self, data: bytes | str) -> None:
+        try:
+            self._apply_one(data)
+        except Exception:  # one bad message (a kind this version does not know) is skipped
+            log.exception("a message from another replica could not be applied")
+
+    def _apply_one(self, data: bytes | str) -> None:
         try:
             message = json.loads(data)
         except ValueError:

@@ -7,6 +7,9 @@ import { BoothMicrophone, ChannelListener, shockLimiter } from "/static/meeting/
 import { request as call, showDeviceError } from "/static/meeting/page.js";
 import { refused as complain } from "/static/meeting/notice.js";
 
+// How long an access's TURN credentials are taken to be fresh (they are valid for ten
+// minutes by default, SUMMITRY_TURN_CREDENTIAL_MINUTES; no shorter than one).
+const ACCESS_FRESH_MS = 45_000;
 const root = document.getElementById("console");
 const engagementId = Number(root.dataset.engagement);
 const booth = root.dataset.booth;
@@ -134,6 +137,7 @@ async function ensureMedia() {
     if (!page.booth) {
       const access = await call(`${api}/access`, null, "GET");
       page.access = access;
+      page.accessAt = Date.now();
       const microphone = new BoothMicrophone(
         access.booth, access.server_url, page.mic.getAudioTracks()[0], access.ice_servers);
       microphone.addEventListener("lost", () => retry("booth"));
@@ -204,6 +208,17 @@ function renderListening() {
   page.floorBus.gain.value = relay ? 0 : 1;
   page.relayBus.gain.value = relay ? 1 : 0;
   if (relay && page.access) {
+    if (!page.relay && Date.now() - page.accessAt > ACCESS_FRESH_MS) {
+      // Its TURN credentials open a relay only while fresh: a relay taken long after the
+      // booth opened asks for the access again first.
+      if (!page.refreshing) {
+        page.refreshing = call(`${api}/access`, null, "GET")
+          .then((fresh) => { page.access = fresh; })
+          .catch(() => {})
+          .finally(() => { page.accessAt = Date.now(); page.refreshing = null; renderListening(); });
+      }
+      return;
+    }
     if (!page.relay) {
       page.relay = new ChannelListener(page.access, document.getElementById("relay-audio"));
       page.relay.addEventListener("stream", ({ detail }) => hear(detail.stream, page.relayBus, "relay"));
@@ -211,7 +226,7 @@ function renderListening() {
         page.relay?.stop();
         page.relay = null;
         // Put out because someone left (the PINs changed): come back with a fresh access.
-        call(`${api}/access`, null, "GET").then((fresh) => { page.access = fresh; })
+        call(`${api}/access`, null, "GET").then((fresh) => { page.access = fresh; page.accessAt = Date.now(); })
           .catch(() => {}).finally(() => setTimeout(renderListening, 2000));
       });
     }
