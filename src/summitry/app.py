@@ -32,9 +32,11 @@ from summitry.log.hub import LiveHub
 from summitry.log.relay import Relay
 from summitry.media.channels import LanguageChannels
 from summitry.media.ice import IceServers
-from summitry.media.meetings import JanusMeetingMedia, MediaSupervisor, janus_keys
+from summitry.media.meetings import JanusMeetingMedia, janus_keys
+from summitry.media.nodes import MediaNode, MediaNodes
 from summitry.media.rooms import MeetingRooms
 from summitry.media.server import JanusConfig, JanusNat, JanusProcess
+from summitry.media.supervisor import MediaSupervisor
 from summitry.meeting.access import on_withdrawal
 from summitry.meeting.media_events import MediaEvents
 from summitry.pages import ASSETS
@@ -201,7 +203,7 @@ def create_app(
         async with runtime.sessions() as db:
             await db.execute(text("SELECT 1"))
         supervisor = runtime.media_supervisor
-        media = "disabled" if supervisor is None else "ok" if supervisor.healthy else "unavailable"
+        media = "disabled" if supervisor is None else supervisor.health
         return {"status": "ok", "version": __version__, "database": "ok", "media": media}
 
     @app.get("/favicon.ico", include_in_schema=False)
@@ -219,38 +221,54 @@ def create_app(
 
 
 def start_media(settings: Settings, runtime: Runtime) -> MediaSupervisor:
-    """The media engine for this app: a private Janus in the data directory, or the one given."""
-    process = None
-    url = settings.janus_url
-    admin_key = settings.janus_admin_key or None
-    if not url:
-        folder = settings.data_dir / "janus"
-        keys = janus_keys(folder)
-        config = JanusConfig(
-            folder,
-            ws_port=settings.janus_ws_port,
-            ice_enforce_list=settings.janus_ice_interface or None,
-            nat=JanusNat.from_settings(settings),
-            admin_secret=keys["admin_secret"],
-            room_admin_key=keys["room_admin_key"],
-        )
-        process = JanusProcess(config)
-        url, admin_key = config.ws_url, config.room_admin_key
-    public = settings.janus_public_url or url
+    """The media engine for this app: a private Janus in the data directory, the one given, or
+    the several nodes given."""
     events = MediaEvents(runtime.sessions)
-    media = JanusMeetingMedia(
-        MeetingRooms(url, admin_key=admin_key),
-        public,
-        events.media_restored,
-        IceServers.from_settings(settings),
+    nodes = media_nodes(settings)
+    media = JanusMeetingMedia(nodes, events.media_restored, IceServers.from_settings(settings))
+    runtime.media, runtime.media_origin = media, nodes.origins()
+    supervisor = MediaSupervisor(
+        media, runtime.sessions, move_after=settings.janus_move_after_seconds
     )
-    runtime.media, runtime.media_origin = media, public
-    supervisor = MediaSupervisor(media, runtime.sessions, process)
     runtime.media_supervisor = supervisor
     runtime.channels = ChannelRouter(
-        LanguageChannels(media.rooms), public, runtime.sessions, runtime.hub, media.ice_servers
+        LanguageChannels(nodes), runtime.sessions, runtime.hub, media.ice_servers
     )
     return supervisor
+
+
+def media_nodes(settings: Settings) -> MediaNodes:
+    """The Janus nodes the settings name, or one: the given Janus, else a private one."""
+    if settings.janus_nodes:
+        return MediaNodes(
+            [
+                MediaNode(
+                    node.name,
+                    MeetingRooms(node.url, admin_key=node.admin_key or None),
+                    node.public_url or node.url,
+                    node.capacity,
+                    node.confidential,
+                )
+                for node in settings.janus_nodes
+            ]
+        )
+    if settings.janus_url:
+        rooms = MeetingRooms(settings.janus_url, admin_key=settings.janus_admin_key or None)
+        return MediaNodes.one(rooms, settings.janus_public_url)
+    folder = settings.data_dir / "janus"
+    keys = janus_keys(folder)
+    config = JanusConfig(
+        folder,
+        ws_port=settings.janus_ws_port,
+        ice_enforce_list=settings.janus_ice_interface or None,
+        nat=JanusNat.from_settings(settings),
+        admin_secret=keys["admin_secret"],
+        room_admin_key=keys["room_admin_key"],
+    )
+    rooms = MeetingRooms(config.ws_url, admin_key=config.room_admin_key)
+    nodes = MediaNodes.one(rooms, settings.janus_public_url)
+    nodes.first.process = JanusProcess(config)
+    return nodes
 
 
 def floor_clock_lease(runtime: Runtime, alone: bool) -> Lease:

@@ -6,17 +6,27 @@ Every option is documented in ``docs/settings.md``; a test checks that none is m
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import tomllib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
 )
 
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "summitry"})
@@ -45,6 +55,33 @@ class _TomlSource(PydanticBaseSettingsSource):
             raise ConfigurationError(f"{path} is not valid TOML: {err}") from err
         table = data.get("summitry", data)
         return dict(table) if isinstance(table, dict) else {}
+
+
+class JanusNodeSettings(BaseModel):
+    """One Janus of several (``janus_nodes``): how Summitry and browsers reach it, and what it
+    may carry."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")
+    """A short name of lower-case letters, digits and hyphens, kept with each room it carries."""
+    url: str
+    """Its WebSocket API as Summitry reaches it (``ws://10.0.0.5:8188``)."""
+    public_url: str = ""
+    """The address browsers use (``wss://media-1.example.org/janus``); empty: ``url``."""
+    admin_key: str = ""
+    """Its plugins' room ``admin_key``, if it has one."""
+    capacity: int = Field(default=50, ge=1)
+    """Live engagements it takes at most."""
+    confidential: bool = False
+    """Reserved for confidential engagements (which then go nowhere else)."""
+
+    @field_validator("url", "public_url")
+    @classmethod
+    def _websocket(cls, value: str, info: ValidationInfo) -> str:
+        if (value or info.field_name == "url") and not value.startswith(("ws://", "wss://")):
+            raise ValueError(f"{value!r} is not a ws:// or wss:// URL of Janus's WebSocket API")
+        return value
 
 
 class Settings(BaseSettings):
@@ -91,6 +128,13 @@ class Settings(BaseSettings):
 
     janus_url: str = ""
     """WebSocket address of an existing Janus; empty: ``summitry serve`` starts its own."""
+
+    janus_nodes: list[JanusNodeSettings] = Field(default_factory=list)
+    """Several Janus nodes instead of one (a TOML array of tables, or JSON in the environment):
+    each engagement is placed on one (docs/deployment.md, "Several Janus nodes")."""
+
+    janus_move_after_seconds: float = Field(default=1.5, gt=0, le=300)
+    """With ``janus_nodes``: how long a node may be away before its engagements move."""
 
     janus_public_url: str = ""
     """The Janus address browsers use; empty: the same as the one Summitry uses."""
@@ -205,10 +249,30 @@ class Settings(BaseSettings):
                 "redis_url is for replicas, which share PostgreSQL: set database_url to a "
                 "postgresql+asyncpg:// URL, or leave redis_url empty for one process"
             )
-        if self.redis_url and self.media and not self.janus_url:
+        if self.redis_url and self.media and not (self.janus_url or self.janus_nodes):
             raise ValueError(
-                "replicas share one Janus: set janus_url to it (each replica would otherwise "
-                "start a private Janus of its own), or set media to false"
+                "replicas share their Janus: set janus_url (or janus_nodes) to it (each replica "
+                "would otherwise start a private Janus of its own), or set media to false"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _nodes_consistent(self) -> Settings:
+        if not self.janus_nodes:
+            return self
+        if self.janus_url or self.janus_public_url:
+            raise ValueError(
+                "set janus_url (one Janus) or janus_nodes (several), not both: give each node "
+                "its url and public_url in janus_nodes"
+            )
+        names = [node.name for node in self.janus_nodes]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"janus_nodes: the name {twice[0]!r} is used twice; names are unique")
+        if all(node.confidential for node in self.janus_nodes):
+            raise ValueError(
+                "janus_nodes: every node is reserved for confidential engagements; leave at "
+                "least one with confidential = false for the others"
             )
         return self
 
@@ -302,6 +366,15 @@ def get_settings() -> Settings:
     except ValidationError as err:
         # Not str(err): pydantic quotes the input, which would print part of a short secret.
         raise ConfigurationError(_explain(err)) from None
+    except SettingsError as err:
+        # A list or table given in the environment that is not JSON.
+        found = re.search(r'field "(\w+)"', str(err))
+        option = found.group(1) if found else "a setting"
+        raise ConfigurationError(
+            f"{option}: is not valid JSON; in the environment give it as JSON, e.g. "
+            '[{"name": "media-1", "url": "ws://10.0.0.5:8188"}] (or as a TOML array of tables '
+            "in the settings file)"
+        ) from None
 
 
 def _explain(err: ValidationError) -> str:

@@ -24,7 +24,7 @@ from summitry.meeting.media_port import MeetingMedia
 if TYPE_CHECKING:  # the types of parts built only where they are configured
     from summitry.floor.clock import FloorClock
     from summitry.interpretation.routing import ChannelRouter
-    from summitry.media.meetings import MediaSupervisor
+    from summitry.media.supervisor import MediaSupervisor
     from summitry.telephony.gateway import TelephoneGateway
 
 

@@ -90,16 +90,22 @@ def meet(server: LiveServer, new_page: Callable[..., Page]) -> tuple[Page, Page,
 
 
 def meet_between(
-    host: Page, guest: Page, server: LiveServer, origin: str | None = None, timeout: float = 30
+    host: Page,
+    guest: Page,
+    server: LiveServer,
+    origin: str | None = None,
+    timeout: float = 30,
+    meeting_at: str | None = None,
 ) -> tuple[int, int, int]:
     """The secretariat (``host``) admits a head of delegation (``guest``, who reaches the
-    server at ``origin``) and each sees the other; the engagement and both attendee ids."""
+    server at ``origin``, and the meeting at ``meeting_at``: another replica, say) and each
+    sees the other; the engagement and both attendee ids."""
     origin = origin or server.url
     sign_in(host, server)
     engagement, guest_id, link = plan_meeting(host, server)
     assert link.startswith(origin), "her invitation names an address she can reach"
     guest.goto(link)
-    guest.goto(f"{origin}/engagements/{engagement}/meeting")
+    guest.goto(f"{meeting_at or origin}/engagements/{engagement}/meeting")
     guest.get_by_role("button", name="Join the meeting").click()
     expect(guest.get_by_role("heading", name="Waiting to be admitted")).to_be_visible()
     host.goto(f"{server.url}/engagements/{engagement}/meeting")

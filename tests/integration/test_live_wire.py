@@ -25,6 +25,7 @@ from summitry.log import feed as log_feed
 from summitry.log.store import HUB
 from summitry.log.wire import LiveHttp, LiveWebSockets, Wire
 from summitry.media.meetings import JanusMeetingMedia
+from summitry.media.nodes import MediaNodes
 from summitry.media.rooms import MeetingRooms
 from summitry.meeting import feed as live_feed
 from summitry.meeting.events import RoomLocked
@@ -66,7 +67,7 @@ async def served(app: Any, janus: JanusServer) -> AsyncIterator[str]:
     """The test app served with a real Janus as its media server."""
     await janus.start()
     rooms = MeetingRooms(janus.url, admin_key=janus.room_admin_key)
-    app.state.runtime.media = JanusMeetingMedia(rooms, janus.url)
+    app.state.runtime.media = JanusMeetingMedia(MediaNodes.one(rooms, janus.url))
     async with serving(app) as base:
         yield base
     await rooms.close()

@@ -24,6 +24,7 @@ from summitry.log.hub import LiveHub
 from summitry.media.channels import LanguageChannels
 from summitry.media.janus import JanusClient, JanusError, JanusEvent
 from summitry.media.meetings import JanusMeetingMedia
+from summitry.media.nodes import MediaNodes
 from summitry.media.rooms import MeetingRooms
 from summitry.media.watch import ParticipantWatch
 from summitry.meeting.media_port import RecordedReports
@@ -55,8 +56,8 @@ async def media(
     """
     await janus.start()
     rooms = MeetingRooms(janus.url, admin_key=janus.room_admin_key)
-    meeting_media = JanusMeetingMedia(rooms, janus.url)
-    router = ChannelRouter(LanguageChannels(rooms), janus.url, sessionmaker, LiveHub())
+    meeting_media = JanusMeetingMedia(MediaNodes.one(rooms, janus.url))
+    router = ChannelRouter(LanguageChannels(meeting_media.nodes), sessionmaker, LiveHub())
     app.state.runtime.media = meeting_media
     app.state.runtime.channels = router
     yield Media(app, rooms, meeting_media, router)
@@ -99,7 +100,7 @@ async def test_a_token_used_under_another_id_is_put_out_within_a_second_and_reco
     honest = Subscriber(janus_client, mine["room_id"], token=mine["token"])
     # The guest's token, a second time, under a participant id nobody was given.
     intruder = Subscriber(janus_client, mine["room_id"], token=mine["token"])
-    watch = ParticipantWatch(media.rooms, sessionmaker, RecordedReports(sessionmaker))
+    watch = ParticipantWatch(media.media.nodes, sessionmaker, RecordedReports(sessionmaker))
     watching: asyncio.Task[None] | None = None
     late: list[Publisher] = []
     try:

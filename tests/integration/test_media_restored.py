@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from summitry.engagements.models import Engagement, Role
 from summitry.log.store import events_after, last_seq
 from summitry.media.meetings import JanusMeetingMedia
+from summitry.media.nodes import MediaNodes
 from summitry.media.rooms import MeetingRooms
 from summitry.meeting.events import MediaRestored
 from summitry.meeting.media_events import MediaEvents
@@ -36,7 +37,7 @@ async def test_rooms_rebuilt_after_a_janus_restart_are_reported_and_recorded(
         reported.append(engagement_ids)
         await events.media_restored(engagement_ids)
 
-    media = app.state.runtime.media = JanusMeetingMedia(rooms, janus.url, report)
+    media = app.state.runtime.media = JanusMeetingMedia(MediaNodes.one(rooms, janus.url), report)
     try:
         engagement = await make_engagement()
         live = f"/api/v1/engagements/{engagement.id}/live"
@@ -47,11 +48,13 @@ async def test_rooms_rebuilt_after_a_janus_restart_are_reported_and_recorded(
         assert admitted.status_code == 200, admitted.text
         before = await last_seq(db, engagement.id)
 
-        assert await media.restore(sessionmaker) == 0  # Janus lost nothing: nothing to say
+        assert (
+            await media.restore(sessionmaker, media.nodes.first) == 0
+        )  # Janus lost nothing: nothing to say
         assert reported == []
 
         await janus.restart()
-        assert await media.restore(sessionmaker) == 1
+        assert await media.restore(sessionmaker, media.nodes.first) == 1
         assert reported == [[engagement.id]]
         recorded = [e.event for e in await events_after(db, engagement.id, before)]
         assert recorded == [MediaRestored()]

@@ -17,6 +17,7 @@ import pytest
 from summitry.engagements.models import Engagement, Role
 from summitry.media.janus import JanusClient, JanusError
 from summitry.media.meetings import JanusMeetingMedia
+from summitry.media.nodes import MediaNodes
 from summitry.media.rooms import MeetingRooms
 from tests.support.janus import JanusServer
 from tests.support.peers import Publisher, Subscriber
@@ -29,7 +30,7 @@ async def media_app(app: Any, janus: JanusServer) -> AsyncIterator[Any]:
     """The test app, with Summitry's media adapter on the test run's Janus."""
     await janus.start()
     rooms = MeetingRooms(janus.url, admin_key=janus.room_admin_key)
-    app.state.runtime.media = JanusMeetingMedia(rooms, janus.url)
+    app.state.runtime.media = JanusMeetingMedia(MediaNodes.one(rooms, janus.url))
     yield app
     await rooms.close()
 

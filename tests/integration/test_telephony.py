@@ -27,6 +27,7 @@ from summitry.interpretation.models import LanguageChannel
 from summitry.media.channels import ChannelSpec, LanguageChannels, listening_pin
 from summitry.media.janus import JanusClient, connect
 from summitry.media.meetings import JanusMeetingMedia
+from summitry.media.nodes import MediaNodes
 from summitry.media.rooms import MeetingRooms
 from summitry.meeting import operations as live_operations
 from summitry.telephony import operations, rtcp, rtp
@@ -58,7 +59,7 @@ async def media_app(app: Any, janus: JanusServer) -> AsyncIterator[Any]:
     """The test app, with Summitry's media adapter on the test run's Janus."""
     await janus.start()
     rooms = MeetingRooms(janus.url, admin_key=janus.room_admin_key)
-    app.state.runtime.media = JanusMeetingMedia(rooms, janus.url)
+    app.state.runtime.media = JanusMeetingMedia(MediaNodes.one(rooms, janus.url))
     yield app
     await rooms.close()
 
@@ -545,7 +546,8 @@ async def test_a_telephone_leg_comes_back_after_janus_restarts(
 
         await janus.restart()
         # What the media supervisor does when Janus is back: rebuild the rooms with their tokens.
-        await media_app.state.runtime.media.restore(media_app.state.runtime.sessions)
+        runtime = media_app.state.runtime
+        await runtime.media.restore(runtime.sessions, runtime.media.nodes.first)
         for _ in range(200):
             if "rejoined" in call.timings:
                 break
@@ -588,7 +590,7 @@ async def test_the_keypad_chooses_a_language_channel_and_the_floor_again(
     db.add(LanguageChannel(engagement_id=engagement.id, language="fr", janus_room_id=room_id,
                            secret=secret))  # fmt: skip
     await db.commit()
-    channels = LanguageChannels(gateway.media.rooms)
+    channels = LanguageChannels(gateway.media.nodes)
     spec = ChannelSpec(room_id, secret, "fr", ("booth token",), listening_pin(secret, 0))
     await channels.ensure(spec)
     session = await janus_client.create_session()

@@ -23,6 +23,7 @@ from summitry.log.hub import LiveHub
 from summitry.media.channels import LanguageChannels
 from summitry.media.ice import IceServers
 from summitry.media.meetings import JanusMeetingMedia
+from summitry.media.nodes import MediaNodes
 from summitry.media.rooms import MeetingRooms
 from summitry.meeting.media_port import IceServer
 from tests.support.janus import JanusServer
@@ -95,10 +96,10 @@ async def turn_media(
         300,
     )
     rooms = MeetingRooms(janus.url, admin_key=janus.room_admin_key)
-    media = JanusMeetingMedia(rooms, janus.url, ice=ice)
+    media = JanusMeetingMedia(MediaNodes.one(rooms, janus.url), ice=ice)
     app.state.runtime.media = media
     app.state.runtime.channels = ChannelRouter(
-        LanguageChannels(rooms), janus.url, sessionmaker, LiveHub(), media.ice_servers
+        LanguageChannels(media.nodes), sessionmaker, LiveHub(), media.ice_servers
     )
     yield
     await rooms.close()

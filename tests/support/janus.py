@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import contextlib
+import socket
+import subprocess
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -12,7 +18,7 @@ from summitry.media.server import JanusConfig, JanusProcess
 from tests.support.netns import NotInTestNamespace, current_test_namespace
 from tests.support.postgres import free_port
 
-__all__ = ["janus", "janus_client", "meeting_rooms"]
+__all__ = ["JanusNode", "janus", "janus_client", "janus_node", "meeting_rooms"]
 
 
 class JanusServer:
@@ -82,3 +88,64 @@ async def meeting_rooms(janus: JanusServer) -> AsyncIterator[MeetingRooms]:
     rooms = MeetingRooms(janus.url, admin_key=janus.room_admin_key)
     yield rooms
     await rooms.close()
+
+
+@dataclass
+class JanusNode:
+    """A Janus run by a test as one node of several (its own ports), killed at will."""
+
+    name: str
+    config: JanusConfig
+    process: subprocess.Popen[bytes]
+
+    def settings(self) -> dict[str, str]:
+        """This node as an entry of ``SUMMITRY_JANUS_NODES``."""
+        return {
+            "name": self.name,
+            "url": self.config.ws_url,
+            "admin_key": self.config.room_admin_key,
+        }
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash of the machine's Janus would."""
+        self.process.kill()
+        self.process.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def janus_node(folder: Path, name: str, index: int) -> Iterator[JanusNode]:
+    """Start a node (``index`` keeps its UDP port ranges apart from the others') inside the test
+    namespace, and stop it after."""
+    namespace = current_test_namespace()
+    base = 20000 + index * 6000
+    config = JanusConfig(
+        folder,
+        ws_port=free_port(),
+        ice_enforce_list=namespace.ice_iface,
+        rtp_port_range=(base, base + 3999),
+        plain_rtp_port_range=(base + 4000, base + 4999),
+        channel_port_range=(base + 5000, base + 5999),
+    )
+    config.write()
+    with (folder / "janus.out").open("ab") as out:
+        process = subprocess.Popen(
+            ["janus", "-F", str(folder)], cwd=folder, stdout=out, stderr=subprocess.STDOUT
+        )
+    node = JanusNode(name, config, process)
+    try:
+        deadline = time.monotonic() + 20
+        while not _accepts(config.ws_port):
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError(f"janus node {name} did not start; see {config.log_file}")
+            time.sleep(0.1)
+        yield node
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def _accepts(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0

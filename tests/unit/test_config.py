@@ -274,7 +274,7 @@ def test_ice_over_tcp_needs_ice_lite(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_replicas_need_postgresql(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ConfigurationError, match="replicas, which share PostgreSQL"):
         settings_from(monkeypatch, redis_url="redis://127.0.0.1:6379/0")
-    with pytest.raises(ConfigurationError, match="replicas share one Janus: set janus_url"):
+    with pytest.raises(ConfigurationError, match="replicas share their Janus: set janus_url"):
         settings_from(
             monkeypatch,
             redis_url="redis://127.0.0.1:6379/0",
@@ -282,3 +282,43 @@ def test_replicas_need_postgresql(monkeypatch: pytest.MonkeyPatch) -> None:
         )
     shared = settings_from(monkeypatch, janus_url="ws://media.mfa.example:8188")
     assert shared.redis_url == "redis://127.0.0.1:6379/0"
+
+
+NODES = (
+    '[{"name": "geneva-1", "url": "ws://10.0.0.5:8188", '
+    '"public_url": "wss://media-1.mfa.example/janus", "capacity": 20}, '
+    '{"name": "vault", "url": "ws://10.0.0.6:8188", "confidential": true}]'
+)
+
+
+def test_several_janus_nodes_are_read_from_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    nodes = settings_from(monkeypatch, janus_nodes=NODES).janus_nodes
+    assert [(n.name, n.capacity, n.confidential) for n in nodes] == [
+        ("geneva-1", 20, False),
+        ("vault", 50, True),
+    ]
+    assert nodes[1].public_url == ""  # browsers use its url
+
+
+@pytest.mark.parametrize(
+    ("nodes", "named"),
+    [
+        ('[{"name": "Geneva 1", "url": "ws://10.0.0.5:8188"}]', "janus_nodes.0.name"),
+        ('[{"name": "g1", "url": "http://10.0.0.5:8088"}]', "ws:// or wss://"),
+        ('[{"name": "g1", "url": "ws://a:1"}, {"name": "g1", "url": "ws://b:1"}]', "used twice"),
+        ('[{"name": "g1", "url": "ws://a:1", "confidential": true}]', "at least one"),
+        ('[{"name": "g1", "url": "ws://a:1", "capacity": 0}]', "janus_nodes.0.capacity"),
+        ('[{"name": "g1", "url": "ws://a:1", "colour": "red"}]', "janus_nodes.0.colour"),
+        ("geneva-1=ws://10.0.0.5:8188", "janus_nodes"),
+    ],
+)
+def test_bad_janus_nodes_are_refused_by_name(
+    monkeypatch: pytest.MonkeyPatch, nodes: str, named: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=named.replace(".", r"\.")):
+        settings_from(monkeypatch, janus_nodes=nodes)
+
+
+def test_one_janus_or_several_not_both(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ConfigurationError, match="not both"):
+        settings_from(monkeypatch, janus_nodes=NODES, janus_url="ws://media.mfa.example:8188")

@@ -30,7 +30,7 @@ from summitry.interpretation.state import interpretation_of
 from summitry.log.events import EventEnvelope
 from summitry.log.hub import LiveHub
 from summitry.media.channels import AUDIOBRIDGE, ChannelSpec, LanguageChannels, listening_pin
-from summitry.media.rooms import media_room_for, new_room_id, new_room_secret
+from summitry.media.rooms import new_room_id, new_room_secret
 from summitry.media.seats import Seat, seat_room_id
 from summitry.media.watch import WatchedRoom
 from summitry.meeting import operations as live
@@ -99,13 +99,11 @@ class ChannelRouter:
     def __init__(
         self,
         channels: LanguageChannels,
-        public_url: str,
         sessionmaker: async_sessionmaker[AsyncSession],
         hub: LiveHub,
         ice_servers: Callable[[str], tuple[IceServer, ...]] = lambda _label: (),
     ) -> None:
         self.channels = channels
-        self.public_url = public_url
         self.ice_servers = ice_servers
         """The meeting media's STUN and TURN servers for a person (``MeetingMedia``'s)."""
         self.sessionmaker = sessionmaker
@@ -115,13 +113,13 @@ class ChannelRouter:
         self._opened: dict[int, list[ChannelSpec]] = {}
         """The channels of each engagement as last made in Janus."""
         self._closed: set[int] = set()
+        """Engagements whose channels were closed for good (the meeting ended)."""
         self._generations: dict[int, str] = {}
         """Each engagement's listening PINs are derived from this, drawn anew at each
         revocation: whoever leaves never learns a PIN that holds after. Kept in memory: a new
         process makes every channel afresh (its listeners come back with a fresh access)."""
-        """Engagements whose channels were closed for good (the meeting ended)."""
         self._subscription = hub.listen(self._heard)
-        channels.rooms.extensions.append(self)  # revoked, closed and watched with the rooms
+        channels.nodes.extensions.append(self)  # revoked, closed and watched with the rooms
 
     def _renew(self, engagement_id: int) -> None:
         self._generations[engagement_id] = secrets.token_hex(16)
@@ -189,7 +187,8 @@ class ChannelRouter:
             await self._close(db, engagement_id)
             return []
         state = await live.meeting_state(db, engagement_id)
-        room = await media_room_for(db, engagement_id)
+        # The channels live on the engagement's node, beside its VideoRoom whose floor they carry.
+        room, node = await self.channels.nodes.placed(db, engagement_id)
         grants = await grants_in(db, engagement_id)
         rows = [await channel_for(db, engagement_id, booth.language) for booth in booths]
         await db.commit()
@@ -213,10 +212,11 @@ class ChannelRouter:
                 seats=seats,
                 on_air=live_one.feed_id if live_one is not None else None,
                 admitted=admitted,
+                node=node.name,
             )
             await self.channels.ensure(spec)
             specs.append(spec)
-        publishers = await self.channels.rooms.publishers(room.janus_room_id, room.secret)
+        publishers = await node.rooms.publishers(room.janus_room_id, room.secret)
         speaking = floor_language(engagement, state)
         level = floor_level(engagement, state)
         for spec in specs:
@@ -248,8 +248,9 @@ class ChannelRouter:
             if interprets and grant is not None:
                 seat = seat_room_id(spec.secret, grant.feed_id)
                 booth = (spec.language, seat, grant.token, grant.feed_id)
+        node = self.channels.nodes.named(specs[0].node) if specs else None
         return ChannelAccess(
-            self.public_url,
+            (node or self.channels.nodes.first).public_url,
             [(s.language, s.room_id, s.pin) for s in specs],
             booth,
             self.ice_servers(ice_label(engagement_id, attendee_id)),
@@ -262,8 +263,11 @@ class ChannelRouter:
         grant = await grant_of(db, engagement_id, attendee_id)
         if grant is None:
             return  # not in the meeting: nothing of theirs reaches Janus
+        node = await self.channels.nodes.carrying(db, engagement_id)
+        if node is None:
+            return  # no room on any node yet: the channel is made with the log's choice
         row = await channel_for(db, engagement_id, language)
-        spec = ChannelSpec(row.janus_room_id, row.secret, language)
+        spec = ChannelSpec(row.janus_room_id, row.secret, language, node=node.name)
         await self.channels.set_on_air(spec, grant.feed_id, on_air)
 
     async def revoke(self, db: AsyncSession, engagement_id: int, token: str, feed_id: int) -> None:
@@ -273,7 +277,8 @@ class ChannelRouter:
                 select(LanguageChannel).where(LanguageChannel.engagement_id == engagement_id)
             )
         )
-        if not rows:
+        node = await self.channels.nodes.carrying(db, engagement_id)
+        if not rows or node is None:
             return
         remaining = frozenset(
             g.token for g in (await grants_in(db, engagement_id)).values() if g.token != token
@@ -283,7 +288,7 @@ class ChannelRouter:
         after = []
         for row in rows:
             spec = known.get(row.janus_room_id) or ChannelSpec(
-                row.janus_room_id, row.secret, row.language
+                row.janus_room_id, row.secret, row.language, node=node.name
             )
             spec = replace(
                 spec,
@@ -306,12 +311,15 @@ class ChannelRouter:
         known = {s.room_id: s for s in self._opened.pop(engagement_id, [])}
         booths = {b.language: b for b in booths_of(await get_engagement(db, engagement_id))}
         grants = await grants_in(db, engagement_id)
+        node = await self.channels.nodes.carrying(db, engagement_id)
+        if node is None:
+            return  # never placed on a node: no channel was made
         rows = await db.scalars(
             select(LanguageChannel).where(LanguageChannel.engagement_id == engagement_id)
         )
         for row in rows:
             spec = known.get(row.janus_room_id) or ChannelSpec(
-                row.janus_room_id, row.secret, row.language
+                row.janus_room_id, row.secret, row.language, node=node.name
             )
             # The seats of every interpreter still admitted, made by this process or another.
             booth = booths.get(row.language)
@@ -333,6 +341,7 @@ class ChannelRouter:
                 seat_room_id(spec.secret, seat.feed_id),
                 spec.secret,
                 frozenset({seat.feed_id}),
+                spec.node,
             )
             for spec, seat in self.channels.seats()
             if spec.room_id in engagement_of

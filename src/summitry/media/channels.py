@@ -27,8 +27,9 @@ from summitry.errors import MediaUnavailable
 from summitry.media.audiobridge import PLUGIN as AUDIOBRIDGE
 from summitry.media.audiobridge import AudioBridge, BridgeRoom, RtpEntry
 from summitry.media.floor import FloorFeed, FloorSource, feed_publisher
+from summitry.media.nodes import MediaNodes
 from summitry.media.plugin import PluginAdapter
-from summitry.media.rooms import MeetingRooms, moderator_token
+from summitry.media.rooms import moderator_token
 from summitry.media.seats import Gate, Seat, close_seat, open_seat, set_seat_on_air
 from summitry.media.streaming import Streaming
 
@@ -64,6 +65,8 @@ class ChannelSpec:
     """The feed number of the interpreter whose gate is open."""
     admitted: frozenset[str] = field(default=frozenset(), repr=False)
     """Everyone's media tokens: when one is gone, so is the PIN its holder knew."""
+    node: str = "main"
+    """The media node the channel is on: its engagement's (``media.nodes``)."""
 
 
 @dataclass
@@ -78,30 +81,34 @@ class _Channel:
 class LanguageChannels:
     """Makes and feeds the channels of every engagement, over the meeting rooms' connection."""
 
-    def __init__(self, rooms: MeetingRooms) -> None:
-        self.rooms = rooms
+    def __init__(self, nodes: MediaNodes) -> None:
+        self.nodes = nodes
         self._channels: dict[int, _Channel] = {}
-        self._adapters: dict[str, PluginAdapter] = {}
+        self._adapters: dict[tuple[str, str], PluginAdapter] = {}
 
-    async def _shared(self, kind: type[A]) -> A:
-        """The adapter of ``kind`` all the channels share, attached again if it went."""
-        found = self._adapters.get(kind.plugin)
+    async def _shared(self, kind: type[A], node: str) -> A:
+        """The adapter of ``kind`` all the channels on a node share, attached again if it went."""
+        found = self._adapters.get((node, kind.plugin))
         if isinstance(found, kind) and found.alive:
             return found
-        made = await self.rooms.adapter(kind)
-        self._adapters[kind.plugin] = made
+        made = await self.nodes.rooms_of(node).adapter(kind)
+        self._adapters[node, kind.plugin] = made
         return made
 
-    async def _ab(self) -> AudioBridge:
-        return await self._shared(AudioBridge)
+    async def _ab(self, node: str) -> AudioBridge:
+        return await self._shared(AudioBridge, node)
 
-    async def _st(self) -> Streaming:
-        return await self._shared(Streaming)
+    async def _st(self, node: str) -> Streaming:
+        return await self._shared(Streaming, node)
 
     async def ensure(self, spec: ChannelSpec) -> bool:
         """Make the channel's room, mountpoint and mix forwarder unless made; True if made now."""
         known = self._channels.get(spec.room_id)
-        if known is not None and await (await self._ab()).exists(spec.room_id):
+        if known is not None and known.spec.node != spec.node:
+            # The engagement moved off a node that stopped answering: made anew on its new one.
+            del self._channels[spec.room_id]
+            known = None
+        if known is not None and await (await self._ab(spec.node)).exists(spec.room_id):
             if known.spec != spec:
                 await self._update(known, spec)
             return False
@@ -117,13 +124,13 @@ class LanguageChannels:
             prebuffering=PREBUFFER_PACKETS,
             audiolevel_event=False,
         )
-        await (await self._ab()).create(room, exist_ok=True)
-        streaming = await self._st()
+        await (await self._ab(spec.node)).create(room, exist_ok=True)
+        streaming = await self._st(spec.node)
         await streaming.destroy(spec.room_id, spec.secret)
         port = await streaming.create_audio(
             spec.room_id, spec.secret, f"channel {spec.language}", spec.pin
         )
-        await (await self._ab()).rtp_forward(spec.room_id, spec.secret, port)
+        await (await self._ab(spec.node)).rtp_forward(spec.room_id, spec.secret, port)
         channel = self._channels[spec.room_id] = _Channel(spec)
         for seat in spec.seats:
             await self._seat(channel, seat)
@@ -133,8 +140,8 @@ class LanguageChannels:
         spec = channel.spec
         on = seat.feed_id == spec.on_air
         gate = await open_seat(
-            lambda: self.rooms.adapter(AudioBridge),
-            await self._ab(),
+            lambda: self.nodes.rooms_of(spec.node).adapter(AudioBridge),
+            await self._ab(spec.node),
             spec.room_id,
             spec.secret,
             seat,
@@ -147,13 +154,13 @@ class LanguageChannels:
         added = sorted(set(spec.interpreters) - set(old.interpreters))
         gone = sorted(set(old.interpreters) - set(spec.interpreters))
         if added:
-            await (await self._ab()).allowed(spec.room_id, spec.secret, "add", added)
+            await (await self._ab(spec.node)).allowed(spec.room_id, spec.secret, "add", added)
         if gone:
-            await (await self._ab()).allowed(spec.room_id, spec.secret, "remove", gone)
+            await (await self._ab(spec.node)).allowed(spec.room_id, spec.secret, "remove", gone)
         seated = {s.feed_id for s in spec.seats}
         for feed_id in sorted(set(channel.gates) - seated):
             gate = channel.gates.pop(feed_id)
-            await close_seat(await self._ab(), spec.room_id, spec.secret, feed_id, gate)
+            await close_seat(await self._ab(spec.node), spec.room_id, spec.secret, feed_id, gate)
         channel.spec = spec
         for seat in spec.seats:
             if seat.feed_id not in channel.gates or not channel.gates[seat.feed_id].bridge.alive:
@@ -165,7 +172,7 @@ class LanguageChannels:
 
     async def _new_pin(self, spec: ChannelSpec, *, kick: bool) -> None:
         # A new PIN keeps out whoever left; the others are given it and come back.
-        streaming = await self._st()
+        streaming = await self._st(spec.node)
         await streaming.set_pin(spec.room_id, spec.secret, spec.pin)
         if kick:
             await streaming.kick_all(spec.room_id, spec.secret)
@@ -173,14 +180,14 @@ class LanguageChannels:
     async def _switch(self, spec: ChannelSpec, off: int | None, on: int | None) -> None:
         # Close first, then open: two interpreters are never heard at once.
         if off is not None:
-            await set_seat_on_air(await self._ab(), spec.room_id, spec.secret, off, False)
+            await set_seat_on_air(await self._ab(spec.node), spec.room_id, spec.secret, off, False)
         if on is not None:
-            await set_seat_on_air(await self._ab(), spec.room_id, spec.secret, on, True)
+            await set_seat_on_air(await self._ab(spec.node), spec.room_id, spec.secret, on, True)
 
     async def revoke(self, spec: ChannelSpec, token: str, feed_id: int) -> None:
         """Put out whoever entered with ``token``: out of the room and the seat, and every
         listener made to come back with ``spec``'s new PIN; ``spec`` is the channel after."""
-        bridge = await self._ab()
+        bridge = await self._ab(spec.node)
         await bridge.allowed(spec.room_id, spec.secret, "remove", [token], missing_ok=True)
         await bridge.kick(spec.room_id, spec.secret, feed_id)
         channel = self._channels.get(spec.room_id)
@@ -203,10 +210,10 @@ class LanguageChannels:
         gates = channel.gates if channel is not None else {}
         for feed_id in {s.feed_id for s in spec.seats} | set(gates):
             await close_seat(
-                await self._ab(), spec.room_id, spec.secret, feed_id, gates.get(feed_id)
+                await self._ab(spec.node), spec.room_id, spec.secret, feed_id, gates.get(feed_id)
             )
-        await (await self._st()).destroy(spec.room_id, spec.secret)
-        await (await self._ab()).destroy(spec.room_id, spec.secret)
+        await (await self._st(spec.node)).destroy(spec.room_id, spec.secret)
+        await (await self._ab(spec.node)).destroy(spec.room_id, spec.secret)
 
     async def feed_floor(
         self,
@@ -224,7 +231,8 @@ class LanguageChannels:
         for publisher in list(channel.feeds):
             if publisher not in publishers:
                 await channel.feeds.pop(publisher).bridge.detach()
-        source = FloorSource(await self.rooms.management(), video_room, video_secret)
+        rooms = self.nodes.rooms_of(spec.node)  # the engagement's VideoRoom is on it too
+        source = FloorSource(await rooms.management(), video_room, video_secret)
         entry = RtpEntry("floor", token=moderator_token(spec.secret), volume=volume)
         for publisher, mids in publishers.items():
             feed = channel.feeds.get(publisher)
@@ -235,7 +243,7 @@ class LanguageChannels:
                 continue
             if not mids:
                 continue
-            bridge = await self.rooms.adapter(AudioBridge)
+            bridge = await rooms.adapter(AudioBridge)
             made = await feed_publisher(bridge, source, spec.room_id, entry, publisher, mids[0])
             if made is not None:
                 channel.feeds[publisher] = made
@@ -248,5 +256,5 @@ class LanguageChannels:
             if on_air or was == participant_id:
                 channel.spec = replace(channel.spec, on_air=participant_id if on_air else None)
         return await set_seat_on_air(
-            await self._ab(), spec.room_id, spec.secret, participant_id, on_air
+            await self._ab(spec.node), spec.room_id, spec.secret, participant_id, on_air
         )

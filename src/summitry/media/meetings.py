@@ -1,9 +1,8 @@
-"""The media side of live meetings over Janus: rooms, admission tokens, mutes, and recovery."""
+"""The media side of live meetings over Janus: rooms, admission tokens, mutes, and recovery
+(rooms rebuilt on a node that came back, or moved off one that did not)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import logging
 import secrets
@@ -13,15 +12,15 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from summitry.db import intend_to_write
 from summitry.errors import MediaUnavailable
 from summitry.media.ice import IceServers
 from summitry.media.janus import JanusClientError, connect
 from summitry.media.models import MediaRoom
-from summitry.media.rooms import MeetingRooms, RoomSpec, media_room_for, spec_of
-from summitry.media.server import JanusProcess
-from summitry.media.watch import ParticipantWatch
+from summitry.media.nodes import MediaNode, MediaNodes
+from summitry.media.rooms import RoomSpec, media_room_for, spec_of
 from summitry.meeting.grants import granted_tokens
-from summitry.meeting.media_port import IceServer, MediaReports, RecordedReports
+from summitry.meeting.media_port import IceServer
 
 logger = logging.getLogger(__name__)
 
@@ -55,164 +54,125 @@ def janus_keys(config_dir: Path) -> dict[str, str]:
 
 
 class JanusMeetingMedia:
-    """Implements ``live.media_port.MeetingMedia`` with one VideoRoom per engagement."""
+    """Implements ``live.media_port.MeetingMedia`` with one VideoRoom per engagement, on the
+    engagement's node."""
 
     def __init__(
         self,
-        rooms: MeetingRooms,
-        public_url: str,
+        nodes: MediaNodes,
         on_restored: RestoredReport | None = None,
         ice: IceServers | None = None,
     ) -> None:
-        self.rooms = rooms
-        self.public_url = public_url
+        self.nodes = nodes
+        self.public_url = nodes.first.public_url
+        """Where a page in the lobby meets the media server before its room is known."""
         self.ice = ice
         """The STUN and TURN servers pages are told of; None: none (a local network)."""
         self.on_restored = on_restored
         """The meeting's callback for rooms rebuilt (``live.media_events``); None: untold."""
 
-    async def _spec(self, db: AsyncSession, engagement_id: int) -> tuple[MediaRoom, RoomSpec]:
+    async def _spec(self, db: AsyncSession, room: MediaRoom) -> RoomSpec:
+        tokens = await granted_tokens(db, room.engagement_id)
+        return spec_of(room, f"engagement {room.engagement_id}", tokens)
+
+    async def _room(self, db: AsyncSession, engagement_id: int) -> tuple[MediaRoom, MediaNode]:
+        """The room and the node it is on, for acts on a room that may exist: never places."""
         room = await media_room_for(db, engagement_id)
-        tokens = await granted_tokens(db, engagement_id)
-        return room, spec_of(room, f"engagement {engagement_id}", tokens)
+        node = self.nodes.named(room.node)
+        if node is None:
+            raise MediaUnavailable(f"engagement {engagement_id} has no room on a media node")
+        return room, node
 
     async def grant(self, db: AsyncSession, engagement_id: int, token: str) -> tuple[str, int]:
         # One round trip on the admission's path: the room's every token is read, and the
         # room made with them, only when Janus has lost it (or never had it).
-        room = await media_room_for(db, engagement_id)
-        if not await self.rooms.allow(room.janus_room_id, room.secret, token):
-            _, spec = await self._spec(db, engagement_id)
-            if not await self.rooms.ensure_room(spec):  # made by someone else meanwhile
-                await self.rooms.set_allowed(room.janus_room_id, room.secret, [token], "add")
-        return self.public_url, room.janus_room_id
+        room, node = await self.nodes.placed(db, engagement_id)
+        if not await node.rooms.allow(room.janus_room_id, room.secret, token):
+            spec = await self._spec(db, room)
+            if not await node.rooms.ensure_room(spec):  # made by someone else meanwhile
+                await node.rooms.set_allowed(room.janus_room_id, room.secret, [token], "add")
+        return node.public_url, room.janus_room_id
 
     async def revoke(self, db: AsyncSession, engagement_id: int, token: str, feed_id: int) -> None:
-        room = await media_room_for(db, engagement_id)
-        if await self.rooms.room_exists(room.janus_room_id):
-            await self.rooms.set_allowed(room.janus_room_id, room.secret, [token], "remove")
+        room = await db.scalar(select(MediaRoom).where(MediaRoom.engagement_id == engagement_id))
+        node = self.nodes.named(room.node) if room is not None else None
+        if (
+            room is not None
+            and node is not None
+            and await node.rooms.room_exists(room.janus_room_id)
+        ):
+            await node.rooms.set_allowed(room.janus_room_id, room.secret, [token], "remove")
             # With require_pvtid, Janus ends the subscriptions the feed made with it; whoever
             # else entered with the token is under an id not granted: the watcher's.
-            await self.rooms.kick(room.janus_room_id, room.secret, feed_id)
-        for extension in self.rooms.extensions:
+            await node.rooms.kick(room.janus_room_id, room.secret, feed_id)
+        for extension in self.nodes.extensions:
             await extension.revoke(db, engagement_id, token, feed_id)
 
     async def close(self, db: AsyncSession, engagement_id: int) -> None:
         room = await db.scalar(select(MediaRoom).where(MediaRoom.engagement_id == engagement_id))
-        if room is not None:
-            await self.rooms.destroy_room(room.janus_room_id, room.secret)
-        for extension in self.rooms.extensions:
+        node = self.nodes.named(room.node) if room is not None else None
+        if room is not None and node is not None:
+            await node.rooms.destroy_room(room.janus_room_id, room.secret)
+        for extension in self.nodes.extensions:
             await extension.close(db, engagement_id)
 
     async def set_muted(
         self, db: AsyncSession, engagement_id: int, feed_id: int, muted: bool
     ) -> None:
-        room = await media_room_for(db, engagement_id)
-        await self.rooms.mute(room.janus_room_id, room.secret, feed_id, muted)
+        room, node = await self._room(db, engagement_id)
+        await node.rooms.mute(room.janus_room_id, room.secret, feed_id, muted)
 
     async def room_of(self, db: AsyncSession, engagement_id: int) -> tuple[str, int]:
         # Only the record: the room was made in Janus when the first person was admitted, and
-        # the supervisor rebuilds it if Janus restarts; asking Janus here would slow each join.
-        room = await media_room_for(db, engagement_id)
-        return self.public_url, room.janus_room_id
+        # the supervisor rebuilds (or moves) it if Janus goes; asking Janus would slow joins.
+        room, node = await self.nodes.placed(db, engagement_id)
+        return node.public_url, room.janus_room_id
+
+    async def node_of(self, db: AsyncSession, engagement_id: int) -> MediaNode:
+        """The node that carries the engagement (placing it if it has none): for telephone legs."""
+        return (await self.nodes.placed(db, engagement_id))[1]
 
     def ice_servers(self, label: str) -> tuple[IceServer, ...]:
         return () if self.ice is None else self.ice.for_holder(label)
 
-    async def restore(self, sessionmaker: async_sessionmaker[AsyncSession]) -> int:
-        """Rebuild every room Janus lost, with its tokens, and report each meeting; how many."""
-        restored = []
+    async def restore(self, sessionmaker: async_sessionmaker[AsyncSession], node: MediaNode) -> int:
+        """Rebuild every room the node lost, with its tokens, and report each meeting; how many."""
         async with sessionmaker() as db:
-            rooms = list(await db.scalars(select(MediaRoom)))
-            for room in rooms:
-                _, spec = await self._spec(db, room.engagement_id)
-                if spec.allowed and await self.rooms.ensure_room(spec):
-                    restored.append(room.engagement_id)
+            rooms = list(await db.scalars(select(MediaRoom).where(MediaRoom.node == node.name)))
+            restored = await self._rebuild(db, rooms, node)
             await db.commit()
-        if restored and self.on_restored is not None:
-            await self.on_restored(restored)
+        await self._report(restored)
         return len(restored)
 
-
-class MediaSupervisor:
-    """Keeps Janus answering: starts a private one if ours, and rebuilds rooms after a crash."""
-
-    def __init__(
-        self,
-        media: JanusMeetingMedia,
-        sessionmaker: async_sessionmaker[AsyncSession],
-        process: JanusProcess | None = None,
-        reports: MediaReports | None = None,
-    ) -> None:
-        self.media = media
-        self.sessionmaker = sessionmaker
-        self.process = process
-        self._task: asyncio.Task[None] | None = None
-        self.healthy = False
-        self.watch = ParticipantWatch(
-            media.rooms, sessionmaker, reports or RecordedReports(sessionmaker)
-        )
-        self._watching: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        """Start Janus if it is ours; Summitry serves on (media unavailable) if it cannot."""
-        if self.process is not None and not await answers(self.process.config.ws_url):
-            try:
-                await self.process.start()
-            except (OSError, RuntimeError) as err:
-                logger.error("could not start Janus: %s; meetings have no media until it runs", err)
-        self._task = asyncio.create_task(self._watch(), name="janus supervisor")
-
-    async def lead(self) -> None:
-        """Watch the rooms for unexpected participants: one replica at a time (its lease), so
-        that each is put out, and recorded, once."""
-        if self._watching is None:
-            self._watching = asyncio.create_task(self.watch.run(), name="media room watch")
-
-    async def follow(self) -> None:
-        """Leave the watch to the replica that holds its lease now."""
-        watching, self._watching = self._watching, None
-        if watching is not None:
-            self.watch.stop()
-            await watching
-            done = self.watch
-            self.watch = ParticipantWatch(
-                done.rooms, self.sessionmaker, done.reports, done.interval
+    async def move_off(
+        self, sessionmaker: async_sessionmaker[AsyncSession], dead: MediaNode
+    ) -> list[int]:
+        """Move the live engagements of a node that stopped answering to the others, their
+        rooms made there with every admitted token, and report each meeting (pages rejoin)."""
+        async with sessionmaker() as db:
+            await intend_to_write(db)
+            moved = await self.nodes.move_off(db, dead)
+            await db.commit()
+            rooms = list(
+                await db.scalars(select(MediaRoom).where(MediaRoom.engagement_id.in_(moved)))
             )
+            for room in rooms:
+                node = self.nodes.named(room.node)
+                if node is not None:
+                    await self._rebuild(db, [room], node)
+        await self._report(moved)
+        return moved
 
-    async def stop(self) -> None:
-        await self.follow()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        await self.media.rooms.close()
-        if self.process is not None:
-            await self.process.stop()
+    async def _rebuild(
+        self, db: AsyncSession, rooms: list[MediaRoom], node: MediaNode
+    ) -> list[int]:
+        made = []
+        for room in rooms:
+            spec = await self._spec(db, room)
+            if spec.allowed and await node.rooms.ensure_room(spec):
+                made.append(room.engagement_id)
+        return made
 
-    async def _watch(self) -> None:
-        first = True
-        while True:
-            try:
-                await self.media.rooms.connect()
-                self.healthy = True
-                if not first:
-                    count = await self.media.restore(self.sessionmaker)
-                    logger.warning("Janus is back; %s meeting room(s) rebuilt", count)
-                first = False
-                await self.media.rooms.wait_disconnected()
-                self.healthy = False
-                logger.warning("lost the connection to Janus")
-            except MediaUnavailable:
-                self.healthy = False
-            except Exception:  # the supervisor must outlive any single failure
-                self.healthy = False
-                logger.exception("the Janus supervisor failed; trying again")
-            if (
-                self.process is not None
-                and not self.process.running
-                and not await answers(self.process.config.ws_url)
-            ):
-                with contextlib.suppress(Exception):
-                    logger.warning("Janus has stopped; starting it again")
-                    await self.process.start()
-            await asyncio.sleep(0.5)
+    async def _report(self, engagement_ids: list[int]) -> None:
+        if engagement_ids and self.on_restored is not None:
+            await self.on_restored(engagement_ids)

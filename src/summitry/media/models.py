@@ -25,6 +25,8 @@ class MediaRoom(Base):
     )
     janus_room_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     secret: Mapped[str] = mapped_column(String(64))
+    node: Mapped[str | None] = mapped_column(String(64), default=None)
+    """The Janus node that carries it (``media.nodes``); None: placed at its next use."""
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     def __repr__(self) -> str:  # the secret stays out of logs and tracebacks

@@ -17,7 +17,7 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -25,9 +25,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from summitry.errors import MediaUnavailable
 from summitry.media.audiobridge import AudioBridge
 from summitry.media.models import MediaRoom
-from summitry.media.rooms import MeetingRooms, Participant
+from summitry.media.rooms import Participant
 from summitry.meeting.grants import admitting_engagements, granted_feeds
 from summitry.meeting.media_port import MediaReports, Stranger
+
+if TYPE_CHECKING:
+    from summitry.media.nodes import MediaNodes
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +49,8 @@ class WatchedRoom:
     room_id: int
     secret: str = field(repr=False)
     expected: frozenset[int]
+    node: str
+    """The media node the room is on: the engagement's."""
 
 
 class RoomsExtension(Protocol):
@@ -66,31 +71,30 @@ class ParticipantWatch:
 
     def __init__(
         self,
-        rooms: MeetingRooms,
+        nodes: MediaNodes,
         sessionmaker: async_sessionmaker[AsyncSession],
         reports: MediaReports,
         interval: float = INTERVAL,
     ) -> None:
-        self.rooms = rooms
+        self.nodes = nodes
         self.sessionmaker = sessionmaker
         self.reports = reports
         self.interval = interval
-        self._recent: dict[int, tuple[int, str]] = {}
-        """VideoRooms that were live in this process: room → (engagement, secret)."""
+        self._recent: dict[int, tuple[int, str, str]] = {}
+        """VideoRooms that were live in this process: room → (engagement, secret, node)."""
         self._reported: dict[tuple[int, int], float] = {}
-        self._bridge_adapter: AudioBridge | None = None
+        self._bridges: dict[str, AudioBridge] = {}
         self._stopping = asyncio.Event()
 
     async def run(self) -> None:
         """Look again and again until ``stop``; Janus being away only skips a turn."""
         while not self._stopping.is_set():
-            if self.rooms.connected:  # never the one to reconnect: the supervisor does
-                try:
-                    await self.sweep()
-                except MediaUnavailable:
-                    pass
-                except Exception:  # the watch must outlive any one failure
-                    logger.exception("looking into the media rooms failed")
+            try:
+                await self.sweep()
+            except MediaUnavailable:
+                pass
+            except Exception:  # the watch must outlive any one failure
+                logger.exception("looking into the media rooms failed")
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.interval):
                     await self._stopping.wait()
@@ -101,8 +105,9 @@ class ParticipantWatch:
     async def sweep(self) -> list[Stranger]:
         """One look into every room; the strangers put out."""
         found = await self._videorooms()
-        for watched in _extension_rooms(self.rooms):
-            found += await self._audiobridge(watched)
+        for watched in _extension_rooms(self.nodes):
+            if self._answering(watched.node):
+                found += await self._audiobridge(watched)
         now = time.monotonic()
         self._reported = {k: t for k, t in self._reported.items() if now - t < QUIET}
         fresh = []
@@ -131,15 +136,20 @@ class ParticipantWatch:
             live = (
                 await db.execute(
                     select(
-                        MediaRoom.engagement_id, MediaRoom.janus_room_id, MediaRoom.secret
-                    ).where(MediaRoom.engagement_id.in_(admitting))
+                        MediaRoom.engagement_id,
+                        MediaRoom.janus_room_id,
+                        MediaRoom.secret,
+                        MediaRoom.node,
+                    ).where(MediaRoom.engagement_id.in_(admitting), MediaRoom.node.is_not(None))
                 )
             ).all()
-        for engagement_id, room_id, secret in live:
-            self._recent[room_id] = (engagement_id, secret)
+        for engagement_id, room_id, secret, node in live:
+            self._recent[room_id] = (engagement_id, secret, node or "")
         present: dict[int, list[Participant]] = {}
-        for room_id in list(self._recent):
-            people = await self.rooms.participants(room_id)
+        for room_id, (_, _, node) in list(self._recent.items()):
+            if not self._answering(node):
+                continue  # never the one to reconnect: the supervisor does
+            people = await self.nodes.rooms_of(node).participants(room_id)
             if people:
                 present[room_id] = people
             elif all(room_id != row[1] for row in live):
@@ -152,17 +162,18 @@ class ParticipantWatch:
             granted = await granted_feeds(db, {self._recent[r][0] for r in present})
         found = []
         for room_id, people in present.items():
-            engagement_id, secret = self._recent[room_id]
+            engagement_id, secret, node = self._recent[room_id]
+            rooms = self.nodes.rooms_of(node)
             for person in people:
-                if (engagement_id, person.id) in granted or self.rooms.probed(person.id):
+                if (engagement_id, person.id) in granted or rooms.probed(person.id):
                     continue
-                await self.rooms.kick(room_id, secret, person.id)
+                await rooms.kick(room_id, secret, person.id)
                 stranger = Stranger(engagement_id, "videoroom", person.id, person.display)
                 found.append((stranger, room_id))
         return found
 
     async def _audiobridge(self, watched: WatchedRoom) -> list[tuple[Stranger, int]]:
-        bridge = await self._bridge()
+        bridge = await self._bridge(watched.node)
         found = []
         for person in await bridge.list_participants(watched.room_id):
             if person.id in watched.expected:
@@ -172,12 +183,16 @@ class ParticipantWatch:
             found.append((stranger, watched.room_id))
         return found
 
-    async def _bridge(self) -> AudioBridge:
-        bridge = self._bridge_adapter
+    def _answering(self, name: str) -> bool:
+        node = self.nodes.named(name)
+        return node is not None and node.rooms.connected
+
+    async def _bridge(self, node: str) -> AudioBridge:
+        bridge = self._bridges.get(node)
         if bridge is None or not bridge.alive:
-            bridge = self._bridge_adapter = await self.rooms.adapter(AudioBridge)
+            bridge = self._bridges[node] = await self.nodes.rooms_of(node).adapter(AudioBridge)
         return bridge
 
 
-def _extension_rooms(rooms: MeetingRooms) -> list[WatchedRoom]:
-    return [w for extension in rooms.extensions for w in extension.watched()]
+def _extension_rooms(nodes: MediaNodes) -> list[WatchedRoom]:
+    return [w for extension in nodes.extensions for w in extension.watched()]

@@ -51,11 +51,12 @@ class Room:
         async with self.services.db() as db:
             access = await live.media_access(db, principal, engagement_id, media)
             room = await media_room_for(db, engagement_id)
+            node = await media.node_of(db, engagement_id)  # rejoining: the room may have moved
             await db.commit()
         leg = TelephoneLeg(
             RoomAccess(
-                janus_url=media.rooms.url,
-                admin_key=media.rooms.admin_key,
+                janus_url=node.rooms.url,
+                admin_key=node.rooms.admin_key,
                 room_id=access.room_id,
                 secret=room.secret,
                 token=access.token,

@@ -163,6 +163,7 @@ async function ensureMedia() {
     });
     page.media = media;
     await media.start();
+    presence.recovered("media");
     bar.render();
   } catch (error) {
     console.warn("media", error);

@@ -79,6 +79,17 @@ export class Presence {
     this.retries.set(key, setTimeout(() => { if (this.admitted()) again(); }, RETRY_MS));
   }
 
+  // Media back (after a retry, or on a rebuilt or moved room): the header says so again,
+  // unless the live socket itself is what is reconnecting.
+  recovered(key) {
+    clearTimeout(this.retries.get(key));
+    this.retries.delete(key);
+    if (this.mark.textContent === "Media reconnecting…") {
+      this.mark.textContent = "Connected";
+      this.mark.classList.remove("warn");
+    }
+  }
+
   // The button that enters (the lobby, or the room for the secretariat); prepare runs first,
   // within the click, for what a browser allows only then (starting audio).
   bindEnter(button, prepare) {
