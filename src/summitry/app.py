@@ -29,7 +29,7 @@ from summitry.floor.clock import FloorClock
 from summitry.interpretation.routing import ChannelRouter
 from summitry.leases import Lease
 from summitry.log.hub import LiveHub
-from summitry.log.relay import Relay
+from summitry.log.relay import Relay, relay_key
 from summitry.media.channels import LanguageChannels
 from summitry.media.ice import IceServers
 from summitry.media.meetings import JanusMeetingMedia, janus_keys
@@ -102,7 +102,8 @@ def create_app(
         relay = None
         if settings.redis_url:
             # Replicas: every other replica's commits reach this one's connections too.
-            relay = Relay(runtime.hub, runtime.sessions, settings.redis_url)
+            key = relay_key(settings.signing_key())
+            relay = Relay(runtime.hub, runtime.sessions, settings.redis_url, key)
             await relay.start()
         supervisor = None
         if settings.media:
@@ -111,11 +112,7 @@ def create_app(
         leases = []
         alone = not settings.redis_url  # no replicas: the work runs here, without a lease
         if supervisor is not None:
-            # Every replica talks to Janus; one looks into its rooms for strangers.
-            watch = Lease(
-                runtime.sessions, "media watch", supervisor.lead, supervisor.follow, alone=alone
-            )
-            leases.append(watch)
+            leases.append(media_lease(runtime, supervisor, alone))
         if settings.media and settings.sip_enabled:
             leases.append(telephone_lease(settings, runtime, alone))
         if sessionmaker is None:
@@ -232,7 +229,7 @@ def start_media(settings: Settings, runtime: Runtime) -> MediaSupervisor:
     )
     runtime.media_supervisor = supervisor
     runtime.channels = ChannelRouter(
-        LanguageChannels(nodes), runtime.sessions, runtime.hub, media.ice_servers
+        LanguageChannels(nodes), runtime.sessions, runtime.hub, media.ice_servers, leading=False
     )
     return supervisor
 
@@ -269,6 +266,24 @@ def media_nodes(settings: Settings) -> MediaNodes:
     nodes = MediaNodes.one(rooms, settings.janus_public_url)
     nodes.first.process = JanusProcess(config)
     return nodes
+
+
+def media_lease(runtime: Runtime, supervisor: MediaSupervisor, alone: bool) -> Lease:
+    """Every replica talks to Janus; one at a time looks into its rooms for strangers, moves
+    engagements off a lost node and keeps the language channels."""
+    channels = runtime.channels
+
+    async def start() -> None:
+        await supervisor.lead()
+        if channels is not None:
+            await channels.lead()
+
+    async def stop() -> None:
+        if channels is not None:
+            await channels.follow()
+        await supervisor.follow()
+
+    return Lease(runtime.sessions, "media watch", start, stop, alone=alone)
 
 
 def floor_clock_lease(runtime: Runtime, alone: bool) -> Lease:

@@ -249,6 +249,11 @@ class Settings(BaseSettings):
                 "redis_url is for replicas, which share PostgreSQL: set database_url to a "
                 "postgresql+asyncpg:// URL, or leave redis_url empty for one process"
             )
+        if self.redis_url and self.secret_key.strip().lower() in PLACEHOLDER_SECRETS:
+            raise ValueError(
+                "replicas sign their messages and their sessions with one secret: set "
+                "secret_key to the same random value (32 characters or more) in every replica"
+            )
         if self.redis_url and self.media and not (self.janus_url or self.janus_nodes):
             raise ValueError(
                 "replicas share their Janus: set janus_url (or janus_nodes) to it (each replica "

@@ -25,7 +25,7 @@ from summitry.media.channels import LanguageChannels
 from summitry.media.janus import JanusClient, JanusError, JanusEvent
 from summitry.media.meetings import JanusMeetingMedia
 from summitry.media.nodes import MediaNodes
-from summitry.media.rooms import MeetingRooms
+from summitry.media.rooms import MeetingRooms, moderator_token, probe_ids
 from summitry.media.watch import ParticipantWatch
 from summitry.meeting.media_port import RecordedReports
 from tests.support.channels import BoothMicrophone, ChannelEar
@@ -333,3 +333,37 @@ async def test_listeners_keep_listening_when_someone_is_admitted(
         for peer in (ear, microphone):
             await peer.close()
         await media.media.close(db, engagement.id)
+
+
+async def test_a_short_join_of_any_replica_is_spared_and_a_guessed_id_is_not(
+    media: Media,
+    janus_client: JanusClient,
+    db: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    secretariat: httpx.AsyncClient,
+    make_engagement: Callable[..., Awaitable[Engagement]],
+    make_invitee: Invite,
+) -> None:
+    engagement = await make_engagement()
+    live = f"/api/v1/engagements/{engagement.id}/live"
+    guest_client, guest, _ = await make_invitee(engagement, Role.DELEGATE, "CN")
+    assert (await secretariat.post(f"{live}/enter")).status_code == 200
+    mine = await _admitted(secretariat, guest_client, live, guest.id)
+    room, _node = await media.media.nodes.placed(db, engagement.id)
+    own = moderator_token(room.secret)
+    # Another replica reading the publishers (it knows the room's secret, as every replica
+    # does), and someone holding the server's token under an id of their own choosing.
+    probe = Publisher(janus_client, mine["room_id"], token=own, sender_id=7)
+    guessed = Publisher(janus_client, mine["room_id"], token=own, sender_id=8)
+    watch = ParticipantWatch(media.media.nodes, sessionmaker, RecordedReports(sessionmaker))
+    try:
+        await probe.join(sorted(probe_ids(room.secret))[5])
+        await guessed.join()
+        strangers = await watch.sweep()
+        assert [s.participant_id for s in strangers] == [guessed.participant_id]
+        present = {p.id for p in await media.rooms.participants(mine["room_id"])}
+        assert probe.participant_id in present
+        assert guessed.participant_id not in present
+    finally:
+        for peer in (probe, guessed):
+            await peer.close()

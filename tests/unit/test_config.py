@@ -274,12 +274,14 @@ def test_ice_over_tcp_needs_ice_lite(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_replicas_need_postgresql(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ConfigurationError, match="replicas, which share PostgreSQL"):
         settings_from(monkeypatch, redis_url="redis://127.0.0.1:6379/0")
-    with pytest.raises(ConfigurationError, match="replicas share their Janus: set janus_url"):
+    with pytest.raises(ConfigurationError, match="set secret_key to the same random value"):
         settings_from(
             monkeypatch,
             redis_url="redis://127.0.0.1:6379/0",
             database_url="postgresql://summitry@db.mfa.example/summitry",
         )
+    with pytest.raises(ConfigurationError, match="replicas share their Janus: set janus_url"):
+        settings_from(monkeypatch, secret_key=GOOD_SECRET)
     shared = settings_from(monkeypatch, janus_url="ws://media.mfa.example:8188")
     assert shared.redis_url == "redis://127.0.0.1:6379/0"
 

@@ -24,6 +24,9 @@ class LanguageChannel(Base):
     language: Mapped[str] = mapped_column(String(16))
     janus_room_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     secret: Mapped[str] = mapped_column(String(64))
+    generation: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    """Its listening PIN is derived from the secret and this, drawn anew (for every channel of
+    the engagement) when someone leaves: kept here so that every replica gives out the same."""
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     def __repr__(self) -> str:  # the secret stays out of logs and tracebacks

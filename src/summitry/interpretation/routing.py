@@ -12,30 +12,37 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from summitry.engagements.attendance import in_role
-from summitry.engagements.models import EngagementStatus, Role
+from summitry.engagements.models import Engagement, EngagementStatus, Role
 from summitry.engagements.operations import get_engagement
 from summitry.errors import SummitryError
 from summitry.interpretation.booths import booths_of, floor_language, floor_level
+from summitry.interpretation.channel_records import (
+    channel_for,
+    left_unrenewed,
+    live_engagements_with_channels,
+    renew_pins,
+)
 from summitry.interpretation.models import LanguageChannel
 from summitry.interpretation.state import interpretation_of
 from summitry.log.events import EventEnvelope
 from summitry.log.hub import LiveHub
+from summitry.log.listening import Subscription
 from summitry.media.channels import AUDIOBRIDGE, ChannelSpec, LanguageChannels, listening_pin
-from summitry.media.rooms import new_room_id, new_room_secret
+from summitry.media.models import MediaRoom
+from summitry.media.nodes import MediaNode
 from summitry.media.seats import Seat, seat_room_id
 from summitry.media.watch import WatchedRoom
 from summitry.meeting import operations as live
 from summitry.meeting.grants import grant_of, grants_in
 from summitry.meeting.media_port import IceServer, ice_label
+from summitry.meeting.state import MeetingState
 
 logger = logging.getLogger(__name__)
 
@@ -68,31 +75,6 @@ class ChannelAccess:
     """Where the page may relay its media; TURN credentials are this person's own."""
 
 
-async def channel_for(db: AsyncSession, engagement_id: int, language: str) -> LanguageChannel:
-    """The channel's record, made with a fresh number and secret on first use."""
-    query = select(LanguageChannel).where(
-        LanguageChannel.engagement_id == engagement_id, LanguageChannel.language == language
-    )
-    found = await db.scalar(query)
-    if found is not None:
-        return found
-    channel = LanguageChannel(
-        engagement_id=engagement_id,
-        language=language,
-        janus_room_id=new_room_id(),
-        secret=new_room_secret(),
-    )
-    try:
-        async with db.begin_nested():
-            db.add(channel)
-    except IntegrityError:
-        made = await db.scalar(query)
-        if made is None:
-            raise
-        return made
-    return channel
-
-
 class ChannelRouter:
     """Keeps every engagement's language channels on Janus as its log says they should be."""
 
@@ -102,8 +84,11 @@ class ChannelRouter:
         sessionmaker: async_sessionmaker[AsyncSession],
         hub: LiveHub,
         ice_servers: Callable[[str], tuple[IceServer, ...]] = lambda _label: (),
+        *,
+        leading: bool = True,
     ) -> None:
         self.channels = channels
+        self.hub = hub
         self.ice_servers = ice_servers
         """The meeting media's STUN and TURN servers for a person (``MeetingMedia``'s)."""
         self.sessionmaker = sessionmaker
@@ -114,27 +99,43 @@ class ChannelRouter:
         """The channels of each engagement as last made in Janus."""
         self._closed: set[int] = set()
         """Engagements whose channels were closed for good (the meeting ended)."""
-        self._generations: dict[int, str] = {}
-        """Each engagement's listening PINs are derived from this, drawn anew at each
-        revocation: whoever leaves never learns a PIN that holds after. Kept in memory: a new
-        process makes every channel afresh (its listeners come back with a fresh access)."""
-        self._subscription = hub.listen(self._heard)
+        self._subscription: Subscription | None = None
         channels.nodes.extensions.append(self)  # revoked, closed and watched with the rooms
+        if leading:
+            self._subscription = hub.listen(self._heard)
 
-    def _renew(self, engagement_id: int) -> None:
-        self._generations[engagement_id] = secrets.token_hex(16)
+    @property
+    def leading(self) -> bool:
+        """Whether this replica keeps the channels in Janus (one at a time: the media lease)."""
+        return self._subscription is not None
 
-    def _pin(self, engagement_id: int, secret: str) -> str:
-        return listening_pin(secret, self._generations[engagement_id])
+    async def lead(self) -> None:
+        """Keep every meeting's channels in Janus from now on: made afresh here, as the log and
+        the database say (listeners rejoin with the PINs they have)."""
+        if self._subscription is None:
+            self._subscription = self.hub.listen(self._heard)
+            async with self.sessionmaker() as db:
+                for engagement_id in await live_engagements_with_channels(db):
+                    self.catch_up(engagement_id)
+
+    async def follow(self) -> None:
+        """Leave the channels to the replica that leads now; answer for access from the
+        database alone."""
+        subscription, self._subscription = self._subscription, None
+        if subscription is not None:
+            subscription.close()
+            await self._cancel()
+            self._opened.clear()
+            await self.channels.forget()
 
     def _lock(self, engagement_id: int) -> asyncio.Lock:
         return self._locks.setdefault(engagement_id, asyncio.Lock())
 
     def _heard(self, engagement_id: int, envelope: EventEnvelope | None) -> None:
         if envelope is None or envelope.event.kind in FOLLOWED:
-            self.follow(engagement_id)
+            self.catch_up(engagement_id)
 
-    def follow(self, engagement_id: int) -> None:
+    def catch_up(self, engagement_id: int) -> None:
         """Bring Janus in line with the log soon (once, however often this is called)."""
         self._due.add(engagement_id)
         if engagement_id not in self._tasks:
@@ -156,7 +157,11 @@ class ChannelRouter:
             self._tasks.pop(engagement_id, None)
 
     async def stop(self) -> None:
-        self._subscription.close()
+        if self._subscription is not None:
+            self._subscription.close()
+        await self._cancel()
+
+    async def _cancel(self) -> None:
         for task in list(self._tasks.values()):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -170,32 +175,52 @@ class ChannelRouter:
             return specs
 
     async def _open(self, db: AsyncSession, engagement_id: int) -> list[ChannelSpec]:
+        planned = await self._plan(db, engagement_id, lead=True)
+        if planned is None:
+            return []
+        engagement, state, room, node, specs = planned
+        for spec in specs:
+            await self.channels.ensure(spec)
+        publishers = await node.rooms.publishers(room.janus_room_id, room.secret)
+        speaking = floor_language(engagement, state)
+        level = floor_level(engagement, state)
+        for spec in specs:
+            volume = 100 if spec.language == speaking else level
+            await self.channels.feed_floor(
+                spec, room.janus_room_id, room.secret, publishers, volume
+            )
+        return specs
+
+    async def _plan(self, db: AsyncSession, engagement_id: int, *, lead: bool) -> _Plan | None:
+        """The channels as the log and the database say they should be; None if there are
+        none (closing them for good first, when leading and the meeting is over)."""
         if not self._opened.get(engagement_id) and not await in_role(
             db, engagement_id, Role.INTERPRETER
         ):
             # No booth, and no channel to close: the whole engagement is not read on every
             # admission (the newcomer's page is joining Janus at that moment).
-            return []
+            return None
         engagement = await get_engagement(db, engagement_id)
         booths = booths_of(engagement)
         if not booths:
-            return []
+            return None
         if engagement_id in self._closed or engagement.status in (
             EngagementStatus.ENDED,
             EngagementStatus.CANCELLED,
         ):
-            await self._close(db, engagement_id)
-            return []
+            if lead:
+                await self._close(db, engagement_id)
+            return None
         state = await live.meeting_state(db, engagement_id)
         # The channels live on the engagement's node, beside its VideoRoom whose floor they carry.
         room, node = await self.channels.nodes.placed(db, engagement_id)
         grants = await grants_in(db, engagement_id)
         rows = [await channel_for(db, engagement_id, booth.language) for booth in booths]
-        await db.commit()
         admitted = frozenset(g.token for g in grants.values())
-        before = {t for s in self._opened.get(engagement_id, []) for t in s.admitted}
-        if engagement_id not in self._generations or before - admitted:
-            self._renew(engagement_id)  # someone left without a revocation in this process
+        before = self._opened.get(engagement_id, [])
+        if lead and left_unrenewed(before, admitted, rows):
+            renew_pins(rows)  # someone left without a revocation (one renews the database's)
+        await db.commit()
         specs = []
         for booth, row in zip(booths, rows, strict=True):
             seats = tuple(
@@ -208,23 +233,14 @@ class ChannelRouter:
                 row.janus_room_id,
                 row.secret,
                 booth.language,
-                pin=self._pin(engagement_id, row.secret),
+                pin=listening_pin(row.secret, row.generation),
                 seats=seats,
                 on_air=live_one.feed_id if live_one is not None else None,
                 admitted=admitted,
                 node=node.name,
             )
-            await self.channels.ensure(spec)
             specs.append(spec)
-        publishers = await node.rooms.publishers(room.janus_room_id, room.secret)
-        speaking = floor_language(engagement, state)
-        level = floor_level(engagement, state)
-        for spec in specs:
-            volume = 100 if spec.language == speaking else level
-            await self.channels.feed_floor(
-                spec, room.janus_room_id, room.secret, publishers, volume
-            )
-        return specs
+        return engagement, state, room, node, specs
 
     async def access(self, db: AsyncSession, engagement_id: int, attendee_id: int) -> ChannelAccess:
         """The channels an admitted person may listen to, and the booth they may speak into."""
@@ -234,7 +250,11 @@ class ChannelRouter:
         # interpreter just admitted may come before the router has let their token in.
         specs = self._opened.get(engagement_id, [])
         interprets = any(a.id == attendee_id and a.booth for a in engagement.attendees)
-        if not specs or (
+        if not self.leading:
+            # Another replica keeps the channels: what they are is in the database.
+            planned = await self._plan(db, engagement_id, lead=False)
+            specs = [] if planned is None else planned[4]
+        elif not specs or (
             interprets
             and grant is not None
             and all(grant.feed_id not in {x.feed_id for x in s.seats} for s in specs)
@@ -284,7 +304,7 @@ class ChannelRouter:
             g.token for g in (await grants_in(db, engagement_id)).values() if g.token != token
         )
         known = {s.room_id: s for s in self._opened.get(engagement_id, [])}
-        self._renew(engagement_id)
+        renew_pins(rows)  # committed with the revocation: every replica gives out the new PINs
         after = []
         for row in rows:
             spec = known.get(row.janus_room_id) or ChannelSpec(
@@ -295,7 +315,7 @@ class ChannelRouter:
                 seats=tuple(s for s in spec.seats if s.feed_id != feed_id),
                 on_air=None if spec.on_air == feed_id else spec.on_air,
                 admitted=remaining,
-                pin=self._pin(engagement_id, row.secret),
+                pin=listening_pin(row.secret, row.generation),
             )
             await self.channels.revoke(spec, token, feed_id)
             after.append(spec)
@@ -346,3 +366,6 @@ class ChannelRouter:
             for spec, seat in self.channels.seats()
             if spec.room_id in engagement_of
         ]
+
+
+_Plan = tuple[Engagement, MeetingState, MediaRoom, MediaNode, list[ChannelSpec]]

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import json
 import logging
 import secrets
@@ -49,9 +51,13 @@ class Relay:
         hub: LiveHub,
         sessionmaker: async_sessionmaker[AsyncSession],
         url: str,
+        key: bytes,
         channel: str = CHANNEL,
     ) -> None:
         self.hub = hub
+        self.key = key
+        """Signs and checks every message: only a replica holding the installation's secret
+        can speak on the channel (whoever else reaches Redis cannot inject events)."""
         self.sessionmaker = sessionmaker
         self.url = url
         self.channel = channel
@@ -80,7 +86,7 @@ class Relay:
 
     def _post(self, message: dict[str, Any]) -> None:
         try:
-            self._outbox.put_nowait(json.dumps({"origin": self.origin, **message}))
+            self._outbox.put_nowait(self.sign(json.dumps({"origin": self.origin, **message})))
         except asyncio.QueueFull:
             # Redis is away and has been for long: the others read the log meanwhile.
             log.warning("relay outbox full: a message to the other replicas was dropped")
@@ -148,9 +154,19 @@ class Relay:
         except Exception:  # one bad message (a kind this version does not know) is skipped
             log.exception("a message from another replica could not be applied")
 
+    def sign(self, text: str) -> str:
+        """The message as sent: its HMAC-SHA256 under the relay key, a dot, the JSON."""
+        return f"{hmac.new(self.key, text.encode(), hashlib.sha256).hexdigest()}.{text}"
+
     def _apply_one(self, data: bytes | str) -> None:
+        text = data.decode() if isinstance(data, bytes) else data
+        signature, _, body = text.partition(".")
+        expected = hmac.new(self.key, body.encode(), hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(signature, expected):
+            log.warning("a message on %s without a valid signature was ignored", self.channel)
+            return
         try:
-            message = json.loads(data)
+            message = json.loads(body)
         except ValueError:
             return
         if not isinstance(message, dict) or message.get("origin") == self.origin:
@@ -186,3 +202,8 @@ class Relay:
                 self._publish_new(missed)
                 found += len(missed)
         return found
+
+
+def relay_key(secret: str) -> bytes:
+    """The key replicas sign their messages with, derived from the installation's secret."""
+    return hmac.new(secret.encode(), b"summitry relay", hashlib.sha256).digest()

@@ -197,6 +197,16 @@ class LanguageChannels:
         if channel is not None:
             channel.spec = spec
 
+    async def forget(self) -> None:
+        """Let go of every channel without destroying it: another replica keeps them now (and
+        makes them afresh, so what this one fed them with goes)."""
+        channels, self._channels = self._channels, {}
+        for channel in channels.values():
+            for handle in [f.bridge for f in channel.feeds.values()] + [
+                g.bridge for g in channel.gates.values()
+            ]:
+                await handle.detach()  # one already gone with its Janus is fine
+
     def seats(self) -> list[tuple[ChannelSpec, Seat]]:
         """Every seat made, with its channel: the watcher checks who is in them."""
         return [(c.spec, s) for c in self._channels.values() for s in c.spec.seats]

@@ -13,7 +13,6 @@ import asyncio
 import hashlib
 import hmac
 import secrets
-import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
@@ -52,8 +51,8 @@ A = TypeVar("A", bound=PluginAdapter)
 
 ROOM_ID_LIMIT = 2**53
 """Room and participant numbers travel through JavaScript, where integers end at 2**53."""
-PROBE_MEMORY = 30.0
-"""Seconds a probe's id is remembered as ours (the watcher may list it after it left)."""
+PROBE_IDS = 16
+"""Participant ids the server's own short joins (``publishers``) may take in a room."""
 
 
 def new_room_id() -> int:
@@ -66,6 +65,18 @@ def new_room_secret() -> str:
 
 def new_join_token() -> str:
     return secrets.token_urlsafe(24)
+
+
+def derived_id(secret: str, what: str) -> int:
+    """A room or participant number only the holder of the room's secret can know."""
+    digest = hmac.new(secret.encode(), what.encode(), hashlib.sha256).digest()
+    return 1 + int.from_bytes(digest[:8], "big") % (ROOM_ID_LIMIT - 1)
+
+
+def probe_ids(secret: str) -> frozenset[int]:
+    """The ids of the server's own short joins to a room: derived from its secret, so that the
+    watch in any replica knows another replica's probe (and nobody else can take one)."""
+    return frozenset(derived_id(secret, f"probe {n}") for n in range(PROBE_IDS))
 
 
 def moderator_token(secret: str) -> str:
@@ -96,16 +107,9 @@ class MeetingRooms:
         self._session: Session | None = None
         self._handle: Handle | None = None
         self._lock = asyncio.Lock()
-        self._probes: dict[int, float] = {}
         self.extensions: list[RoomsExtension] = []
         """Rooms made beside the VideoRooms (language channels): revoked, closed and watched
         with them."""
-
-    def probed(self, participant_id: int) -> bool:
-        """Whether ``participant_id`` was one of our own short joins to read the publishers."""
-        now = time.monotonic()
-        self._probes = {k: t for k, t in self._probes.items() if now - t < PROBE_MEMORY}
-        return participant_id in self._probes
 
     @property
     def connected(self) -> bool:
@@ -228,12 +232,18 @@ class MeetingRooms:
         # Only participants are told the streams: join for a moment with the server's own
         # token, read the publishers, leave.
         probe = await self.adapter(VideoRoom)
-        probe_id = new_room_id()
-        self._probes[probe_id] = time.monotonic()  # noted before the join: the watcher spares it
+        # Another replica may be probing the same room with the same id: then another.
+        ids = secrets.SystemRandom().sample(sorted(probe_ids(secret)), 3)
         try:
-            joined = await probe.join_publisher(
-                room_id, probe_id, moderator_token(secret), "Summitry"
-            )
+            for attempt, probe_id in enumerate(ids, 1):
+                try:
+                    joined = await probe.join_publisher(
+                        room_id, probe_id, moderator_token(secret), "Summitry"
+                    )
+                    break
+                except MediaUnavailable:
+                    if attempt == len(ids):
+                        raise
             if joined is not None:
                 await probe.leave()
         finally:

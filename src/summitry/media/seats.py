@@ -14,14 +14,12 @@ so that revoking or switching needs no memory of what was made.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from summitry.errors import MediaUnavailable
 from summitry.media.audiobridge import AudioBridge, BridgeRoom, RtpEntry
-from summitry.media.rooms import ROOM_ID_LIMIT, moderator_token
+from summitry.media.rooms import derived_id, moderator_token
 
 SEAT_PREBUFFER = 2
 """Packets a seat buffers from the interpreter's browser (network jitter): 20 ms each."""
@@ -46,19 +44,14 @@ class Gate:
     feed_id: int
 
 
-def _derived(secret: str, what: str) -> int:
-    digest = hmac.new(secret.encode(), what.encode(), hashlib.sha256).digest()
-    return 1 + int.from_bytes(digest[:8], "big") % (ROOM_ID_LIMIT - 1)
-
-
 def seat_room_id(secret: str, feed_id: int) -> int:
     """The number of an interpreter's seat room: from the channel's secret, so unguessable."""
-    return _derived(secret, f"seat {feed_id}")
+    return derived_id(secret, f"seat {feed_id}")
 
 
 def gate_id(secret: str, feed_id: int) -> int:
     """The participant id of an interpreter's gate in the channel's room."""
-    return _derived(secret, f"gate {feed_id}")
+    return derived_id(secret, f"gate {feed_id}")
 
 
 async def open_seat(

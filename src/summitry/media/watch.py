@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from summitry.errors import MediaUnavailable
 from summitry.media.audiobridge import AudioBridge
 from summitry.media.models import MediaRoom
-from summitry.media.rooms import Participant
+from summitry.media.rooms import Participant, probe_ids
 from summitry.meeting.grants import admitting_engagements, granted_feeds
 from summitry.meeting.media_port import MediaReports, Stranger
 
@@ -164,8 +164,9 @@ class ParticipantWatch:
         for room_id, people in present.items():
             engagement_id, secret, node = self._recent[room_id]
             rooms = self.nodes.rooms_of(node)
+            probes = probe_ids(secret)  # any replica's short joins to read the publishers
             for person in people:
-                if (engagement_id, person.id) in granted or rooms.probed(person.id):
+                if (engagement_id, person.id) in granted or person.id in probes:
                     continue
                 await rooms.kick(room_id, secret, person.id)
                 stranger = Stranger(engagement_id, "videoroom", person.id, person.display)
