@@ -37,7 +37,6 @@ import contextlib
 import json
 import logging
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,9 +49,9 @@ if str(ROOT) not in sys.path:
 from bench.stage import (  # noqa: E402 - needs the path above
     Stage,
     inside_namespace,
-    load_note,
     ok,
     percentile,
+    run_in_folder,
     say,
     stage,
 )
@@ -357,10 +356,7 @@ def main() -> None:
         parser.error("--onsets, --listeners and --rounds must be at least 1")
     ice_iface = inside_namespace()
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    say(load_note("before"))
-    with tempfile.TemporaryDirectory(prefix="summitry-bench-", ignore_cleanup_errors=True) as tmp:
-        result = asyncio.run(run(args, ice_iface, Path(tmp)))
-    say(load_note("after"))
+    result = run_in_folder(lambda tmp: run(args, ice_iface, tmp), "Janus and Summitry are stopped")
     met = max(result["delay_p95_ms"], result["switch_from_choice_p95_ms"]) <= TARGET_MS
     say(
         f"interpretation p50 {result['delay_p50_ms']} ms, p95 {result['delay_p95_ms']} ms "

@@ -33,7 +33,6 @@ import logging
 import random
 import signal
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -47,9 +46,9 @@ if str(ROOT) not in sys.path:
 from bench.stage import (  # noqa: E402 - needs the path above
     Stage,
     inside_namespace,
-    load_note,
     ok,
     percentile,
+    run_in_folder,
     say,
     stage,
 )
@@ -423,16 +422,9 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     # A newcomer joins mid-stream: what arrives before its first key frame cannot be decoded.
     logging.getLogger("aiortc.rtcrtpreceiver").setLevel(logging.ERROR)
-    say(load_note("before"))
-    started = time.monotonic()
-    try:
-        folder = tempfile.TemporaryDirectory(prefix="summitry-bench-", ignore_cleanup_errors=True)
-        with folder as tmp:
-            figures = asyncio.run(run(args, ice_iface, Path(tmp)))
-    except (KeyboardInterrupt, asyncio.CancelledError, Interrupted):
-        print("bench: interrupted; Janus and Summitry are stopped", file=sys.stderr)
-        sys.exit(130)
-    say(f"done in {time.monotonic() - started:.0f} s; {load_note('after')}")
+    figures = run_in_folder(
+        lambda tmp: run(args, ice_iface, tmp), "Janus and Summitry are stopped", (Interrupted,)
+    )
     verdict = "met" if figures["ratio_p50"] <= TARGET_RATIO else "missed"
     say(
         f"summitry p50 {figures['summitry_p50_ms']} ms, p95 {figures['summitry_p95_ms']} ms; "

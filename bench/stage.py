@@ -16,7 +16,9 @@ import secrets
 import shutil
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -118,6 +120,26 @@ def load_note(when: str) -> str:
     if load > cores / 2:
         note += " (other work competes for the cores: expect slower, noisier figures)"
     return note
+
+
+def run_in_folder(
+    run: Callable[[Path], Coroutine[Any, Any, dict[str, Any]]],
+    stopped: str,
+    interrupts: tuple[type[BaseException], ...] = (),
+) -> dict[str, Any]:
+    """A benchmark's figures: ``run`` in a temporary folder, between notes of the machine's
+    load. Interrupted (Ctrl-C, or one of ``interrupts``), it says what was stopped and exits."""
+    say(load_note("before"))
+    started = time.monotonic()
+    try:
+        folder = tempfile.TemporaryDirectory(prefix="summitry-bench-", ignore_cleanup_errors=True)
+        with folder as tmp:
+            figures = asyncio.run(run(Path(tmp)))
+    except (KeyboardInterrupt, asyncio.CancelledError, *interrupts):
+        say(f"interrupted; {stopped}")
+        sys.exit(130)
+    say(f"done in {time.monotonic() - started:.0f} s; {load_note('after')}")
+    return figures
 
 
 def ok(response: Any, status: int = 200) -> Any:

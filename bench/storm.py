@@ -31,7 +31,6 @@ import contextlib
 import json
 import logging
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,9 +45,9 @@ from bench.join import Invitee, admission, plan  # noqa: E402 - needs the path a
 from bench.stage import (  # noqa: E402
     Stage,
     inside_namespace,
-    load_note,
     ok,
     percentile,
+    run_in_folder,
     say,
     stage,
 )
@@ -298,10 +297,7 @@ def main() -> None:
     ice_iface = inside_namespace()
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     logging.getLogger("aiortc.rtcrtpreceiver").setLevel(logging.ERROR)
-    say(load_note("before"))
-    with tempfile.TemporaryDirectory(prefix="summitry-bench-", ignore_cleanup_errors=True) as tmp:
-        result = asyncio.run(run(args, ice_iface, Path(tmp)))
-    say(load_note("after"))
+    result = run_in_folder(lambda tmp: run(args, ice_iface, tmp), "Janus and Summitry are stopped")
     met = result["storm_failed"] == 0 and result["storm_p95_ms"] <= TARGET_P95_MS
     say(
         f"{result['storm_clients']} admitted at once: p50 {result['storm_p50_ms']} ms, p95 "

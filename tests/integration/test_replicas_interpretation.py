@@ -6,6 +6,7 @@ give those still in the meeting the same new one."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -32,17 +33,21 @@ class Replicas:
     janus: JanusNode
 
 
-@pytest.fixture
-def replicas(postgres_url: str, tmp_path: Path) -> Iterator[Replicas]:
+@contextlib.contextmanager
+def media_replicas(
+    postgres_url: str, folder: Path, settings: dict[str, str] | None = None
+) -> Iterator[Replicas]:
+    """Two ``summitry serve`` replicas on one PostgreSQL database, one Redis and one Janus
+    node, inside the test namespace; ``settings`` are more ``SUMMITRY_*`` for both."""
     try:
         current_test_namespace()
     except NotInTestNamespace as err:
         pytest.fail(str(err), pytrace=False)
-    database_url = create_database(postgres_url, f"summitry_booths_{secrets.token_hex(4)}")
-    (tmp_path / "janus").mkdir()
+    database_url = create_database(postgres_url, f"summitry_replicas_{secrets.token_hex(4)}")
+    (folder / "janus").mkdir()
     with (
-        redis_server(tmp_path / "redis") as redis,
-        janus_node(tmp_path / "janus", "main", 0) as janus,
+        redis_server(folder / "redis") as redis,
+        janus_node(folder / "janus", "main", 0) as janus,
     ):
         shared = {
             "SUMMITRY_REDIS_URL": redis.url,
@@ -50,12 +55,19 @@ def replicas(postgres_url: str, tmp_path: Path) -> Iterator[Replicas]:
             "SUMMITRY_MEDIA": "true",
             "SUMMITRY_JANUS_URL": janus.config.ws_url,
             "SUMMITRY_JANUS_ADMIN_KEY": janus.config.room_admin_key,
+            **(settings or {}),
         }
         with (
-            serve(tmp_path / "a", database_url=database_url, settings=shared) as a,
-            serve(tmp_path / "b", database_url=database_url, settings=shared, account=False) as b,
+            serve(folder / "a", database_url=database_url, settings=shared) as a,
+            serve(folder / "b", database_url=database_url, settings=shared, account=False) as b,
         ):
             yield Replicas(a, b, janus)
+
+
+@pytest.fixture
+def replicas(postgres_url: str, tmp_path: Path) -> Iterator[Replicas]:
+    with media_replicas(postgres_url, tmp_path) as both:
+        yield both
 
 
 @pytest.fixture

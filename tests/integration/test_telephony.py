@@ -75,6 +75,10 @@ async def gateway(media_app: Any, prompt_dir: Path) -> AsyncIterator[TelephoneGa
         hub=media_app.state.runtime.hub,
         media=media_app.state.runtime.media,
         prompts=Prompts(prompt_dir),
+        # The test's sessions share one connection, where sessions that interleave undo each
+        # other's savepoints: no polling; the route wakes the gateway (tests/integration/
+        # test_replicas_telephone.py has it poll, on a database of its own).
+        claim_every=None,
     )
     gateway.pin_seconds = 10.0
     await gateway.start()
@@ -84,14 +88,21 @@ async def gateway(media_app: Any, prompt_dir: Path) -> AsyncIterator[TelephoneGa
 
 
 async def wait_call(
-    gateway: TelephoneGateway, stage: Stage, within: float = 10.0, call_id: int | None = None
+    gateway: TelephoneGateway,
+    stage: Stage,
+    within: float = 10.0,
+    call_id: int | None = None,
+    record_id: int | None = None,
 ) -> Call:
-    """The call (the only one, or ``call_id``) once it reaches ``stage``."""
+    """The call (the only one, the gateway's ``call_id``, or the one the API numbers
+    ``record_id``) once it reaches ``stage``."""
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         calls = [*gateway.calls.values(), *gateway.finished]
         for call in calls:
-            if (call_id is None or call.id == call_id) and call.stage is stage:
+            if call_id not in (None, call.id) or record_id not in (None, call.record_id):
+                continue
+            if call.stage is stage:
                 return call
         await asyncio.sleep(0.02)
     seen = [
@@ -347,8 +358,13 @@ async def test_a_call_out_is_answered_admitted_and_heard(
             calls, json={"attendee_id": callee.id, "uri": f"sip:delegate@127.0.0.1:{port}"}
         )
         assert placed.status_code == 202, placed.text
-        call = await wait_call(gateway, Stage.ROOM, call_id=placed.json()["id"])
+        assert placed.json()["stage"] == "requested"
+        call = await wait_call(gateway, Stage.ROOM, record_id=placed.json()["id"])
         assert call.leg is not None
+        listed = (await secretariat.get(calls)).json()
+        assert [(c["id"], c["stage"], c["placed_by"]) for c in listed] == [
+            (placed.json()["id"], "room", "Protocol Officer")
+        ]
         state = (await secretariat.get(live)).json()["state"]["participants"][str(callee.id)]
         assert state["presence"] == "admitted"
         assert state["channel"] == "telephone"
@@ -382,6 +398,8 @@ async def test_a_call_out_is_answered_admitted_and_heard(
         removed = await secretariat.post(f"{live}/participants/{callee.id}/remove")
         assert removed.status_code == 200
         assert await sipp.finished() == 0, sipp.errors()
+        await wait_call(gateway, Stage.ENDED, record_id=placed.json()["id"])
+        assert (await secretariat.get(calls)).json() == []
     finally:
         await sipp.stop()
         await phone.close()

@@ -36,6 +36,7 @@ class Call:
     """What the gateway knows of one call; its coroutine does the work."""
 
     id: int
+    """This process's number for the call, in its logs."""
     direction: str
     source: str
     caller: str
@@ -59,6 +60,8 @@ class Call:
     """What the last offer and answer settled (the dialog answers re-offers by itself)."""
     keyed: list[str] = field(default_factory=list)
     """Keypad commands carried out, with what came of them (``*1 floor_requested``)."""
+    record_id: int | None = None
+    """The call's number in the register (``register.py``), the one the API shows."""
 
     def seat(self) -> tuple[int, int]:
         """The engagement and attendee of a call that has them (after the PIN, or dialled)."""

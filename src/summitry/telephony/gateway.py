@@ -22,15 +22,15 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from summitry.errors import InvalidInput, MediaUnavailable, NotFound, SummitryError
+from summitry.errors import MediaUnavailable, NotFound, SummitryError
 from summitry.log.hub import LiveHub
 from summitry.media.meetings import JanusMeetingMedia
 from summitry.meeting import operations as live
-from summitry.meeting.state import Presence
 from summitry.security.principals import Secretary
-from summitry.telephony import operations, sdp
+from summitry.telephony import operations, register, sdp
 from summitry.telephony.addresses import Target
 from summitry.telephony.call import Call, CallEnded, Stage
+from summitry.telephony.models import TelephoneCall
 from summitry.telephony.negotiation import Negotiation
 from summitry.telephony.prompts import Prompts
 from summitry.telephony.ratelimit import CallSlots, Lockouts, TokenBuckets
@@ -45,6 +45,8 @@ logger = logging.getLogger(__name__)
 
 ANSWER_SECONDS = 45.0
 """How long a call out may ring."""
+CLAIM_EVERY = 0.5
+"""How often the gateway looks for calls out asked for on other replicas (seconds)."""
 _ids = itertools.count(1)
 
 
@@ -66,7 +68,10 @@ class TelephoneGateway:
         invites_per_second: float = 2.0,
         invite_burst: int = 5,
         min_session_expires: int = MIN_SE,
+        claim_every: float | None = CLAIM_EVERY,
     ) -> None:
+        """``claim_every``: how often to look for calls out asked for on other replicas;
+        ``None``: only when ``wake`` says one was asked for here (a single process)."""
         self.media_host = media_host
         self.services = Services(sessionmaker, hub, media, prompts)
         self.media = media
@@ -85,6 +90,9 @@ class TelephoneGateway:
             host, port, self._on_invite, self._screen, min_session_expires=min_session_expires
         )
         self._tasks: set[asyncio.Task[None]] = set()
+        self._wake = asyncio.Event()
+        self.claim_every = claim_every
+        self._claiming: asyncio.Task[None] | None = None
 
     @property
     def pin_seconds(self) -> float:
@@ -99,14 +107,21 @@ class TelephoneGateway:
         """Record the end of calls cut off by the last run, then listen for SIP."""
         services = self.services
         ended = await operations.end_calls_cut_off(services.sessionmaker, self.media)
+        async with services.db() as db:
+            ended += await register.end_unfinished(db)
         if ended:
             logger.warning("telephone: %s call(s) ended with the previous run; recorded", ended)
         await self.prompts.prepare()
         await self.endpoint.start()
+        self._claiming = asyncio.create_task(self._claim(), name="telephone: calls out asked for")
         logger.info("telephone: SIP on %s:%s", self.endpoint.host, self.endpoint.port)
 
     async def stop(self) -> None:
         """Hang up every call and stop listening."""
+        if self._claiming is not None:
+            self._claiming.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._claiming
         for call in list(self.calls.values()):
             call.dialog.hang_up()
             call.on_ended("shutdown")
@@ -145,7 +160,10 @@ class TelephoneGateway:
                 await self._finish(call)
 
         self.calls[call.id] = call
-        task = asyncio.create_task(run(), name=f"telephone call {call.id}")
+        self._spawn(run(), f"telephone call {call.id}")
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.create_task(coroutine, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -190,6 +208,10 @@ class TelephoneGateway:
             call.dialog.refuse(404, "Not Found")
             raise CallEnded
         call.engagement_id = engagement_id
+        async with self.services.db() as db:
+            call.record_id = await register.open_record(
+                db, engagement_id, "in", invite.caller, call.stage.value
+            )
         await call.relay.open()
         negotiation = Negotiation(self.media_host, call.relay.phone_port, call.relay.rtcp_port)
         answer, media = negotiation.answer(invite.sdp or "")
@@ -209,22 +231,58 @@ class TelephoneGateway:
             await self.room.stay(call, inbox.events)
 
     # --- calls out ------------------------------------------------------------------------
-    async def dial_out(
-        self, secretary: Secretary, engagement_id: int, attendee_id: int, uri: str
-    ) -> Call:
+    def wake(self) -> None:
+        """A call out was just asked for on this replica: look now, not at the next round."""
+        self._wake.set()
+
+    async def _claim(self) -> None:
+        """Place the calls out asked for on any replica, as they come."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.claim_every)
+            self._wake.clear()
+            try:
+                async with self.services.db() as db:
+                    requests = await register.claim_requests(db)
+            except Exception:  # the database away for a moment: the requests wait for it
+                logger.exception("telephone: could not read the calls asked for")
+                continue
+            for request in requests:
+                try:
+                    await self.place(request)
+                except SummitryError as err:
+                    logger.info("telephone: call %s not placed: %s", request.id, err)
+                    reason = str(err)
+                except Exception:
+                    logger.exception("telephone: call %s not placed", request.id)
+                    reason = "the telephone gateway could not place the call"
+                else:
+                    continue
+                await register.record_stage(
+                    self.services.sessionmaker, request.id, register.ENDED, end_reason=reason
+                )
+
+    async def place(self, request: TelephoneCall) -> Call:
         """Call a person's telephone from the meeting; they are admitted when they answer."""
-        target = Target.parse(uri)
+        engagement_id, attendee_id = request.engagement_id, request.attendee_id
+        if attendee_id is None:
+            raise NotFound("the attendee called is no longer in the engagement")
+        target = Target.parse(request.address)
         async with self.services.db() as db:
-            await operations.principal_of_caller(db, engagement_id, attendee_id)
-            state = await live.meeting_state(db, engagement_id)
-        if state.presence_of(attendee_id) in (Presence.ADMITTED, Presence.LOBBY):
-            raise InvalidInput("this person is already in the meeting", field="attendee_id")
+            await register.ensure_callable(db, engagement_id, attendee_id, excluding=request.id)
         if not self.slots.take("dial-out"):
             raise MediaUnavailable("too many telephone calls at once; try again shortly")
         relay = Relay(self.media_host, target.host, lambda d: None, lambda v: None)
-        await relay.open()
-        negotiation = Negotiation(self.media_host, relay.phone_port, relay.rtcp_port)
-        dialog = self.endpoint.dial(target.host, target.port, target.user, "summitry", negotiation)
+        try:
+            await relay.open()
+            negotiation = Negotiation(self.media_host, relay.phone_port, relay.rtcp_port)
+            dialog = self.endpoint.dial(
+                target.host, target.port, target.user, "summitry", negotiation
+            )
+        except BaseException:
+            relay.close()
+            self.slots.give_back("dial-out")
+            raise
         call = Call(
             id=next(_ids),
             direction="out",
@@ -234,9 +292,10 @@ class TelephoneGateway:
             relay=relay,
             engagement_id=engagement_id,
             attendee_id=attendee_id,
+            record_id=request.id,
         )
         self._wire(call)
-        self._run(call, self._outgoing(call, secretary))
+        self._run(call, self._outgoing(call, register.placed_by(request)))
         return call
 
     async def _outgoing(self, call: Call, secretary: Secretary) -> None:
@@ -268,7 +327,7 @@ class TelephoneGateway:
             except SummitryError as err:
                 logger.warning("call %s: could not record leaving: %s", call.id, err)
         self.slots.give_back(call.source)
-        call.set_stage(Stage.ENDED)
+        await self.services.reach(call, Stage.ENDED)
         call.ended.set()
         self.calls.pop(call.id, None)
         self.finished = [*self.finished[-49:], call]

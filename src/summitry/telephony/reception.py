@@ -81,7 +81,7 @@ class Reception:
         """The welcome, then PINs until one is an attendee's; after too many, goodbye."""
         assert call.engagement_id is not None  # noqa: S101 - set before
         prompts = self.services.prompts
-        call.set_stage(Stage.PIN)
+        await self.services.reach(call, Stage.PIN)
         call.relay.play(prompts["welcome"])
         for tries in range(1, pins.MAX_TRIES + 1):
             pin = await self._read_pin(call)
@@ -139,7 +139,7 @@ class Reception:
         if presence is Presence.REMOVED or presence is Presence.TURNED_AWAY:
             await say_goodbye(call, self.services.prompts, "not admitted")
         if presence is not Presence.ADMITTED:
-            call.set_stage(Stage.LOBBY)
+            await self.services.reach(call, Stage.LOBBY)
             call.mark("lobby")
             call.relay.play(self.services.prompts["lobby"], repeat=True)
             await self._wait_admission(call, events)

@@ -40,7 +40,7 @@ class Room:
             await say_goodbye(call, self.services.prompts, "media unavailable")
         call.relay.stop_prompt()
         call.relay.in_room = True
-        call.set_stage(Stage.ROOM)
+        await self.services.reach(call, Stage.ROOM)
         call.mark("room")
 
     async def _connect_leg(self, call: Call) -> None:

@@ -12,8 +12,9 @@ from summitry.deps import CurrentPrincipal, Db, RecordId, runtime_of
 from summitry.engagements.operations import get_engagement
 from summitry.errors import Conflict
 from summitry.security.principals import require_secretariat
-from summitry.telephony import operations
+from summitry.telephony import operations, register
 from summitry.telephony.addresses import Target
+from summitry.telephony.models import TelephoneCall
 
 if TYPE_CHECKING:  # the gateway (sippy, aiortc) is imported only where it runs
     from summitry.telephony.gateway import TelephoneGateway
@@ -48,26 +49,44 @@ class CallOut(BaseModel):
     direction: str
     attendee_id: int | None
     stage: str
+    """``requested`` (waiting for the gateway), ``ringing``, ``pin``, ``lobby``, ``room``,
+    ``ended``."""
+    end_reason: str = ""
+    placed_by: str | None = None
+    """The secretary who placed a call out."""
     encrypted: bool = False
     """SIP over UDP and RTP: never end-to-end encrypted (see the architecture notes)."""
 
 
-def _gateway(request: Request) -> TelephoneGateway:
-    gateway: TelephoneGateway | None = runtime_of(request).telephony
-    if gateway is None:
+def _telephone_on(request: Request) -> None:
+    runtime = runtime_of(request)
+    if runtime.telephony is None and not runtime.settings.sip_enabled:
         # Not a 503: nothing is down, this installation simply has no telephone.
         raise Conflict(
             "this Summitry has no telephone gateway: the operator turns it on with "
             "SUMMITRY_SIP_ENABLED"
         )
-    return gateway
 
 
 def _sip_uri(request: Request, number: str) -> str | None:
-    gateway: TelephoneGateway | None = runtime_of(request).telephony
-    if gateway is None:
-        return None
-    return f"sip:{number}@{gateway.endpoint.host}:{gateway.endpoint.port}"
+    runtime = runtime_of(request)
+    gateway: TelephoneGateway | None = runtime.telephony
+    if gateway is not None:
+        return f"sip:{number}@{gateway.endpoint.host}:{gateway.endpoint.port}"
+    if runtime.settings.sip_enabled:  # the listener runs on another replica, same address
+        return f"sip:{number}@{runtime.settings.sip_host}:{runtime.settings.sip_port}"
+    return None
+
+
+def _call_out(call: TelephoneCall) -> CallOut:
+    return CallOut(
+        id=call.id,
+        direction=call.direction,
+        attendee_id=call.attendee_id,
+        stage=call.stage,
+        end_reason=call.end_reason,
+        placed_by=call.placed_by_name or None,
+    )
 
 
 @router.get("/line")
@@ -109,28 +128,21 @@ async def dial_out(
     db: Db,
     principal: CurrentPrincipal,
 ) -> CallOut:
-    """Call a person from the meeting; they are admitted when they answer."""
-    secretary = require_secretariat(principal)
-    await get_engagement(db, engagement_id)
-    Target.parse(data.uri)  # a malformed address is the caller's to fix, gateway or not
-    gateway = _gateway(request)
-    call = await gateway.dial_out(secretary, engagement_id, data.attendee_id, data.uri)
-    return CallOut(
-        id=call.id, direction=call.direction, attendee_id=call.attendee_id, stage=call.stage
-    )
+    """Call a person from the meeting; they are admitted when they answer. Any replica takes
+    the request; the one running the telephone places the call within half a second."""
+    require_secretariat(principal)
+    Target.parse(data.uri)  # a malformed address is the caller's to fix, telephone or not
+    _telephone_on(request)
+    call = await register.request_call(db, principal, engagement_id, data.attendee_id, data.uri)
+    gateway: TelephoneGateway | None = runtime_of(request).telephony
+    if gateway is not None:
+        gateway.wake()
+    return _call_out(call)
 
 
 @router.get("/calls")
-async def calls(
-    engagement_id: RecordId, request: Request, principal: CurrentPrincipal
-) -> list[CallOut]:
+async def calls(engagement_id: RecordId, db: Db, principal: CurrentPrincipal) -> list[CallOut]:
     """The telephone calls in progress for this engagement (the secretariat)."""
     require_secretariat(principal)
-    gateway: TelephoneGateway | None = runtime_of(request).telephony
-    if gateway is None:
-        return []
-    return [
-        CallOut(id=c.id, direction=c.direction, attendee_id=c.attendee_id, stage=c.stage)
-        for c in gateway.calls.values()
-        if c.engagement_id == engagement_id
-    ]
+    await get_engagement(db, engagement_id)
+    return [_call_out(call) for call in await register.in_progress(db, engagement_id)]

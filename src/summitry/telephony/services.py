@@ -8,6 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from summitry.log.hub import LiveHub
 from summitry.media.meetings import JanusMeetingMedia
+from summitry.telephony import register
+from summitry.telephony.call import Call, Stage
 from summitry.telephony.prompts import Prompts
 
 
@@ -23,3 +25,16 @@ class Services:
     def db(self) -> AsyncSession:
         """A session of the runtime's, whose events reach live pages on commit."""
         return self.sessionmaker()
+
+    async def reach(self, call: Call, stage: Stage) -> None:
+        """Move the call to ``stage``, written to the register first: whoever sees the stage
+        here finds it in the register too, on any replica."""
+        if call.record_id is not None:
+            await register.record_stage(
+                self.sessionmaker,
+                call.record_id,
+                stage.value,
+                attendee_id=call.attendee_id,
+                end_reason=call.end_reason or "hung up",
+            )
+        call.set_stage(stage)
