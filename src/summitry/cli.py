@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
+import os
+import shutil
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -29,7 +33,9 @@ db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
 engagements_app = typer.Typer(help="Look at engagements.", no_args_is_help=True)
 accounts_app = typer.Typer(help="Manage secretariat accounts.", no_args_is_help=True)
 audit_app = typer.Typer(help="Check the record.", no_args_is_help=True)
+janus_app = typer.Typer(help="Run Janus media nodes for several replicas.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(janus_app, name="janus")
 app.add_typer(audit_app, name="audit")
 app.add_typer(engagements_app, name="engagements")
 app.add_typer(accounts_app, name="accounts")
@@ -146,6 +152,81 @@ def db_upgrade() -> None:
     """Bring the database to the newest schema (creating it if needed)."""
     _upgrade(_settings())
     console.print("The database is up to date.")
+
+
+def _ports(text: str, option: str) -> tuple[int, int]:
+    low, dash, high = text.partition("-")
+    if dash and low.isdigit() and high.isdigit() and 1024 <= int(low) < int(high) <= 65535:
+        return int(low), int(high)
+    raise _fail(f"{option} takes a range of ports such as 20000-29999 (1024–65535), not {text!r}")
+
+
+@janus_app.command("node")
+def janus_node(
+    folder: Annotated[Path, typer.Argument(help="The node's configuration, keys and log.")],
+    ws_port: Annotated[int, typer.Option(min=1, max=65535, help="Its WebSocket API.")] = 8188,
+    listen: Annotated[
+        str,
+        typer.Option(help="Address of its API and telephone RTP, reached by every replica."),
+    ] = "127.0.0.1",
+    rtp_ports: Annotated[str, typer.Option(help="UDP ports for browsers' media.")] = "20000-29999",
+    plain_rtp_ports: Annotated[
+        str, typer.Option(help="UDP ports for telephone legs.")
+    ] = "40000-42499",
+    channel_ports: Annotated[
+        str, typer.Option(help="UDP ports for the language channels.")
+    ] = "45000-47499",
+    write_only: Annotated[
+        bool, typer.Option("--write-only", help="Write the configuration; do not start Janus.")
+    ] = False,
+) -> None:
+    """Configure one Janus node as Summitry needs it and run it (name it in ``janus_nodes``).
+
+    Its room key is ``janus_admin_key`` when set (the same in the node's entry), else kept in
+    FOLDER/keys.json; NAT, STUN, TURN and ICE interface come from Summitry's settings."""
+    from summitry.media.meetings import janus_keys
+    from summitry.media.server import JanusConfig, JanusNat
+
+    settings = _settings()
+    folder = folder.resolve()
+    ranges = {
+        "--rtp-ports": _ports(rtp_ports, "--rtp-ports"),
+        "--plain-rtp-ports": _ports(plain_rtp_ports, "--plain-rtp-ports"),
+        "--channel-ports": _ports(channel_ports, "--channel-ports"),
+    }
+    for (one, (low, high)), (other, (low2, high2)) in itertools.combinations(ranges.items(), 2):
+        if low <= high2 and low2 <= high:
+            raise _fail(f"{one} and {other} overlap: give each its own ports")
+    try:
+        keys = janus_keys(folder)
+        config = JanusConfig(
+            folder,
+            ws_port=ws_port,
+            ws_ip=listen,
+            rtp_port_range=ranges["--rtp-ports"],
+            plain_rtp_port_range=ranges["--plain-rtp-ports"],
+            plain_rtp_ip=listen,
+            channel_port_range=ranges["--channel-ports"],
+            ice_enforce_list=settings.janus_ice_interface or None,
+            nat=JanusNat.from_settings(settings),
+            admin_secret=keys["admin_secret"],
+            room_admin_key=settings.janus_admin_key or keys["room_admin_key"],
+        )
+        config.write()
+    except OSError as err:  # FileNotFoundError too: Janus or its plugins are missing
+        raise _fail(f"cannot write the node's configuration: {err}") from None
+    console.print(
+        f"Janus node at {config.ws_url}; its room key is "
+        f"{'janus_admin_key' if settings.janus_admin_key else folder / 'keys.json'}"
+    )
+    if write_only:
+        return
+    janus = shutil.which("janus")
+    if janus is None:
+        raise _fail("Janus is not installed here: apt-get install janus")
+    os.chdir(folder)  # Janus may leave a core file where it runs
+    # The node becomes Janus, so that its service manager signals and watches Janus itself.
+    os.execv(janus, [janus, "-F", str(folder)])  # noqa: S606
 
 
 @app.command()

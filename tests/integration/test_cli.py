@@ -119,3 +119,43 @@ def test_account_with_a_short_password_is_refused(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "at least 12 characters" in result.stderr
+
+
+def test_a_janus_node_is_configured_with_its_address_ports_and_the_shared_room_key(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "node"
+    written = run(
+        tmp_path,
+        "janus", "node", str(folder), "--write-only", "--ws-port", "8288",
+        "--listen", "10.0.0.11", "--rtp-ports", "30000-30999",
+        SUMMITRY_JANUS_ADMIN_KEY="the-room-key-all-replicas-know",
+    )  # fmt: skip
+    assert written.returncode == 0, written.stderr
+    assert "ws://10.0.0.11:8288" in written.stdout
+    transport = (folder / "janus.transport.websockets.jcfg").read_text()
+    assert 'ws_ip = "10.0.0.11"' in transport
+    assert "ws_port = 8288" in transport
+    assert 'rtp_port_range = "30000-30999"' in (folder / "janus.jcfg").read_text()
+    bridge = (folder / "janus.plugin.audiobridge.jcfg").read_text()
+    assert 'admin_key = "the-room-key-all-replicas-know"' in bridge
+    assert 'local_ip = "10.0.0.11"' in bridge  # telephone legs reach the node there
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--rtp-ports", "30000"], "--rtp-ports takes a range of ports"),
+        (["--channel-ports", "99-20"], "--channel-ports takes a range of ports"),
+        (["--rtp-ports", "40000-40100"], "--rtp-ports and --plain-rtp-ports overlap"),
+    ],
+)
+def test_a_janus_node_with_bad_ports_is_refused_in_words(
+    tmp_path: Path, options: list[str], message: str
+) -> None:
+    folder = tmp_path / "node"
+    refused = run(tmp_path, "janus", "node", str(folder), "--write-only", *options)
+    assert refused.returncode == 2
+    assert message in " ".join(refused.stderr.split())
+    assert "Traceback" not in refused.stderr
+    assert not folder.exists()

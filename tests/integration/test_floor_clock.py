@@ -17,6 +17,7 @@ from summitry.engagements.models import Engagement, Role
 from summitry.floor import clock as floor_clock
 from summitry.floor.clock import FloorClock
 from summitry.floor.events import FloorReleased
+from summitry.log.hub import LiveHub
 from tests.integration.test_floor import Invite, microphones, seated
 
 
@@ -80,3 +81,38 @@ async def test_the_clock_ends_a_turn_that_ran_out_and_follows_the_log(
     monkeypatch.setattr(floor_clock, "VERIFY_SECONDS", 0.0)
     await clock.tick()
     assert engagement.id not in clock.due, "the released turn is no longer watched"
+
+
+async def test_a_floor_given_on_another_replica_is_watched_without_its_message(
+    app: Any,
+    secretariat: httpx.AsyncClient,
+    make_engagement: Callable[..., Awaitable[Engagement]],
+    make_invitee: Invite,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    engagement = await make_engagement(("CN", "EUCO"))
+    api = f"/api/v1/engagements/{engagement.id}"
+    people = await seated(
+        secretariat, engagement, make_invitee, {"EUCO": Role.CHAIR, "CN": Role.HEAD_OF_DELEGATION}
+    )
+    chair, _ = people["EUCO"]
+    china, china_id = people["CN"]
+    # The clock of another replica whose relay brought nothing: a hub of its own hears nothing.
+    clock = FloorClock(app.state.runtime.sessions, LiveHub(), None)
+    await clock.rescan()
+    assert engagement.id not in clock.due
+
+    assert (await chair.post(f"{api}/floor/items/1/open", json={})).status_code == 200
+    assert (await china.post(f"{api}/floor/requests", json={})).status_code == 200
+    assert (await chair.post(f"{api}/floor/give", json={})).status_code == 200
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+    monkeypatch.setattr(floor_clock, "utcnow", lambda: later)
+    await clock.tick()
+    assert microphones((await chair.get(f"{api}/live")).json())[china_id] is True, "not seen yet"
+
+    await clock.rescan()  # its next look at the log, two seconds on
+    assert engagement.id in clock.due
+    await clock.tick()
+    snapshot = (await chair.get(f"{api}/live")).json()
+    assert microphones(snapshot)[china_id] is False
+    assert snapshot["state"]["floor"]["turn"] is None

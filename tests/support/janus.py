@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -114,29 +116,39 @@ class JanusNode:
 
 @contextlib.contextmanager
 def janus_node(folder: Path, name: str, index: int) -> Iterator[JanusNode]:
-    """Start a node (``index`` keeps its UDP port ranges apart from the others') inside the test
-    namespace, and stop it after."""
+    """A node as an operator runs one, with ``summitry janus node`` (``index`` keeps its UDP
+    port ranges apart from the others'), inside the test namespace; stopped after."""
     namespace = current_test_namespace()
     base = 20000 + index * 6000
+    # What the command is told, kept to reach the node; the command writes the files.
     config = JanusConfig(
-        folder,
+        folder.resolve(),
         ws_port=free_port(),
-        ice_enforce_list=namespace.ice_iface,
         rtp_port_range=(base, base + 3999),
         plain_rtp_port_range=(base + 4000, base + 4999),
         channel_port_range=(base + 5000, base + 5999),
     )
-    config.write()
-    with (folder / "janus.out").open("ab") as out:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SUMMITRY_")}
+    env.update(
+        SUMMITRY_DATA_DIR=str(folder / "data"),
+        SUMMITRY_JANUS_ICE_INTERFACE=namespace.ice_iface,
+        SUMMITRY_JANUS_ADMIN_KEY=config.room_admin_key,
+    )
+    ranges = (config.rtp_port_range, config.plain_rtp_port_range, config.channel_port_range)
+    low_high = [f"{low}-{high}" for low, high in ranges]
+    with (folder / "node.out").open("ab") as out:
         process = subprocess.Popen(
-            ["janus", "-F", str(folder)], cwd=folder, stdout=out, stderr=subprocess.STDOUT
-        )
+            [sys.executable, "-m", "summitry.cli", "janus", "node", str(folder),
+             "--ws-port", str(config.ws_port), "--rtp-ports", low_high[0],
+             "--plain-rtp-ports", low_high[1], "--channel-ports", low_high[2]],
+            env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
     node = JanusNode(name, config, process)
     try:
         deadline = time.monotonic() + 20
         while not _accepts(config.ws_port):
             if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError(f"janus node {name} did not start; see {config.log_file}")
+                raise RuntimeError(f"janus node {name} did not start; see {folder}/node.out")
             time.sleep(0.1)
         yield node
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -24,6 +25,13 @@ logger = logging.getLogger(__name__)
 TICK_SECONDS = 0.25
 VERIFY_SECONDS = 2.0
 """How stale the kept state may be for events the hub did not bring (another process's)."""
+RESCAN_SECONDS = 2.0
+"""How often the log is asked which meetings gave the floor since the last look: a floor given
+on another replica whose message never came (Redis away, the relay behind) is watched all
+the same."""
+RESCAN_OVERLAP_SECONDS = 10.0
+"""Each look goes back this far: on PostgreSQL an event may be committed after one numbered
+above it was read, never this long after."""
 
 
 class FloorClock:
@@ -51,6 +59,8 @@ class FloorClock:
         self._verified: dict[int, float] = {}
         """When each kept state was last checked against the log (the loop's clock)."""
         self._task: asyncio.Task[None] | None = None
+        self._looks: deque[tuple[float, int]] = deque()
+        """(when, the newest event's number then) of the recent looks at the log."""
         self._subscription = hub.listen(self._follow)
 
     def _follow(self, engagement_id: int, envelope: EventEnvelope | None) -> None:
@@ -66,10 +76,21 @@ class FloorClock:
             del self._states[engagement_id]
 
     async def start(self) -> None:
-        async with self.sessionmaker() as db:
-            # After a restart: every engagement that ever gave the floor is looked at once.
-            self.due = dict.fromkeys(await log.engagements_with(db, "floor_given"))
+        # After a restart: every engagement that ever gave the floor is looked at once.
+        await self.rescan()
         self._task = asyncio.create_task(self._run(), name="floor clock")
+
+    async def rescan(self) -> None:
+        """Watch every meeting that gave the floor since the last look (all, the first time)."""
+        now = asyncio.get_running_loop().time()
+        while len(self._looks) > 1 and now - self._looks[1][0] >= RESCAN_OVERLAP_SECONDS:
+            self._looks.popleft()
+        after = self._looks[0][1] if self._looks else 0
+        async with self.sessionmaker() as db:
+            newest = await log.newest_event_id(db)
+            found = await log.engagements_with(db, "floor_given", after)
+        self.due.update(dict.fromkeys(found))
+        self._looks.append((now, newest))
 
     def watch(self, engagement_id: int) -> None:
         """Look at this engagement's turn from now on (called when the floor is given)."""
@@ -96,8 +117,14 @@ class FloorClock:
                 await self._task
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(TICK_SECONDS)
+            if loop.time() - self._looks[-1][0] >= RESCAN_SECONDS:
+                try:
+                    await self.rescan()
+                except Exception:  # the database away for a moment: look again next time
+                    logger.exception("floor clock: could not look at the log")
             await self.tick()
 
     async def tick(self) -> None:

@@ -40,6 +40,22 @@ async def channel_for(db: AsyncSession, engagement_id: int, language: str) -> La
     return channel
 
 
+async def channels_of(db: AsyncSession, engagement_id: int) -> list[LanguageChannel]:
+    """The engagement's channel records, made so far."""
+    return list(
+        await db.scalars(
+            select(LanguageChannel).where(LanguageChannel.engagement_id == engagement_id)
+        )
+    )
+
+
+def renewed_elsewhere(specs: list[ChannelSpec], rows: list[LanguageChannel]) -> bool:
+    """Whether the PINs in force (the records') are not those of the channels as kept here:
+    another replica revoked someone since."""
+    pins = {row.janus_room_id: listening_pin(row.secret, row.generation) for row in rows}
+    return any(pins.get(spec.room_id, spec.pin) != spec.pin for spec in specs)
+
+
 def renew_pins(rows: list[LanguageChannel]) -> None:
     """Draw the engagement's listening PINs anew: whoever left never learns one that holds."""
     generation = secrets.token_hex(16)

@@ -15,7 +15,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from summitry.engagements.attendance import in_role
@@ -25,11 +24,12 @@ from summitry.errors import SummitryError
 from summitry.interpretation.booths import booths_of, floor_language, floor_level
 from summitry.interpretation.channel_records import (
     channel_for,
+    channels_of,
     left_unrenewed,
     live_engagements_with_channels,
     renew_pins,
+    renewed_elsewhere,
 )
-from summitry.interpretation.models import LanguageChannel
 from summitry.interpretation.state import interpretation_of
 from summitry.log.events import EventEnvelope
 from summitry.log.hub import LiveHub
@@ -254,11 +254,17 @@ class ChannelRouter:
             # Another replica keeps the channels: what they are is in the database.
             planned = await self._plan(db, engagement_id, lead=False)
             specs = [] if planned is None else planned[4]
-        elif not specs or (
-            interprets
-            and grant is not None
-            and all(grant.feed_id not in {x.feed_id for x in s.seats} for s in specs)
+        elif (
+            not specs
+            or (
+                interprets
+                and grant is not None
+                and all(grant.feed_id not in {x.feed_id for x in s.seats} for s in specs)
+            )
+            or renewed_elsewhere(specs, await channels_of(db, engagement_id))
         ):
+            # The records decide: a revocation committed on another replica is in force before
+            # this one has heard of it through the relay.
             specs = await self.open(db, engagement_id)
         booth = None
         for spec in specs:
@@ -292,11 +298,7 @@ class ChannelRouter:
 
     async def revoke(self, db: AsyncSession, engagement_id: int, token: str, feed_id: int) -> None:
         """Put out of every channel of the engagement whoever entered with ``token``."""
-        rows = list(
-            await db.scalars(
-                select(LanguageChannel).where(LanguageChannel.engagement_id == engagement_id)
-            )
-        )
+        rows = await channels_of(db, engagement_id)
         node = await self.channels.nodes.carrying(db, engagement_id)
         if not rows or node is None:
             return
@@ -334,10 +336,7 @@ class ChannelRouter:
         node = await self.channels.nodes.carrying(db, engagement_id)
         if node is None:
             return  # never placed on a node: no channel was made
-        rows = await db.scalars(
-            select(LanguageChannel).where(LanguageChannel.engagement_id == engagement_id)
-        )
-        for row in rows:
+        for row in await channels_of(db, engagement_id):
             spec = known.get(row.janus_room_id) or ChannelSpec(
                 row.janus_room_id, row.secret, row.language, node=node.name
             )

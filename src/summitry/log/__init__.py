@@ -15,6 +15,7 @@ from summitry.log.store import (
     events_following,
     hold,
     last_seq,
+    newest_event_id,
     offline,
     verify_chain,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "events_following",
     "hold",
     "last_seq",
+    "newest_event_id",
     "offline",
     "verify_chain",
 ]

@@ -217,8 +217,19 @@ async def verify_chain(db: AsyncSession, engagement_id: int) -> int | None:
     return (await audit(db, engagement_id)).seq
 
 
-async def engagements_with(db: AsyncSession, kind: str) -> list[int]:
-    """The engagements whose log holds at least one event of ``kind``: where background work
-    that follows the log (the floor clock, the telephone) picks up after a restart."""
-    ids = await db.scalars(select(LiveEvent.engagement_id).where(LiveEvent.kind == kind).distinct())
+async def engagements_with(db: AsyncSession, kind: str, after_id: int = 0) -> list[int]:
+    """The engagements whose log holds at least one event of ``kind`` (stored after the event
+    numbered ``after_id`` in the whole table, see ``newest_event_id``): where background work
+    that follows the log (the floor clock, the telephone) picks up after a restart, and what
+    it missed since it last looked."""
+    ids = await db.scalars(
+        select(LiveEvent.engagement_id)
+        .where(LiveEvent.kind == kind, LiveEvent.id > after_id)
+        .distinct()
+    )
     return list(ids)
+
+
+async def newest_event_id(db: AsyncSession) -> int:
+    """The number of the newest event stored, across engagements (0 for an empty log)."""
+    return int(await db.scalar(select(func.max(LiveEvent.id))) or 0)

@@ -132,6 +132,9 @@ class JanusConfig:
 
     config_dir: Path
     ws_port: int = 8188
+    ws_ip: str = "127.0.0.1"
+    """Where the WebSocket API listens: loopback for a private Janus, a private address for a
+    node that replicas on other machines reach."""
     admin_ws_port: int | None = None
     admin_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     """Guards the Admin API (only served when ``admin_ws_port`` is set)."""
@@ -155,7 +158,8 @@ class JanusConfig:
 
     @property
     def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.ws_port}"
+        host = "127.0.0.1" if self.ws_ip in ("", "0.0.0.0") else self.ws_ip  # noqa: S104
+        return f"ws://{host}:{self.ws_port}"
 
     @property
     def admin_ws_url(self) -> str | None:
@@ -247,7 +251,7 @@ class JanusConfig:
                     "json": "compact",
                     "ws": True,
                     "ws_port": self.ws_port,
-                    "ws_ip": "127.0.0.1",
+                    "ws_ip": self.ws_ip,
                     "wss": False,
                     "ws_logging": "err,warn",
                 },
