@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -30,38 +31,44 @@ from tests.support.redis import redis_server
 class Replicas:
     a: LiveServer
     b: LiveServer
-    janus: JanusNode
+    nodes: list[JanusNode]
+    database_url: str
+
+    @property
+    def janus(self) -> JanusNode:
+        return self.nodes[0]
 
 
 @contextlib.contextmanager
 def media_replicas(
-    postgres_url: str, folder: Path, settings: dict[str, str] | None = None
+    postgres_url: str, folder: Path, settings: dict[str, str] | None = None, nodes: int = 1
 ) -> Iterator[Replicas]:
-    """Two ``summitry serve`` replicas on one PostgreSQL database, one Redis and one Janus
-    node, inside the test namespace; ``settings`` are more ``SUMMITRY_*`` for both."""
+    """Two ``summitry serve`` replicas on one PostgreSQL database, one Redis and ``nodes``
+    Janus nodes, inside the test namespace; ``settings`` are more ``SUMMITRY_*`` for both."""
     try:
         current_test_namespace()
     except NotInTestNamespace as err:
         pytest.fail(str(err), pytrace=False)
     database_url = create_database(postgres_url, f"summitry_replicas_{secrets.token_hex(4)}")
-    (folder / "janus").mkdir()
-    with (
-        redis_server(folder / "redis") as redis,
-        janus_node(folder / "janus", "main", 0) as janus,
-    ):
+    with contextlib.ExitStack() as stack:
+        redis = stack.enter_context(redis_server(folder / "redis"))
+        started = []
+        for index in range(nodes):
+            (folder / f"janus-{index}").mkdir()
+            node = janus_node(folder / f"janus-{index}", f"media-{index + 1}", index)
+            started.append(stack.enter_context(node))
         shared = {
             "SUMMITRY_REDIS_URL": redis.url,
             "SUMMITRY_SECRET_KEY": secrets.token_urlsafe(48),
             "SUMMITRY_MEDIA": "true",
-            "SUMMITRY_JANUS_URL": janus.config.ws_url,
-            "SUMMITRY_JANUS_ADMIN_KEY": janus.config.room_admin_key,
+            "SUMMITRY_JANUS_NODES": json.dumps([node.settings() for node in started]),
             **(settings or {}),
         }
-        with (
-            serve(folder / "a", database_url=database_url, settings=shared) as a,
-            serve(folder / "b", database_url=database_url, settings=shared, account=False) as b,
-        ):
-            yield Replicas(a, b, janus)
+        a = stack.enter_context(serve(folder / "a", database_url=database_url, settings=shared))
+        b = stack.enter_context(
+            serve(folder / "b", database_url=database_url, settings=shared, account=False)
+        )
+        yield Replicas(a, b, started, database_url)
 
 
 @pytest.fixture

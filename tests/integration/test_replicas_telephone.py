@@ -1,6 +1,7 @@
 """The telephone across two replicas: one replica holds the SIP listener, yet a secretary on
 either places a call out, sees the calls in progress, and removes a caller; the phones ring,
-are answered and admitted, and hear the hang-up."""
+are answered and admitted, and hear the hang-up. And with two Janus nodes: a call whose
+meeting's node dies follows the meeting to the other node by itself."""
 
 from __future__ import annotations
 
@@ -10,20 +11,35 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 
+from summitry.errors import MediaUnavailable
+from summitry.media.janus import JanusError
+from summitry.media.rooms import MeetingRooms
+from tests.e2e.test_media_nodes import BACK, node_of
 from tests.integration.test_replicas import secretariat_on
 from tests.integration.test_replicas_interpretation import Replicas, invited, media_replicas
+from tests.support.janus import JanusNode
 from tests.support.phone import Phone, Sipp
 from tests.support.postgres import free_port
 
 
+def telephone() -> dict[str, str]:
+    # One SIP address for both: whichever replica holds the telephone lease listens on it.
+    return {"SUMMITRY_SIP_ENABLED": "true", "SUMMITRY_SIP_PORT": str(free_port())}
+
+
 @pytest.fixture
 def replicas(postgres_url: str, tmp_path: Path) -> Iterator[Replicas]:
-    # One SIP address for both: whichever replica holds the telephone lease listens on it.
-    telephone = {"SUMMITRY_SIP_ENABLED": "true", "SUMMITRY_SIP_PORT": str(free_port())}
-    with media_replicas(postgres_url, tmp_path, telephone) as both:
+    with media_replicas(postgres_url, tmp_path, telephone()) as both:
+        yield both
+
+
+@pytest.fixture
+def two_nodes(postgres_url: str, tmp_path: Path) -> Iterator[Replicas]:
+    with media_replicas(postgres_url, tmp_path, telephone(), nodes=2) as both:
         yield both
 
 
@@ -114,3 +130,92 @@ async def test_a_secretary_on_either_replica_places_lists_and_ends_calls(
             for client, _ in guests:
                 await client.aclose()
             await on_b.aclose()
+
+
+async def test_a_call_follows_its_meeting_to_another_node_when_its_node_dies(
+    two_nodes: Replicas, tmp_path: Path
+) -> None:
+    replicas = two_nodes
+    async with secretariat_on(replicas.b) as on_b:
+        made = await on_b.post(
+            "/api/v1/engagements",
+            json={
+                "title": "Telephone call between leaders",
+                "starts_at": "2026-12-14T14:00:00+01:00",
+                "host": "EUCO",
+                "delegations": ["DE", "EUCO"],
+            },
+        )
+        assert made.status_code == 201, made.text
+        engagement = made.json()["id"]
+        live = f"/api/v1/engagements/{engagement}/live"
+        calls = f"/api/v1/engagements/{engagement}/telephone/calls"
+        guest, callee = await invited(on_b, replicas.b, engagement, "DE", "head_of_delegation")
+        phone = await Phone.open(1000.0)
+        port = free_port()
+        sipp = await Sipp.run(
+            "answer.xml", tmp_path, local_port=port, replacements={"PHONE_PORT": str(phone.port)}
+        )
+        try:
+            assert (await on_b.post(f"{live}/enter")).status_code == 200
+            await asyncio.sleep(0.3)  # SIPp listening
+            placed = await on_b.post(
+                calls, json={"attendee_id": callee, "uri": f"sip:head@127.0.0.1:{port}"}
+            )
+            assert placed.status_code == 202, placed.text
+            await calls_reach(on_b, calls, {callee: "room"})
+            first = node_of(replicas.database_url, engagement)
+            nodes = {node.name: node for node in replicas.nodes}
+            other = next(name for name in nodes if name != first)
+            assert await publishing(nodes[first], replicas.database_url, engagement)
+
+            nodes[first].kill()
+            killed = time.monotonic()
+            rooms = MeetingRooms(
+                nodes[other].config.ws_url, admin_key=nodes[other].settings()["admin_key"]
+            )
+            try:
+                while not await publishing(nodes[other], replicas.database_url, engagement, rooms):
+                    assert time.monotonic() - killed < BACK, "the call is not on the other node"
+                    await asyncio.sleep(0.1)
+            finally:
+                await rooms.close()
+            moved = time.monotonic() - killed
+            print(f"\ntelephone leg on the other node {moved:.1f} s after the kill")
+            assert node_of(replicas.database_url, engagement) == other
+            # The call went on throughout: still in the room, the phone never hung up.
+            await calls_reach(on_b, calls, {callee: "room"})
+            assert sipp.process.returncode is None
+        finally:
+            await sipp.stop()
+            await phone.close()
+            await guest.aclose()
+
+
+async def publishing(
+    node: JanusNode, database_url: str, engagement: int, rooms: MeetingRooms | None = None
+) -> bool:
+    """Whether the engagement's room on ``node`` has a publisher (the telephone leg)."""
+    own = rooms is None
+    rooms = rooms or MeetingRooms(node.config.ws_url, admin_key=node.settings()["admin_key"])
+    try:
+        room_id = await room_of(database_url, engagement)
+        return any(p.publisher for p in await rooms.participants(room_id))
+    except (JanusError, MediaUnavailable, OSError):
+        return False
+    finally:
+        if own:
+            await rooms.close()
+
+
+async def room_of(database_url: str, engagement: int) -> int:
+    connection = await asyncpg.connect(
+        database_url.replace("postgresql+asyncpg://", "postgresql://")
+    )
+    try:
+        room_id: int = await connection.fetchval(
+            "SELECT janus_room_id FROM media_room WHERE engagement_id = $1", engagement
+        )
+    finally:
+        await connection.close()
+    return room_id
