@@ -43,6 +43,7 @@ from summitry.pages import ASSETS
 from summitry.pages import router as pages_router
 from summitry.runtime import Runtime
 from summitry.telephony.operations import withdraw_pins
+from summitry.telephony.register import withdraw_calls
 from summitry.web.guard import (
     TOO_LARGE,
     BodyLimit,
@@ -146,6 +147,7 @@ def create_app(
     if sessionmaker is not None:
         runtime.use_database(sessionmaker)
     on_withdrawal("telephone PINs", withdraw_pins)
+    on_withdrawal("telephone calls still ringing", withdraw_calls)
 
     app.add_middleware(RetryLostRaces)  # innermost: a second run starts where the route does
     app.add_middleware(BodyLimit)

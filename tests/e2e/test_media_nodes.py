@@ -63,22 +63,28 @@ def cluster(postgres_url: str, tmp_path: Path) -> Iterator[Cluster]:
             yield Cluster(a, b, {first.name: first, second.name: second}, database_url)
 
 
-def node_of(database_url: str, engagement: int) -> str:
-    """The node the database says carries the engagement's room."""
+def media_room(database_url: str, engagement: int) -> tuple[str, int]:
+    """The node the database says carries the engagement's room, and the room's number."""
 
-    async def read() -> str:
+    async def read() -> tuple[str, int]:
         url = database_url.replace("postgresql+asyncpg://", "postgresql://")
         connection = await asyncpg.connect(url)
         try:
-            name: str = await connection.fetchval(
-                "SELECT node FROM media_room WHERE engagement_id = $1", engagement
+            row = await connection.fetchrow(
+                "SELECT node, janus_room_id FROM media_room WHERE engagement_id = $1", engagement
             )
         finally:
             await connection.close()
-        return name
+        assert row is not None, "the engagement has no media room"
+        return str(row["node"]), int(row["janus_room_id"])
 
     with ThreadPoolExecutor(1) as thread:  # Playwright runs an event loop in this one
         return thread.submit(asyncio.run, read()).result()
+
+
+def node_of(database_url: str, engagement: int) -> str:
+    """The node the database says carries the engagement's room."""
+    return media_room(database_url, engagement)[0]
 
 
 def flowing_again(watched: list[tuple[Page, int]], since: float, timeout: float) -> list[float]:

@@ -11,14 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 
 from summitry.errors import MediaUnavailable
 from summitry.media.janus import JanusError
 from summitry.media.rooms import MeetingRooms
-from tests.e2e.test_media_nodes import BACK, node_of
+from tests.e2e.test_media_nodes import BACK, media_room, node_of
 from tests.integration.test_replicas import secretariat_on
 from tests.integration.test_replicas_interpretation import Replicas, invited, media_replicas
 from tests.support.janus import JanusNode
@@ -199,23 +198,10 @@ async def publishing(
     own = rooms is None
     rooms = rooms or MeetingRooms(node.config.ws_url, admin_key=node.settings()["admin_key"])
     try:
-        room_id = await room_of(database_url, engagement)
+        _, room_id = media_room(database_url, engagement)
         return any(p.publisher for p in await rooms.participants(room_id))
     except (JanusError, MediaUnavailable, OSError):
         return False
     finally:
         if own:
             await rooms.close()
-
-
-async def room_of(database_url: str, engagement: int) -> int:
-    connection = await asyncpg.connect(
-        database_url.replace("postgresql+asyncpg://", "postgresql://")
-    )
-    try:
-        room_id: int = await connection.fetchval(
-            "SELECT janus_room_id FROM media_room WHERE engagement_id = $1", engagement
-        )
-    finally:
-        await connection.close()
-    return room_id

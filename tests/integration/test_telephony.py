@@ -14,11 +14,13 @@ import os
 import shutil
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from summitry import log
@@ -30,6 +32,7 @@ from summitry.media.meetings import JanusMeetingMedia
 from summitry.media.nodes import MediaNodes
 from summitry.media.rooms import MeetingRooms
 from summitry.meeting import operations as live_operations
+from summitry.security.models import Invitation
 from summitry.telephony import operations, rtcp, rtp
 from summitry.telephony.call import Call, Stage
 from summitry.telephony.gateway import TelephoneGateway
@@ -330,6 +333,52 @@ async def test_an_unknown_number_is_refused_before_anything_is_allocated(
     assert call.end_reason == "unknown number"
 
 
+@dataclass
+class Callee:
+    """An attendee whose telephone (SIPp answering, its media a test Phone) Summitry calls."""
+
+    engagement: Engagement
+    attendee: Any
+    phone: Phone
+    sipp: Sipp
+    uri: str
+
+    @property
+    def live(self) -> str:
+        return f"/api/v1/engagements/{self.engagement.id}/live"
+
+    @property
+    def calls(self) -> str:
+        return f"/api/v1/engagements/{self.engagement.id}/telephone/calls"
+
+    async def stop(self) -> None:
+        await self.sipp.stop()
+        await self.phone.close()
+
+
+async def callee_of(
+    secretariat: httpx.AsyncClient,
+    make_engagement: Callable[..., Awaitable[Engagement]],
+    make_invitee: Invite,
+    folder: Path,
+    **replacements: str,
+) -> Callee:
+    """A meeting the secretariat is in, and a head of delegation whose phone will answer."""
+    engagement = await make_engagement()
+    await secretariat.post(f"/api/v1/engagements/{engagement.id}/live/enter")
+    _, attendee, _ = await make_invitee(engagement, Role.HEAD_OF_DELEGATION, "DE")
+    phone = await Phone.open(PHONE_TONE)
+    port = free_port()
+    sipp = await Sipp.run(
+        "answer.xml",
+        folder,
+        local_port=port,
+        replacements={"PHONE_PORT": str(phone.port), **replacements},
+    )
+    await asyncio.sleep(0.3)  # SIPp listening
+    return Callee(engagement, attendee, phone, sipp, f"sip:delegate@127.0.0.1:{port}")
+
+
 async def test_a_call_out_is_answered_admitted_and_heard(
     gateway: TelephoneGateway,
     janus_client: JanusClient,
@@ -339,24 +388,14 @@ async def test_a_call_out_is_answered_admitted_and_heard(
     tmp_path: Path,
     janus: JanusServer,
 ) -> None:
-    engagement = await make_engagement()
-    live = f"/api/v1/engagements/{engagement.id}/live"
-    await secretariat.post(f"{live}/enter")
-    _, callee, _ = await make_invitee(engagement, Role.HEAD_OF_DELEGATION, "DE")
-    phone = await Phone.open(PHONE_TONE)
-    port = free_port()
-    sipp = await Sipp.run(
-        "answer.xml", tmp_path, local_port=port, replacements={"PHONE_PORT": str(phone.port)}
-    )
-    calls = f"/api/v1/engagements/{engagement.id}/telephone/calls"
+    called = await callee_of(secretariat, make_engagement, make_invitee, tmp_path)
+    engagement, callee, phone, sipp = called.engagement, called.attendee, called.phone, called.sipp
+    live, calls = called.live, called.calls
     peers: list[Publisher | Subscriber] = []
     try:
-        await asyncio.sleep(0.3)  # SIPp listening
         bad = await secretariat.post(calls, json={"attendee_id": callee.id, "uri": "tel:123"})
         assert bad.status_code == 422
-        placed = await secretariat.post(
-            calls, json={"attendee_id": callee.id, "uri": f"sip:delegate@127.0.0.1:{port}"}
-        )
+        placed = await secretariat.post(calls, json={"attendee_id": callee.id, "uri": called.uri})
         assert placed.status_code == 202, placed.text
         assert placed.json()["stage"] == "requested"
         call = await wait_call(gateway, Stage.ROOM, record_id=placed.json()["id"])
@@ -405,6 +444,41 @@ async def test_a_call_out_is_answered_admitted_and_heard(
         await phone.close()
         for peer in peers:
             await peer.close()
+
+
+async def test_a_call_out_withdrawn_while_it_rings_is_hung_up_when_answered_not_let_in(
+    gateway: TelephoneGateway,
+    db: AsyncSession,
+    secretariat: httpx.AsyncClient,
+    make_engagement: Callable[..., Awaitable[Engagement]],
+    make_invitee: Invite,
+    tmp_path: Path,
+) -> None:
+    # It rings, then answers.
+    ring = {"<!--RING_PAUSE-->": '<pause milliseconds="2500"/>'}
+    called = await callee_of(secretariat, make_engagement, make_invitee, tmp_path, **ring)
+    callee, sipp = called.attendee, called.sipp
+    try:
+        placed = await secretariat.post(
+            called.calls, json={"attendee_id": callee.id, "uri": called.uri}
+        )
+        assert placed.status_code == 202, placed.text
+        await wait_call(gateway, Stage.RINGING, record_id=placed.json()["id"])
+        invitation = await db.scalar(
+            select(Invitation.id).where(Invitation.attendee_id == callee.id)
+        )
+        withdrawn = await secretariat.delete(f"/api/v1/invitations/{invitation}")
+        assert withdrawn.status_code == 200, withdrawn.text
+        assert (await secretariat.get(called.calls)).json() == [], "ended in the register"
+
+        ended = await wait_call(gateway, Stage.ENDED, record_id=placed.json()["id"])
+        assert ended.end_reason == "access withdrawn"
+        assert ended.timings.get("answered"), "it was answered, then hung up"
+        assert await sipp.finished() == 0, sipp.errors()  # our BYE came
+        people = (await secretariat.get(called.live)).json()["state"]["participants"]
+        assert people.get(str(callee.id), {}).get("presence") not in ("admitted", "lobby")
+    finally:
+        await called.stop()
 
 
 async def test_the_floor_mutes_and_unmutes_a_telephone_participant(

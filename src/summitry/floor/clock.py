@@ -83,7 +83,12 @@ class FloorClock:
     async def rescan(self) -> None:
         """Watch every meeting that gave the floor since the last look (all, the first time)."""
         now = asyncio.get_running_loop().time()
-        while len(self._looks) > 1 and now - self._looks[1][0] >= RESCAN_OVERLAP_SECONDS:
+        # Back to a look the overlap before the last one that succeeded (not before now: after
+        # a pause in the looks, that would leave no overlap at all).
+        while (
+            len(self._looks) > 1
+            and self._looks[-1][0] - self._looks[1][0] >= RESCAN_OVERLAP_SECONDS
+        ):
             self._looks.popleft()
         after = self._looks[0][1] if self._looks else 0
         async with self.sessionmaker() as db:

@@ -242,25 +242,27 @@ class TelephoneGateway:
                 await asyncio.wait_for(self._wake.wait(), self.claim_every)
             self._wake.clear()
             try:
-                async with self.services.db() as db:
-                    requests = await register.claim_requests(db)
+                await self._claim_once()
             except Exception:  # the database away for a moment: the requests wait for it
-                logger.exception("telephone: could not read the calls asked for")
+                logger.exception("telephone: could not take up the calls asked for")
+
+    async def _claim_once(self) -> None:
+        async with self.services.db() as db:
+            requests = await register.claim_requests(db)
+        for request in requests:
+            try:
+                await self.place(request)
+            except SummitryError as err:
+                logger.info("telephone: call %s not placed: %s", request.id, err)
+                reason = str(err)
+            except Exception:
+                logger.exception("telephone: call %s not placed", request.id)
+                reason = "the telephone gateway could not place the call"
+            else:
                 continue
-            for request in requests:
-                try:
-                    await self.place(request)
-                except SummitryError as err:
-                    logger.info("telephone: call %s not placed: %s", request.id, err)
-                    reason = str(err)
-                except Exception:
-                    logger.exception("telephone: call %s not placed", request.id)
-                    reason = "the telephone gateway could not place the call"
-                else:
-                    continue
-                await register.record_stage(
-                    self.services.sessionmaker, request.id, register.ENDED, end_reason=reason
-                )
+            await register.record_stage(
+                self.services.sessionmaker, request.id, register.ENDED, end_reason=reason
+            )
 
     async def place(self, request: TelephoneCall) -> Call:
         """Call a person's telephone from the meeting; they are admitted when they answer."""
@@ -312,6 +314,11 @@ class TelephoneGateway:
             raise CallEnded
         call.relay.peer_host = call.media.host
         call.mark("answered")
+        if not await self.services.reach(call, Stage.RINGING):
+            # Withdrawn while it rang: the callee is not let in.
+            call.end_reason = "access withdrawn"
+            call.dialog.hang_up()
+            raise CallEnded
         await self._into_meeting(call, admitted_by=secretary)
 
     # --- the end --------------------------------------------------------------------------
@@ -320,17 +327,22 @@ class TelephoneGateway:
         call.relay.close()
         if call.leg is not None:
             await call.leg.close()
-        if call.principal is not None and call.engagement_id is not None:
-            try:
-                async with self.services.db() as db:
-                    await live.leave(db, call.principal, call.engagement_id, self.media)
-            except SummitryError as err:
-                logger.warning("call %s: could not record leaving: %s", call.id, err)
-        self.slots.give_back(call.source)
-        await self.services.reach(call, Stage.ENDED)
-        call.ended.set()
-        self.calls.pop(call.id, None)
-        self.finished = [*self.finished[-49:], call]
+        try:
+            if call.principal is not None and call.engagement_id is not None:
+                try:
+                    async with self.services.db() as db:
+                        await live.leave(db, call.principal, call.engagement_id, self.media)
+                except SummitryError as err:
+                    logger.warning("call %s: could not record leaving: %s", call.id, err)
+                except Exception:  # the database away: the next gateway start records it
+                    logger.exception("call %s: could not record leaving", call.id)
+            await self.services.reach(call, Stage.ENDED)
+        finally:
+            # Whatever failed above, the call is over here: its slot and its place are free.
+            self.slots.give_back(call.source)
+            call.ended.set()
+            self.calls.pop(call.id, None)
+            self.finished = [*self.finished[-49:], call]
         logger.info("call %s ended (%s) after %s", call.id, call.end_reason, call.timings)
 
     def find(self, call_id: int) -> Call:

@@ -60,7 +60,9 @@ class CallOut(BaseModel):
 
 def _telephone_on(request: Request) -> None:
     runtime = runtime_of(request)
-    if runtime.telephony is None and not runtime.settings.sip_enabled:
+    settings = runtime.settings
+    # The gateway runs (on the lease holder) only with the media engine beside it.
+    if runtime.telephony is None and not (settings.sip_enabled and settings.media):
         # Not a 503: nothing is down, this installation simply has no telephone.
         raise Conflict(
             "this Summitry has no telephone gateway: the operator turns it on with "

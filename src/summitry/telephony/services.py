@@ -26,15 +26,21 @@ class Services:
         """A session of the runtime's, whose events reach live pages on commit."""
         return self.sessionmaker()
 
-    async def reach(self, call: Call, stage: Stage) -> None:
+    async def reach(self, call: Call, stage: Stage) -> bool:
         """Move the call to ``stage``, written to the register first: whoever sees the stage
-        here finds it in the register too, on any replica."""
+        here finds it in the register too, on any replica. False if the register had ended
+        the call meanwhile (its person's access withdrawn): the caller hangs up."""
+        wanted = True
         if call.record_id is not None:
-            await register.record_stage(
+            # Who called in is known once their PIN was right; written then, and never with
+            # the end (an attendee struck off meanwhile is no longer there to point at).
+            known = call.direction == "in" and stage in (Stage.LOBBY, Stage.ROOM)
+            wanted = await register.record_stage(
                 self.sessionmaker,
                 call.record_id,
                 stage.value,
-                attendee_id=call.attendee_id,
+                attendee_id=call.attendee_id if known else None,
                 end_reason=call.end_reason or "hung up",
             )
         call.set_stage(stage)
+        return wanted
