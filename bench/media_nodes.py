@@ -362,6 +362,9 @@ async def run(args: argparse.Namespace, ice_iface: str, folder: Path) -> dict[st
         "steps": [step for r in results.values() for step in r["steps"]],
         "limited_by": "; ".join(f"{n} node(s): {r['limited_by']}" for n, r in results.items()),
         "loss": f"at the subscribers: RTP sequence gaps and packets over {LATE_S} s late",
+        "window": f"per step: t0 {SETTLE_S} s after the step's last subscriber joined (its "
+        f"keyframes sent), t1 = t0 + {args.step_seconds} s; what each subscriber decrypted "
+        "between them, against what its stream's sequence numbers advanced",
         "machine": machine(),
     }  # fmt: skip
 

@@ -42,6 +42,9 @@ async def test_one_call_at_a_time_a_stale_request_lapses_and_the_list_shows_who_
     engagement = await make_engagement(("CN", "DE", "EUCO"))
     _, callee, _ = await make_invitee(engagement, Role.HEAD_OF_DELEGATION, "DE")
     calls = f"/api/v1/engagements/{engagement.id}/telephone/calls"
+    stranger = await ask(secretariat, engagement.id, 999_999)
+    assert stranger.status_code == 404
+    assert "no attendee with this id" in stranger.text
     first = await ask(secretariat, engagement.id, callee.id)
     assert first.status_code == 202, first.text
     assert first.json()["stage"] == "requested"

@@ -19,13 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from summitry.db import intend_to_write, utcnow
 from summitry.engagements.models import EngagementStatus
 from summitry.engagements.operations import get_engagement
-from summitry.errors import Conflict, InvalidInput
+from summitry.errors import Conflict, InvalidInput, NotFound
 from summitry.meeting import operations as live
 from summitry.meeting.state import Presence
 from summitry.security.principals import Principal, Secretary, require_secretariat
 from summitry.telephony.addresses import Target
 from summitry.telephony.models import TelephoneCall
-from summitry.telephony.operations import principal_of_caller
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +50,8 @@ async def ensure_callable(
     engagement = await get_engagement(db, engagement_id)
     if engagement.status in (EngagementStatus.ENDED, EngagementStatus.CANCELLED):
         raise Conflict(f"the engagement is {engagement.status.value}: nobody can be called into it")
-    await principal_of_caller(db, engagement_id, attendee_id)
+    if all(a.id != attendee_id for a in engagement.attendees):
+        raise NotFound("no attendee with this id in this engagement")
     state = await live.meeting_state(db, engagement_id)
     presence = state.presence_of(attendee_id)
     if presence in (Presence.ADMITTED, Presence.LOBBY):
@@ -75,7 +75,6 @@ async def request_call(
 ) -> TelephoneCall:
     """Ask the gateway, wherever it runs, to call a person from the meeting."""
     secretary = require_secretariat(principal)
-    await get_engagement(db, engagement_id)
     Target.parse(uri)
     await ensure_callable(db, engagement_id, attendee_id)
     call = TelephoneCall(
