@@ -8,6 +8,8 @@ from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 
 from summitry.delegations.routes import router as delegations_router
+from summitry.documents import adoption_routes, signing_routes  # noqa: F401 - their routes join the documents router
+from summitry.documents.routes import router as documents_router
 from summitry.engagements.routes import router as engagements_router
 from summitry.floor.routes import router as floor_router
 from summitry.interpretation.routes import router as interpretation_router
@@ -50,6 +52,8 @@ CAPABILITIES: tuple[APIRouter, ...] = (
     floor_router,
     interpretation_router,
     telephony_router,
+    documents_router,  # with adoption_routes' and signing_routes' routes
+    signing_routes.authority_router,
 )
 
 

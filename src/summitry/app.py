@@ -24,6 +24,7 @@ from summitry.api import include_api
 from summitry.config import Settings
 from summitry.contention import RetryLostRaces
 from summitry.db import create_engine, create_sessionmaker
+from summitry.documents.clock import ProcedureClock
 from summitry.errors import SummitryError
 from summitry.floor.clock import FloorClock
 from summitry.interpretation.routing import ChannelRouter
@@ -119,6 +120,8 @@ def create_app(
         if sessionmaker is None:
             # Tests that pass their own sessions drive speaking time themselves.
             leases.append(floor_clock_lease(runtime, alone))
+            # And the deadlines of adoption procedures (tests call ``close_due`` themselves).
+            leases.append(procedure_clock_lease(runtime, alone))
         for lease in leases:
             await lease.begin()
         try:
@@ -184,7 +187,7 @@ def create_app(
         message = {
             404: "there is nothing at this address",
             405: "this method is not allowed here",
-            413: TOO_LARGE,
+            413: str(err.detail) if str(err.detail).startswith("send at most") else TOO_LARGE,
         }
         text_ = message.get(err.status_code, str(err.detail))
         if _wants_json(request):
@@ -301,6 +304,12 @@ def floor_clock_lease(runtime: Runtime, alone: bool) -> Lease:
             await clock.stop()
 
     return Lease(runtime.sessions, "floor clock", start, stop, alone=alone)
+
+
+def procedure_clock_lease(runtime: Runtime, alone: bool) -> Lease:
+    """The deadlines of silence procedures and written votes, kept by one replica at a time."""
+    clock = ProcedureClock(runtime.sessions)
+    return Lease(runtime.sessions, "procedure clock", clock.start, clock.stop, alone=alone)
 
 
 def telephone_lease(settings: Settings, runtime: Runtime, alone: bool) -> Lease:

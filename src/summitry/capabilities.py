@@ -5,6 +5,7 @@ part with the meeting; a process that reads or folds a log imports this module f
 app and the command line do), so that no stored event is of a kind it does not know.
 """
 
+from summitry.documents import events as documents_events
 from summitry.engagements import events as engagements_events
 from summitry.floor import events as floor_events
 from summitry.floor import state as floor_state
@@ -14,6 +15,7 @@ from summitry.meeting import events as meeting_events
 from summitry.meeting import state as meeting_state
 
 __all__ = [
+    "documents_events",
     "engagements_events",
     "floor_events",
     "floor_state",

@@ -20,8 +20,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from summitry import __version__, capabilities, log  # noqa: F401 - every kind of event known
-from summitry.config import ConfigurationError, Settings, get_settings
+from summitry.config import Settings, get_settings
+from summitry.documents.commands import documents_app
 from summitry.errors import SummitryError
+from summitry.settings_file import ConfigurationError
 
 app = typer.Typer(
     help="Summitry: online diplomacy on your own servers.",
@@ -39,6 +41,7 @@ app.add_typer(janus_app, name="janus")
 app.add_typer(audit_app, name="audit")
 app.add_typer(engagements_app, name="engagements")
 app.add_typer(accounts_app, name="accounts")
+app.add_typer(documents_app, name="documents")
 
 console = Console()
 errors = Console(stderr=True)
@@ -238,7 +241,9 @@ def demo(
 ) -> None:
     """Load the demo: 34 engagements of online diplomacy in 2020, and a secretariat account."""
     from summitry.demo.loader import DEMO_EMAIL, load_demo
+    from summitry.demo.outcomes import signed_agreement
     from summitry.demo.practice import practice_meeting
+    from summitry.documents.authority import passphrase_from
 
     settings = _settings()
     if settings.environment == "production":
@@ -252,6 +257,16 @@ def demo(
     )
     if report.account_created:
         console.print(f"Sign in as [bold]{DEMO_EMAIL}[/] with the demo password.")
+    passphrase = passphrase_from(settings.signing_key())
+    agreement = _run_with_db(
+        lambda db: signed_agreement(db, settings.signing_authority_name, passphrase)
+    )
+    if agreement is not None:
+        console.print(
+            "The EU–China agreement on geographical indications is signed by both parties: "
+            f"{settings.effective_base_url}/engagements/{agreement.engagement_id}/documents/"
+            f"{agreement.id}/signing"
+        )
     engagement, links = _run_with_db(practice_meeting)
     console.print(
         f"\n[bold]{engagement.title}[/] is ready to hold: sign in as the secretariat and open "

@@ -8,10 +8,9 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import tomllib
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import (
     BaseModel,
@@ -29,32 +28,9 @@ from pydantic_settings import (
     SettingsError,
 )
 
+from summitry.settings_file import ConfigurationError, TomlSource
+
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "summitry"})
-
-
-class ConfigurationError(ValueError):
-    """The settings cannot be used as given; the message says which option to fix."""
-
-
-class _TomlSource(PydanticBaseSettingsSource):
-    """Reads the file named by ``SUMMITRY_CONFIG`` (a flat TOML table of option names)."""
-
-    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
-        return None, field_name, False
-
-    def __call__(self) -> dict[str, Any]:
-        path = os.environ.get("SUMMITRY_CONFIG")
-        if not path:
-            return {}
-        try:
-            with Path(path).open("rb") as handle:
-                data = tomllib.load(handle)
-        except FileNotFoundError as err:
-            raise ConfigurationError(f"SUMMITRY_CONFIG names {path}, which does not exist") from err
-        except tomllib.TOMLDecodeError as err:
-            raise ConfigurationError(f"{path} is not valid TOML: {err}") from err
-        table = data.get("summitry", data)
-        return dict(table) if isinstance(table, dict) else {}
 
 
 class JanusNodeSettings(BaseModel):
@@ -122,6 +98,14 @@ class Settings(BaseSettings):
     redis_url: str = ""
     """Redis through which replicas pass on their commits (``redis://host:6379/0``); empty:
     this process is the only one."""
+
+    signing_authority_name: str = Field(default="Summitry host", min_length=1, max_length=120)
+    """Who the host's signing authority names as itself (its root certificate's name): the
+    ministry or organisation that hosts, e.g. "Ministry of Foreign Affairs of Ruritania"."""
+
+    timestamp_url: str = ""
+    """An RFC 3161 timestamp authority every signature is timestamped by (``http(s)://…``);
+    empty: signatures carry the signing time the server's clock gives."""
 
     media: bool = True
     """Run meetings with a media server; off, Summitry plans engagements but carries no media."""
@@ -221,7 +205,7 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return init_settings, env_settings, _TomlSource(settings_cls)
+        return init_settings, env_settings, TomlSource(settings_cls)
 
     @field_validator("database_url")
     @classmethod
@@ -240,6 +224,15 @@ class Settings(BaseSettings):
     def _redis(cls, value: str) -> str:
         if value and not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("use redis://host:6379/0 (rediss:// with TLS, unix:///path/to/socket)")
+        return value
+
+    @field_validator("timestamp_url")
+    @classmethod
+    def _timestamp(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError(
+                "give the timestamp authority as http://… or https://…, or leave it empty"
+            )
         return value
 
     @model_validator(mode="after")

@@ -1,6 +1,16 @@
 """Every table, imported in one place so that metadata and migrations see them all."""
 
 from summitry.delegations.models import Delegation, Person
+from summitry.documents.models import (
+    Amendment,
+    Ballot,
+    DocumentVersion,
+    OutcomeDocument,
+    Procedure,
+    SignedCopy,
+    SigningAuthority,
+    SigningCertificate,
+)
 from summitry.engagements.models import AgendaItem, Attendee, Engagement, Participation
 from summitry.interpretation.models import LanguageChannel
 from summitry.leases import LeaseRow
@@ -13,8 +23,11 @@ from summitry.telephony.models import TelephoneLine, TelephonePin
 __all__ = [
     "Account",
     "AgendaItem",
+    "Amendment",
     "Attendee",
+    "Ballot",
     "Delegation",
+    "DocumentVersion",
     "Engagement",
     "Invitation",
     "LanguageChannel",
@@ -22,8 +35,13 @@ __all__ = [
     "LiveEvent",
     "MediaGrant",
     "MediaRoom",
+    "OutcomeDocument",
     "Participation",
     "Person",
+    "Procedure",
+    "SignedCopy",
+    "SigningAuthority",
+    "SigningCertificate",
     "TelephoneLine",
     "TelephonePin",
 ]

@@ -6,8 +6,10 @@ from pathlib import Path
 
 from fastapi import APIRouter
 
-from summitry import engagements, floor, interpretation, meeting, security
+from summitry import documents, engagements, floor, interpretation, meeting, security
 from summitry.delegations.catalogue import language_name
+from summitry.documents.pages import router as document_pages
+from summitry.documents.texts import marked
 from summitry.engagements.guest_list_pages import router as guest_list_pages
 from summitry.engagements.pages import router as engagement_pages
 from summitry.engagements.planning_pages import router as planning_pages
@@ -20,7 +22,7 @@ from summitry.web.rendering import add_templates, templates
 # Shared rendering knows no capability: each capability's templates, scripts and styles live in
 # its own package (``templates/`` and ``static/``), and the language names every page shows come
 # from here.
-WITH_PAGES = (engagements, floor, interpretation, meeting, security)
+WITH_PAGES = (documents, engagements, floor, interpretation, meeting, security)
 ASSETS = {
     package.__name__.rpartition(".")[2]: Path(package.__file__ or "").parent / "static"
     for package in WITH_PAGES
@@ -28,6 +30,7 @@ ASSETS = {
 for name, assets in ASSETS.items():
     add_templates(name, assets.with_name("templates"))
 templates.env.filters["language_name"] = language_name
+templates.env.filters["brackets"] = marked
 
 router = APIRouter(include_in_schema=False)
 router.include_router(security_pages)
@@ -37,3 +40,4 @@ router.include_router(engagement_pages)
 router.include_router(meeting_pages)
 router.include_router(floor_pages)
 router.include_router(interpretation_pages)
+router.include_router(document_pages)

@@ -20,6 +20,7 @@ SOURCE = Path(__file__).resolve().parents[2] / "src" / "summitry"
 LAYERS: list[set[str]] = [
     # composition: builds the app and the command line from the capabilities
     {"app", "api", "cli", "pages", "capabilities", "runtime", "deps", "models", "demo", "snapshot"},
+    {"documents"},  # outcome documents: texts, adoption, signatures
     {"telephony"},
     {"interpretation"},
     {"media"},
@@ -36,6 +37,7 @@ LAYERS: list[set[str]] = [
         "sqlite_driver",
         "errors",
         "config",
+        "settings_file",
         "contention",
         "logs",
         "schema",
@@ -52,7 +54,7 @@ MEDIAN_LINES = 120
 
 
 def _is_entry(path: Path) -> bool:
-    return path.stem in {"routes", "pages"} or path.stem.endswith("_pages")
+    return path.stem in {"routes", "pages"} or path.stem.endswith(("_pages", "_routes"))
 
 
 def _package(path: Path, root: Path) -> str:
@@ -83,7 +85,7 @@ def _modules(root: Path = SOURCE) -> list[Path]:
 
 def _target_is_entry(module: str) -> bool:
     last = module.split(".")[-1]
-    return last in {"routes", "pages"} or last.endswith("_pages")
+    return last in {"routes", "pages"} or last.endswith(("_pages", "_routes"))
 
 
 def violations(root: Path = SOURCE) -> list[str]:

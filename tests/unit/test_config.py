@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from summitry.config import ConfigurationError, Settings, get_settings
+from summitry.config import Settings, get_settings
+from summitry.settings_file import ConfigurationError
 
 GOOD_SECRET = "k3Jx9-VgQ2pLr7TzWm4sNd8YbHc5FeA1uZo6"  # 36 characters
 

@@ -176,6 +176,19 @@ async def events_after(
     return [envelope_of(row) for row in rows]
 
 
+async def events_of(
+    db: AsyncSession, engagement_id: int, kinds: tuple[str, ...]
+) -> list[EventEnvelope]:
+    """The engagement's events of these kinds, in order: what one capability recounts from
+    the log (a written vote's ballots) without reading every other event."""
+    rows = await db.scalars(
+        select(LiveEvent)
+        .where(LiveEvent.engagement_id == engagement_id, LiveEvent.kind.in_(kinds))
+        .order_by(LiveEvent.seq)
+    )
+    return [envelope_of(row) for row in rows]
+
+
 async def events_following(
     db: AsyncSession, engagement_id: int, seq: int, link: str
 ) -> tuple[list[EventEnvelope], str] | None:

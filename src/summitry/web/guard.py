@@ -16,6 +16,21 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_BODY_BYTES = 256 * 1024
 TOO_LARGE = f"send at most {MAX_BODY_BYTES // 1024} KiB"
+MAX_FILE_BYTES = 16 * 1024 * 1024
+"""For a route that takes a file (its path ends in ``/check``: a signed PDF, in base64)."""
+
+
+def body_limit(path: str) -> int:
+    """How many bytes a request's body may have."""
+    return MAX_FILE_BYTES if path.endswith("/check") else MAX_BODY_BYTES
+
+
+def too_large(limit: int) -> str:
+    return (
+        f"send at most {limit // 1024} KiB"
+        if limit < 1024 * 1024
+        else f"send at most {limit // 1024 // 1024} MiB"
+    )
 
 
 def content_security_policy(media_origin: str = "") -> str:
@@ -48,13 +63,14 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         received = 0
+        limit = body_limit(scope["path"])
 
         async def counted() -> Message:
             nonlocal received
             message = await receive()
             received += len(message.get("body", b""))
-            if received > MAX_BODY_BYTES:
-                raise StarletteHTTPException(413, TOO_LARGE)
+            if received > limit:
+                raise StarletteHTTPException(413, too_large(limit))
             return message
 
         await self.app(scope, counted, send)
@@ -94,8 +110,9 @@ class GuardRequests:
 
 def _refuse_body(path: str, headers: Headers) -> JSONResponse | None:
     length = headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-        return _plain_error(413, "too_large", TOO_LARGE)
+    limit = body_limit(path)
+    if length is not None and (not length.isdigit() or int(length) > limit):
+        return _plain_error(413, "too_large", too_large(limit))
     if path.startswith("/api/"):
         kind = headers.get("content-type", "").split(";")[0].strip().lower()
         chunked = "chunked" in headers.get("transfer-encoding", "").lower()

@@ -9,6 +9,7 @@ import { initBar } from "./bar.js";
 import { initLists, renderAlarms } from "./lobby.js";
 import { initShortcuts } from "./shortcuts.js";
 import { renderStage } from "./stage.js";
+import { initText } from "./text.js";
 import { confirmAction } from "/static/confirm.js";
 
 const root = document.getElementById("meeting");
@@ -123,6 +124,7 @@ presence.socket.addEventListener("ping", clock);
 // My room and token, sent to me alone just before the event that admits me: no request
 // stands between the admission and the media.
 presence.socket.addEventListener("media", ({ detail }) => { page.access = detail; });
+initText(presence.socket, engagementId);
 presence.start();
 presence.bindEnter(document.getElementById("join"));
 presence.bindLeave(document.getElementById("leave"));

@@ -1,0 +1,1 @@
+"""Outcome documents: texts negotiated, adopted by a procedure, and signed by every party."""

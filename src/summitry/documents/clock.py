@@ -1,0 +1,104 @@
+"""The deadlines of adoption procedures, kept by one process at a time.
+
+A deadline is the procedure's row, not a timer: every second the clock closes whatever is
+due, and a clock that starts (after a restart, or on another replica when the lease moves)
+closes at once what fell due while none ran, as of the deadline itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from summitry import log
+from summitry.db import intend_to_write, utcnow
+from summitry.documents import adoption
+from summitry.documents.models import (
+    OutcomeDocument,
+    Procedure,
+    ProcedureKind,
+    ProcedureStatus,
+)
+
+logger = logging.getLogger(__name__)
+
+TICK_SECONDS = 1.0
+
+
+async def close_due(
+    sessionmaker: async_sessionmaker[AsyncSession], now: dt.datetime | None = None
+) -> int:
+    """Close every open procedure whose deadline has passed, as of its deadline: silence
+    kept adopts the text; a vote is counted. How many were closed."""
+    moment = now or utcnow()
+    async with sessionmaker() as db:
+        due = list(
+            await db.scalars(
+                select(Procedure.id).where(
+                    Procedure.status == ProcedureStatus.OPEN, Procedure.deadline <= moment
+                )
+            )
+        )
+    closed = 0
+    for procedure_id in due:
+        async with sessionmaker() as db:
+            await intend_to_write(db)
+            procedure = await db.get(Procedure, procedure_id)
+            if procedure is None:
+                continue
+            document = await db.get(OutcomeDocument, procedure.document_id)
+            if document is None:
+                continue
+            await log.hold(db, procedure.engagement_id)
+            await db.refresh(procedure)
+            if procedure.status is not ProcedureStatus.OPEN or procedure.deadline is None:
+                continue
+            at = procedure.deadline
+            if procedure.kind is ProcedureKind.SILENCE:
+                await adoption.adopt(db, document, procedure, "the silence procedure", at, None)
+            else:
+                await adoption.count(db, document, procedure, "the vote (deadline reached)", at)
+            await db.commit()
+            closed += 1
+    return closed
+
+
+class ProcedureClock:
+    """Closes due procedures every ``TICK_SECONDS`` while it runs."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self.sessionmaker = sessionmaker
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self._tick()
+        self._task = asyncio.create_task(self._run(), name="procedure clock")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(TICK_SECONDS)
+            await self._tick()
+
+    async def _tick(self) -> None:
+        # Nothing may end the loop: a database away for a while delays a deadline's close,
+        # which the next tick makes as of the deadline all the same.
+        try:
+            closed = await asyncio.wait_for(close_due(self.sessionmaker), timeout=30)
+        except (SQLAlchemyError, OSError, TimeoutError):
+            logger.warning("could not close due procedures; trying again", exc_info=True)
+        else:
+            if closed:
+                logger.info("closed %d procedure(s) at their deadline", closed)
