@@ -15,6 +15,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from summitry import capabilities  # noqa: F401 - every event kind and state part, as the app has them
+from summitry.documents.events import (
+    ActionRefused,
+    AmendmentDecided,
+    AmendmentProposed,
+    BallotCast,
+    CopyPrepared,
+    DocumentDrafted,
+    DocumentSigned,
+    ProcedureEnded,
+    ProcedureOpened,
+    SilenceBroken,
+    TextAdopted,
+    TextHidden,
+    TextShown,
+    VersionMade,
+)
 from summitry.engagements.events import PlanningChanged
 from summitry.floor.events import (
     FloorGiven,
@@ -257,6 +273,52 @@ ENDED: list[Event] = [
     Left(attendee_id=CHAIR_ID, reason="meeting_ended"),
 ]
 
+# Outcome documents during a meeting: their events pass through every page's fold and leave the
+# meeting's state as it was (the documents' pages and text.js read them, not the state).
+HASH = "ab" * 32
+DOCUMENTS: list[Event] = [
+    *admit(CHAIR_ID, CN, DE),
+    DocumentDrafted(
+        document_id=1, title="Joint statement", document_kind="joint_statement",
+        languages=["en", "zh"], confidential=True, by=CHAIR,
+    ),
+    VersionMade(document_id=1, number=1, sha256=HASH, by=CHAIR, note="first draft"),
+    AmendmentProposed(
+        document_id=1, amendment_id=1, version=1, language="en", paragraph=2,
+        action="replace", bracketed=True, delegation="CN", by="Li Wei",
+    ),
+    TextShown(document_id=1, version=1, paragraph=2, by=CHAIR),
+    AmendmentDecided(document_id=1, amendment_id=1, decision="merged", version=2, by=CHAIR),
+    VersionMade(document_id=1, number=2, sha256=HASH, by=CHAIR, amendments=(1,)),
+    TextHidden(document_id=1, by=CHAIR),
+    ProcedureOpened(
+        document_id=1, procedure_id=1, procedure="silence", version=2, text_sha256=HASH,
+        deadline=START + dt.timedelta(hours=72), parties=["CN", "DE"], by=CHAIR,
+    ),
+    SilenceBroken(document_id=1, procedure_id=1, delegation="DE", reason="Not yet.", by="Anna"),
+    ProcedureEnded(
+        document_id=1, procedure_id=1, outcome="broken", effective_at=START, by="Anna",
+    ),
+    ProcedureOpened(
+        document_id=1, procedure_id=2, procedure="written_vote", version=2, text_sha256=HASH,
+        deadline=START + dt.timedelta(hours=1), parties=["CN", "DE"], by=CHAIR,
+    ),
+    BallotCast(document_id=1, procedure_id=2, delegation="CN", choice="yes", by="Li Wei"),
+    ActionRefused(
+        document_id=1, action="ballot", by="Li Wei", delegation="CN", reason="voted already",
+    ),
+    BallotCast(document_id=1, procedure_id=2, delegation="DE", choice="abstain", by="Anna"),
+    TextAdopted(
+        document_id=1, procedure_id=2, procedure="written_vote", version=2, text_sha256=HASH,
+        effective_at=START, by="the vote", tally={"yes": 1, "no": 0, "abstain": 1, "absent": 0},
+    ),
+    CopyPrepared(document_id=1, version=2, sha256=HASH, by=CHAIR),
+    DocumentSigned(
+        document_id=1, revision=1, delegation="CN", signatory="Li Wei", certificate=HASH,
+        previous_sha256=HASH, sha256=HASH,
+    ),
+]  # fmt: skip
+
 SCRIPTS = [
     Script("lobby", "lobby, admission, microphones, cameras, lock, alarms", LOBBY + LOBBY_LATER),
     Script(
@@ -294,6 +356,7 @@ SCRIPTS = [
         len(INTERPRETATION),
     ),
     Script("ended", "a meeting ended for everyone during a turn", ENDED),
+    Script("documents", "a document negotiated, adopted and signed during a meeting", DOCUMENTS),
 ]
 
 

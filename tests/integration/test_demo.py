@@ -218,3 +218,38 @@ async def test_a_faulty_entry_leaves_nothing_half_written(
     assert await count(db, Engagement) == 0
     assert await db.scalar(select(Delegation).where(Delegation.code == "UY")) is None
     assert await db.scalar(select(Person).where(Person.name == uruguay.name)) is None
+
+
+async def test_the_demo_holds_the_eu_china_agreement_on_geographical_indications_signed(
+    db: AsyncSession, demo: DemoReport
+) -> None:
+    import asyncio
+
+    from summitry.demo.outcomes import SLUG, signed_agreement
+    from summitry.documents import seals
+    from summitry.documents.authority import passphrase_from, root_pem
+    from summitry.documents.models import DocumentStage, SignedCopy
+    from summitry.documents.signing import signing_authority
+
+    passphrase = passphrase_from("demo-secret-key-long-enough-for-the-signing-authority")
+    agreement = await signed_agreement(db, "Summitry demo", passphrase)
+    assert agreement is not None
+    assert agreement.stage is DocumentStage.SIGNED
+    assert agreement.parties == ["CN", "EUCOM"]
+    assert (await engagement(db, SLUG)).id == agreement.engagement_id
+    again = await signed_agreement(db, "Summitry demo", passphrase)
+    assert again is not None
+    assert again.id == agreement.id  # loading the demo twice signs nothing twice
+
+    copies = list(
+        await db.scalars(
+            select(SignedCopy)
+            .where(SignedCopy.document_id == agreement.id)
+            .order_by(SignedCopy.revision)
+        )
+    )
+    assert [(c.revision, c.delegation) for c in copies] == [(0, None), (1, "CN"), (2, "EUCOM")]
+    root = root_pem(await signing_authority(db, "Summitry demo", passphrase))
+    found = await asyncio.to_thread(seals.verify, copies[-1].pdf, [root])
+    assert [s.signer for s in found.signatures] == ["Xi Jinping", "Ursula von der Leyen"]
+    assert found.all_good, found.explain()

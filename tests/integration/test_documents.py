@@ -333,3 +333,29 @@ async def test_a_procedure_without_a_sensible_deadline_is_refused_and_nothing_op
     response = await secretariat.post(_url(bilateral, document, "/procedures"), json=body)
     _refused(response, 422, words)
     assert (await secretariat.get(_url(bilateral, document))).json()["procedures"] == []
+
+
+async def test_a_72_hour_silence_over_the_change_of_clocks_is_shown_in_every_capital(
+    secretariat: httpx.AsyncClient, bilateral: Engagement, db: AsyncSession
+) -> None:
+    # The procedure's moments are set as if opened on 27 March 2020 at 12:00 UTC for 72 hours.
+    document = await _agreed(secretariat, bilateral)
+    opened = await secretariat.post(
+        _url(bilateral, document, "/procedures"), json={"kind": "silence", "hours": 72}
+    )
+    procedure = opened.json()
+    await db.execute(
+        update(Procedure)
+        .where(Procedure.id == procedure["id"])
+        .values(
+            opened_at=dt.datetime(2020, 3, 27, 12, tzinfo=dt.UTC),
+            deadline=dt.datetime(2020, 3, 27, 12, tzinfo=dt.UTC) + dt.timedelta(hours=72),
+        )
+    )
+    await db.commit()
+    shown = (
+        await secretariat.get(_url(bilateral, document, f"/procedures/{procedure['id']}"))
+    ).json()
+    assert shown["deadline"] == "2020-03-30T12:00:00Z"
+    local = {c["delegation"]: c["local"] for c in shown["deadline_in_capitals"]}
+    assert local == {"EUCO": "2020-03-30 14:00 (UTC+02:00)", "CN": "2020-03-30 20:00 (UTC+08:00)"}

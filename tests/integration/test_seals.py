@@ -212,7 +212,7 @@ def test_three_signatures_are_intact_valid_and_trusted(signed: Path, root_file: 
     assert "UTC" in lines[1]
     assert "has not been changed since this signature, except by the signatures" in lines[0]
     assert "The document has not been changed since this signature." in lines[2]
-    assert "Republic of Testland — Summitry signing authority (trusted)" in lines[2]
+    assert "Signing authority of Republic of Testland (trusted)" in lines[2]
     assert lines[-1] == "All 3 signatures are intact and come from trusted authorities."
     assert not any("ByteRange" in line for line in lines)
 
@@ -242,7 +242,10 @@ def test_one_flipped_byte_is_found_by_both_validators(
     assert not found.all_good
     lines = found.explain()
     assert all("The document WAS CHANGED after it was signed" in line for line in lines[:3])
-    assert all("Its certificate was issued by Republic of Testland" in line for line in lines[:3])
+    assert all(
+        "Its certificate was issued by Signing authority of Republic of Testland" in line
+        for line in lines[:3]
+    )
     assert lines[-1].startswith("Do not rely on this copy")
 
     report = tool("pdfsig", "-nssdir", nss, str(altered))
@@ -278,9 +281,7 @@ def test_a_signature_from_another_authority_is_not_trusted(signed: Path, root_fi
     assert [s.trusted for s in found.signatures] == [True, True, True, False]
     assert all(s.intact and s.valid for s in found.signatures)
     assert not found.all_good
-    assert (
-        "Another Host — Summitry signing authority, which is not a trusted" in (found.explain()[3])
-    )
+    assert "Signing authority of Another Host, which is not a trusted" in (found.explain()[3])
     assert found.explain()[-1].startswith("The document is intact, but not every certificate")
     with pytest.raises(InvalidInput, match="not from a trusted signing authority"):
         sign_as(signed.read_bytes(), 5, stranger, [root_file.read_bytes()])

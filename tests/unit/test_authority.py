@@ -186,3 +186,21 @@ def test_an_expired_certificate_is_refused_saying_when_and_what_to_do() -> None:
     with pytest.raises(InvalidInput, match="expired on 3 March 2024") as refused:
         import_pkcs12(p12(expires=expired), b"ministry", PASSPHRASE)
     assert "ask the issuing authority for a new one" in refused.value.message
+
+
+def test_names_longer_than_a_certificate_holds_are_cut_with_an_ellipsis() -> None:
+    passphrase = b"long names"
+    long_host = "Ministry of Foreign Affairs and International Cooperation of Ruritania"
+    made = new_authority(long_host, passphrase)
+    root = x509.load_pem_x509_certificate(root_pem(made))
+    common = root.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+    assert common == "Signing authority of Ministry of Foreign Affairs and Internat…"
+    office = "Federal Chancellor of Germany (Germany holding the Presidency of the Council)"
+    credential = issue(
+        made, passphrase, person="Angela Merkel", delegation="Germany", office=office
+    )
+    certificate = x509.load_pem_x509_certificate(credential.certificate_pem)
+    title = str(certificate.subject.get_attributes_for_oid(NameOID.TITLE)[0].value)
+    assert len(title.encode()) <= 64
+    assert title.endswith("…")
+    assert title.startswith("Federal Chancellor of Germany (Germany holding the Presidency")

@@ -77,8 +77,8 @@ def new_authority(name: str, passphrase: bytes, *, now: dt.datetime | None = Non
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name(
         [
-            x509.NameAttribute(NameOID.COMMON_NAME, f"{name.strip()} — Summitry signing authority"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, name.strip()),
+            x509.NameAttribute(NameOID.COMMON_NAME, _fitted(f"Signing authority of {name}")),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, _fitted(name)),
         ]
     )
     certificate = (
@@ -122,11 +122,11 @@ def issue(
     issuer = x509.load_pem_x509_certificate(authority.certificate_pem)
     issuer_key = load_key(authority.key_pem, passphrase)
     key = ec.generate_private_key(ec.SECP256R1())
-    attributes = [x509.NameAttribute(NameOID.COMMON_NAME, person.strip())]
+    attributes = [x509.NameAttribute(NameOID.COMMON_NAME, _fitted(person))]
     if delegation.strip():
-        attributes.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, delegation.strip()))
+        attributes.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, _fitted(delegation)))
     if office.strip():
-        attributes.append(x509.NameAttribute(NameOID.TITLE, office.strip()))
+        attributes.append(x509.NameAttribute(NameOID.TITLE, _fitted(office)))
     issuer_ski = issuer.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
     # No extended key usage: NSS (pdfsig) and pyHanko both accept a certificate without one,
     # while a purpose they do not expect would make either refuse it.
@@ -285,3 +285,20 @@ def _public_der(public: CertificatePublicKeyTypes) -> bytes:
 
 def _day(moment: dt.datetime) -> str:
     return f"{moment.day} {moment:%B %Y}"
+
+
+NAME_LIMIT = 64
+"""X.509's upper bound on a name's common name, organisation and title (RFC 5280), which
+``cryptography`` counts in UTF-8 bytes."""
+
+
+def _fitted(value: str) -> str:
+    """A name as a certificate can hold it: spaces made single, cut at 64 with an ellipsis
+    (an office such as "Federal Chancellor of Germany (Germany holding the Presidency of the
+    Council of the EU)" is longer)."""
+    words = " ".join(value.split())
+    if len(words.encode()) <= NAME_LIMIT:
+        return words
+    while len(f"{words}…".encode()) > NAME_LIMIT:
+        words = words[:-1].rstrip()
+    return f"{words}…"

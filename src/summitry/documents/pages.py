@@ -155,5 +155,5 @@ async def signing_page(
     rows = await db.execute(
         select(Delegation.code, Delegation.timezone).where(Delegation.code.in_(document.parties))
     )
-    zones = dict(rows.tuples().all())  # a list: dict() would take a Result for a mapping
+    zones = {code: zone for code, zone in rows.all()}  # noqa: C416 - dict() takes a Result for a mapping
     return render(request, "documents/signing.html", **context, zones=zones)

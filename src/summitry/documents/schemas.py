@@ -200,3 +200,22 @@ class CheckOut(BaseModel):
     latest: bool
     all_good: bool
     explanation: list[str]
+
+
+class CertificateIn(_In):
+    attendee_id: int = Field(ge=1, le=2**31 - 1, description="Who will sign with it")
+    pkcs12_base64: str = Field(
+        min_length=4, max_length=200_000, description="A .p12 or .pfx file, in base64"
+    )
+    password: str | None = Field(default=None, max_length=200, description="The file's password")
+
+
+class CertificateOut(BaseModel):
+    """A signatory's certificate as kept (never its key)."""
+
+    id: int
+    person_id: int
+    subject: str
+    fingerprint: str
+    source: str
+    not_after: dt.datetime

@@ -124,17 +124,10 @@ async def prepare_copy(db: AsyncSession, actor: Actor, document: OutcomeDocument
         raise Conflict("the copy for signature is prepared already")
     adopted = await version_of(db, document.id, document.adopted_version)
     engagement = await engagement_row(db, document.engagement_id)
-    names = dict(
-        (
-            await db.execute(
-                select(Delegation.code, Delegation.name).where(
-                    Delegation.code.in_(document.parties)
-                )
-            )
-        )
-        .tuples()
-        .all()
+    rows = await db.execute(
+        select(Delegation.code, Delegation.name).where(Delegation.code.in_(document.parties))
     )
+    names = {code: name for code, name in rows.all()}  # noqa: C416 - rows, not pairs, to mypy
     parties = [(code, names.get(code, code)) for code in document.parties]
     html = print_html(document, adopted.texts, engagement.title, parties)
     pdf = await asyncio.to_thread(
@@ -257,7 +250,7 @@ async def sign(
         reason=f"Signed for {actor.delegation_name}",
         location=None,
         timestamp_url=timestamp_url,
-        trust_roots=[ca.root_pem(authority)],
+        trust_roots=_roots_for(credential, authority),
     )
     copy = SignedCopy(
         document_id=document.id,
@@ -286,6 +279,16 @@ async def sign(
         document.stage = DocumentStage.SIGNED
     await db.commit()
     return copy
+
+
+def _roots_for(credential: SigningCertificate, authority: ca.Authority) -> list[bytes]:
+    """What a signature is checked against as it is made: the host's root for the host's
+    certificates; an imported one's own chain (or nothing, if it came without one: the
+    parties judge it against the roots they trust)."""
+    if credential.source == "host":
+        return [ca.root_pem(authority)]
+    end = b"-----END CERTIFICATE-----"
+    return [part.strip() + b"\n" + end + b"\n" for part in credential.chain_pem.split(end)[:-1]]
 
 
 async def comparison_pdf(document: OutcomeDocument, compared: ComparedOut) -> bytes:

@@ -11,11 +11,18 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from summitry.deps import CurrentPrincipal, Db, RecordId, runtime_of
-from summitry.documents import signing
+from summitry.documents import certificates, signing
+from summitry.documents.actors import actor_of
 from summitry.documents.authority import passphrase_from, root_pem
 from summitry.documents.presentation import document_detail
 from summitry.documents.routes import act, attachment, document_asked, router
-from summitry.documents.schemas import CheckIn, CheckOut, DocumentDetail
+from summitry.documents.schemas import (
+    CertificateIn,
+    CertificateOut,
+    CheckIn,
+    CheckOut,
+    DocumentDetail,
+)
 from summitry.errors import InvalidInput, NotFound
 
 
@@ -104,6 +111,29 @@ async def check_copy(
         )
 
     return await act(db, actor, document, "check copy", work)
+
+
+@router.post("/certificates", status_code=201)
+async def import_certificate(
+    engagement_id: RecordId,
+    data: CertificateIn,
+    request: Request,
+    db: Db,
+    principal: CurrentPrincipal,
+) -> CertificateOut:
+    """The secretariat imports a signatory's certificate (PKCS#12, with its key), to sign
+    with instead of one from the host's authority."""
+    actor = await actor_of(db, principal, engagement_id)
+    try:
+        pkcs12 = base64.b64decode(data.pkcs12_base64, validate=True)
+    except binascii.Error as err:
+        raise InvalidInput("pkcs12_base64 is not base64: send the file's bytes in base64") from err
+    passphrase = passphrase_from(runtime_of(request).settings.signing_key())
+    password = data.password.encode() if data.password else None
+    kept = await certificates.import_certificate(
+        db, actor, engagement_id, data.attendee_id, pkcs12, password, passphrase
+    )
+    return CertificateOut.model_validate(kept, from_attributes=True)
 
 
 authority_router = APIRouter(prefix="/signing", tags=["documents"])

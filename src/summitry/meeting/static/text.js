@@ -75,6 +75,7 @@ export function initText(socket, engagementId) {
     if (e.document_id === undefined) return;
     if (e.kind === "document_signed") notify(`Signed for ${e.delegation} by ${e.signatory}.`, "info");
     if (e.kind === "text_adopted") notify("The text under negotiation has been adopted.", "info");
+    if (e.kind === "silence_broken") notify(`${e.delegation} has broken silence: the text is not adopted.`, "info");
     if (e.kind.startsWith("text_") || e.document_id === shown?.document_id) load();
   });
 }
