@@ -279,7 +279,7 @@ HASH = "ab" * 32
 DOCUMENTS: list[Event] = [
     *admit(CHAIR_ID, CN, DE),
     DocumentDrafted(
-        document_id=1, title="Joint statement", document_kind="joint_statement",
+        document_id=1, document_kind="joint_statement",
         languages=["en", "zh"], confidential=True, by=CHAIR,
     ),
     VersionMade(document_id=1, number=1, sha256=HASH, by=CHAIR, note="first draft"),
@@ -295,7 +295,7 @@ DOCUMENTS: list[Event] = [
         document_id=1, procedure_id=1, procedure="silence", version=2, text_sha256=HASH,
         deadline=START + dt.timedelta(hours=72), parties=["CN", "DE"], by=CHAIR,
     ),
-    SilenceBroken(document_id=1, procedure_id=1, delegation="DE", reason="Not yet.", by="Anna"),
+    SilenceBroken(document_id=1, procedure_id=1, delegation="DE", by="Anna"),
     ProcedureEnded(
         document_id=1, procedure_id=1, outcome="broken", effective_at=START, by="Anna",
     ),

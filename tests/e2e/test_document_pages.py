@@ -156,8 +156,9 @@ def test_a_text_is_negotiated_on_every_screen_silence_broken_and_consensus_found
     china.get_by_role("button", name="Break silence").click()
     confirm(china, "Break silence")
     expect(secretariat.locator("[data-live=procedure]")).to_contain_text(
-        "Silence broken by CN, in writing: “Paragraph 3 needs a date.”", timeout=3000
+        "Paragraph 3 needs a date.", timeout=3000
     )
+    expect(secretariat.locator("[data-live=procedure]")).to_contain_text("Silence broken by CN")
 
     # Consensus under the gavel.
     secretariat.goto(document_url)

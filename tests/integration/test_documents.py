@@ -90,7 +90,7 @@ async def test_a_draft_is_amended_by_a_delegation_and_every_version_compares_by_
 
     compared = (await secretariat.get(_url(bilateral, document, "/compare?from=1&to=2"))).json()
     pieces = [piece for paragraph in compared["paragraphs"] for piece in paragraph]
-    assert ["removed", "[one hundred]"] in pieces
+    assert ["removed", "[one hundred] "] in pieces
     assert any(kind == "added" and "four years later" in words for kind, words in pieces)
     assert [
         "same",
@@ -201,7 +201,8 @@ async def test_a_party_breaks_silence_in_writing_but_not_after_the_deadline_nor_
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     engagement = await make_engagement(("CN", "EUCO", "DE"))
-    document = await _agreed(secretariat, engagement, parties=["CN", "EUCO"])
+    # Not confidential: Germany, not a party, may read it, and tries to break silence.
+    document = await _agreed(secretariat, engagement, parties=["CN", "EUCO"], confidential=False)
     german, _, _ = await make_invitee(engagement, Role.HEAD_OF_DELEGATION, "DE")
     chinese, _, _ = await make_invitee(engagement, Role.DELEGATE, "CN")
     procedure = (
@@ -238,7 +239,9 @@ async def test_a_party_breaks_silence_in_writing_but_not_after_the_deadline_nor_
     assert (await secretariat.get(_url(engagement, document))).json()["stage"] == "draft"
     assert await close_due(sessionmaker, dt.datetime.now(dt.UTC) + dt.timedelta(days=2)) == 0
     breaks = [e.event for e in await log.events_of(db, engagement.id, ("silence_broken",))]
-    assert [(b.delegation, b.reason) for b in breaks] == [("CN", "Paragraph 2 needs more work.")]  # type: ignore[attr-defined]
+    assert [b.delegation for b in breaks] == ["CN"]  # type: ignore[attr-defined]
+    assert broken.json()["reason"] == "Paragraph 2 needs more work."
+    assert "Paragraph 2" not in str([e.event for e in await log.events_after(db, engagement.id)])
     reasons = await _refusals(db, engagement)
     assert len(reasons) == 3
     assert any("no longer" in r for r in reasons)
@@ -359,3 +362,77 @@ async def test_a_72_hour_silence_over_the_change_of_clocks_is_shown_in_every_cap
     assert shown["deadline"] == "2020-03-30T12:00:00Z"
     local = {c["delegation"]: c["local"] for c in shown["deadline_in_capitals"]}
     assert local == {"EUCO": "2020-03-30 14:00 (UTC+02:00)", "CN": "2020-03-30 20:00 (UTC+08:00)"}
+
+
+async def test_an_amendment_to_a_paragraph_changed_since_is_refused_not_applied_elsewhere(
+    secretariat: httpx.AsyncClient, bilateral: Engagement, make_invitee: Invitee, db: AsyncSession
+) -> None:
+    document = await _draft(secretariat, bilateral)
+    chinese, _, _ = await make_invitee(bilateral, Role.DELEGATE, "CN")
+    proposed = await chinese.post(
+        _url(bilateral, document, "/amendments"),
+        json={
+            "language": "en",
+            "paragraph": 3,
+            "action": "replace",
+            "text": "It enters into force at once.",
+        },
+    )
+    # The secretariat inserts a paragraph before it: the old third paragraph is now the fourth.
+    await secretariat.post(
+        _url(bilateral, document, "/versions"),
+        json={
+            "language": "en",
+            "paragraph": 2,
+            "action": "insert",
+            "text": "A new second paragraph.",
+        },
+    )
+    accepted = await secretariat.post(
+        _url(bilateral, document, f"/amendments/{proposed.json()['id']}/decision"),
+        json={"decision": "accepted"},
+    )
+    _refused(accepted, 409, "paragraph 3 has changed since amendment")
+    latest = (await secretariat.get(_url(bilateral, document))).json()["latest"]
+    assert latest["number"] == 2
+    assert latest["texts"]["en"][2].startswith("2. They agree to protect")
+
+
+async def test_a_silence_procedure_past_its_deadline_is_closed_not_withdrawn(
+    secretariat: httpx.AsyncClient, bilateral: Engagement, db: AsyncSession
+) -> None:
+    document = await _agreed(secretariat, bilateral)
+    procedure = (
+        await secretariat.post(
+            _url(bilateral, document, "/procedures"), json={"kind": "silence", "hours": 1}
+        )
+    ).json()
+    await db.execute(
+        update(Procedure)
+        .where(Procedure.id == procedure["id"])
+        .values(deadline=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
+    )
+    await db.commit()
+    withdrawn = await secretariat.post(
+        _url(bilateral, document, f"/procedures/{procedure['id']}/withdraw")
+    )
+    _refused(withdrawn, 409, "closed as of its deadline, not withdrawn")
+
+
+def test_a_confidential_text_is_sent_on_the_feed_only_to_those_who_may_read_it() -> None:
+    from summitry.documents.models import OutcomeDocument
+    from summitry.documents.readers import _reads
+
+    document = OutcomeDocument(confidential=True, parties=["CN", "EUCO"])
+    assert _reads(Role.DELEGATE, "CN", document)
+    assert _reads(Role.CHAIR, "DE", document)
+    assert _reads(Role.SECRETARIAT, "EUCO", document)
+    for role, delegation in (
+        (Role.DELEGATE, "DE"),
+        (Role.INTERPRETER, "CN"),
+        (Role.PRESS, "CN"),
+        (Role.OBSERVER, "CN"),
+    ):
+        assert not _reads(role, delegation, document), (role, delegation)
+    document.confidential = False
+    assert _reads(Role.PRESS, "DE", document)

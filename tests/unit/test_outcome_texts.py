@@ -81,9 +81,9 @@ def test_two_versions_compare_word_by_word_and_changes_a_space_apart_read_as_one
     ]
     assert compare(["Protect [one hundred] names."], ["Protect one hundred names."]) == [
         ("same", "Protect "),
-        ("removed", "[one hundred]"),
-        ("added", "one hundred"),
-        ("same", " names."),
+        ("removed", "[one hundred] "),
+        ("added", "one hundred "),
+        ("same", "names."),
     ]
     assert as_paragraphs(compare(["A b.", "C d."], ["A b.", "C e."]))[1] == [
         ("same", "C "),

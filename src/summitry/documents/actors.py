@@ -7,12 +7,13 @@ The rules, in one place (docs/documents.md says them in words):
   and may break silence for their delegation;
 - a party's *authorised* person, its head of delegation (or the chair, where the chair sits
   for a party), casts its ballot and signs for it;
-- a confidential draft is read by the secretariat and the parties' delegations alone; any
+- a confidential draft is read by the secretariat, the chair and the parties' delegations alone; any
   other document by whoever may see the engagement's details.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -20,7 +21,7 @@ from typing import TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from summitry import log
-from summitry.db import intend_to_write
+from summitry.db import intend_to_write, utcnow
 from summitry.documents.events import ActionRefused
 from summitry.documents.models import OutcomeDocument
 from summitry.engagements.attendance import attendee_in
@@ -35,6 +36,7 @@ from summitry.security.principals import (
 )
 from summitry.security.visibility import may_see_details
 
+REPEAT_WINDOW = dt.timedelta(minutes=1)
 DELEGATION_ROLES = frozenset({Role.CHAIR, Role.HEAD_OF_DELEGATION, Role.DELEGATE})
 AUTHORISED_ROLES = frozenset({Role.CHAIR, Role.HEAD_OF_DELEGATION})
 
@@ -88,7 +90,7 @@ async def actor_of(db: AsyncSession, principal: Principal | None, engagement_id:
         raise Forbidden("the press see the documents of public engagements only")
     return Actor(
         found.person.display_name,
-        False,
+        found.role is Role.SECRETARIAT,  # the host's staff, invited by a link
         found.role,
         found.person.delegation.code,
         found.person_id,
@@ -99,7 +101,7 @@ async def actor_of(db: AsyncSession, principal: Principal | None, engagement_id:
 
 def may_read(actor: Actor, document: OutcomeDocument) -> bool:
     """Whether this person may read the document's text."""
-    if not document.confidential or actor.is_secretariat:
+    if not document.confidential or actor.presides:
         return True
     return actor.speaks_for(document.parties) is not None
 
@@ -126,12 +128,19 @@ async def refusing(
     work: Callable[[], Awaitable[T]],
 ) -> T:
     """Do ``work``; if it is refused, undo whatever it began, put the refusal in the record
-    (who asked what, and why not) and pass the refusal on."""
+    (who asked what, and why not) and pass the refusal on.
+
+    Recorded for those with a part in the negotiation (the secretariat and the delegations),
+    once a minute for the same refusal of the same person: the press or an interpreter
+    pressing a button the page does not offer them is refused, not written into the record
+    and sent to every screen.
+    """
     try:
         return await work()
     except (InvalidInput, Conflict, Forbidden) as refusal:
         await db.rollback()
-        await _record(db, engagement_id, document_id, action, actor, refusal)
+        if actor.is_secretariat or actor.role in DELEGATION_ROLES:
+            await _record(db, engagement_id, document_id, action, actor, refusal)
         raise
 
 
@@ -144,6 +153,16 @@ async def _record(
     refusal: SummitryError,
 ) -> None:
     await intend_to_write(db)
+    await log.hold(db, engagement_id)
+    recent = await log.latest_events_of(db, engagement_id, ("document_action_refused",), 20)
+    for earlier in recent:
+        said = earlier.event
+        if (
+            isinstance(said, ActionRefused)
+            and (said.by, said.action, said.reason) == (actor.name, action, refusal.message)
+            and utcnow() - earlier.at < REPEAT_WINDOW
+        ):
+            return
     await log.append(
         db,
         engagement_id,

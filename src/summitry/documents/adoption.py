@@ -167,8 +167,8 @@ async def break_silence(
             f"the silence procedure ended at {procedure.deadline:%Y-%m-%d %H:%M} UTC: "
             "silence can no longer be broken"
         )
-    words = " ".join(reason.split())
-    if len(words) < 3:
+    words = reason.strip()
+    if len(" ".join(words.split())) < 3:
         raise InvalidInput("say in writing why your delegation breaks silence", field="reason")
     if len(words) > MAX_REASON:
         raise InvalidInput(f"keep the reason under {MAX_REASON} characters", field="reason")
@@ -177,7 +177,6 @@ async def break_silence(
             document_id=document.id,
             procedure_id=procedure.id,
             delegation=delegation,
-            reason=words,
             by=actor.name,
         ),
         ProcedureEnded(
@@ -188,8 +187,8 @@ async def break_silence(
             by=actor.name,
         ),
     ]
-    outcome = f"silence broken by {delegation}, in writing: “{words}”"
-    _end(procedure, document, ProcedureStatus.BROKEN, now, outcome[:500])
+    procedure.reason = words
+    _end(procedure, document, ProcedureStatus.BROKEN, now, f"silence broken by {delegation}")
     await log.append_all(db, document.engagement_id, list(events))
     await db.commit()
     return procedure
@@ -252,6 +251,11 @@ async def withdraw(
     require_secretariat(actor, "withdraw a procedure")
     await _open(db, document, procedure)
     now = utcnow()
+    if procedure.deadline is not None and now >= procedure.deadline:
+        raise Conflict(
+            f"the {_NAMES[procedure.kind]} ended at {procedure.deadline:%Y-%m-%d %H:%M} UTC: "
+            "it is closed as of its deadline, not withdrawn"
+        )
     _end(procedure, document, ProcedureStatus.WITHDRAWN, now, f"withdrawn by {actor.name}")
     await log.append(
         db,
@@ -366,6 +370,8 @@ def _tally_words(counted: dict[str, int], verdict: str) -> str:
         f"{counted['abstain']} abstaining, {counted['absent']} absent"
     )
 
+
+VOTE_RULE = "carried when more parties vote yes than no; abstentions and absences do not count"
 
 _NAMES = {
     ProcedureKind.CONSENSUS: "consensus",

@@ -13,7 +13,6 @@ import datetime as dt
 import logging
 
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from summitry import log
@@ -47,26 +46,34 @@ async def close_due(
         )
     closed = 0
     for procedure_id in due:
-        async with sessionmaker() as db:
-            await intend_to_write(db)
-            procedure = await db.get(Procedure, procedure_id)
-            if procedure is None:
-                continue
-            document = await db.get(OutcomeDocument, procedure.document_id)
-            if document is None:
-                continue
-            await log.hold(db, procedure.engagement_id)
-            await db.refresh(procedure)
-            if procedure.status is not ProcedureStatus.OPEN or procedure.deadline is None:
-                continue
-            at = procedure.deadline
-            if procedure.kind is ProcedureKind.SILENCE:
-                await adoption.adopt(db, document, procedure, "the silence procedure", at, None)
-            else:
-                await adoption.count(db, document, procedure, "the vote (deadline reached)", at)
-            await db.commit()
-            closed += 1
+        try:
+            closed += await _close(sessionmaker, procedure_id)
+        except Exception:  # one procedure that cannot be closed keeps none of the others open
+            logger.exception("could not close procedure %s at its deadline", procedure_id)
     return closed
+
+
+async def _close(sessionmaker: async_sessionmaker[AsyncSession], procedure_id: int) -> int:
+    """Close one due procedure in a transaction of its own: 1, or 0 if it was not due."""
+    async with sessionmaker() as db:
+        await intend_to_write(db)
+        procedure = await db.get(Procedure, procedure_id)
+        if procedure is None:
+            return 0
+        document = await db.get(OutcomeDocument, procedure.document_id)
+        if document is None:
+            return 0
+        await log.hold(db, procedure.engagement_id)
+        await db.refresh(procedure)
+        if procedure.status is not ProcedureStatus.OPEN or procedure.deadline is None:
+            return 0
+        at = procedure.deadline
+        if procedure.kind is ProcedureKind.SILENCE:
+            await adoption.adopt(db, document, procedure, "the silence procedure", at, None)
+        else:
+            await adoption.count(db, document, procedure, "the vote (deadline reached)", at)
+        await db.commit()
+        return 1
 
 
 class ProcedureClock:
@@ -97,7 +104,7 @@ class ProcedureClock:
         # which the next tick makes as of the deadline all the same.
         try:
             closed = await asyncio.wait_for(close_due(self.sessionmaker), timeout=30)
-        except (SQLAlchemyError, OSError, TimeoutError):
+        except Exception:  # nothing may end the loop
             logger.warning("could not close due procedures; trying again", exc_info=True)
         else:
             if closed:

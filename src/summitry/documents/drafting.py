@@ -1,4 +1,4 @@
-"""Drafting: documents, their versions, amendments and the text on the meeting's screen.
+"""Drafting: documents, their versions and amendments.
 
 Every write holds the engagement's log first (``log.hold``), so that what is checked is what
 is changed, whoever else acts at the same moment; each change is a row and an event, in one
@@ -15,13 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from summitry import log
 from summitry.delegations import catalogue
 from summitry.documents import texts as text_rules
-from summitry.documents.actors import Actor, may_read, require_chair, require_secretariat
+from summitry.documents.actors import Actor, may_read, require_secretariat
 from summitry.documents.events import (
     AmendmentDecided,
     AmendmentProposed,
     DocumentDrafted,
-    TextHidden,
-    TextShown,
     VersionMade,
 )
 from summitry.documents.models import (
@@ -33,6 +31,7 @@ from summitry.documents.models import (
     DocumentVersion,
     OutcomeDocument,
 )
+from summitry.documents.readers import tell_readers
 from summitry.documents.texts import Change, Texts
 from summitry.engagements.operations import get_engagement
 from summitry.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -48,7 +47,7 @@ class Draft:
     """Language → the whole text, paragraphs separated by a blank line."""
     authentic: list[str] | None = None
     parties: list[str] | None = None
-    confidential: bool = False
+    confidential: bool = True
 
 
 async def draft(db: AsyncSession, actor: Actor, engagement_id: int, data: Draft) -> OutcomeDocument:
@@ -106,7 +105,6 @@ async def draft(db: AsyncSession, actor: Actor, engagement_id: int, data: Draft)
         engagement_id,
         DocumentDrafted(
             document_id=document.id,
-            title=title,
             document_kind=data.kind.value,
             languages=languages,
             confidential=data.confidential,
@@ -207,6 +205,7 @@ async def edit(
     if text_rules.digest(new) == latest.sha256:
         raise Conflict(f"the text is the same as version {latest.number}: nothing to save")
     version = await _new_version(db, document, new, actor.name, note)
+    await tell_readers(db, document)
     await db.commit()
     return version
 
@@ -229,6 +228,7 @@ async def propose(
         language=change.language,
         paragraph=change.paragraph,
         action=AmendmentAction(change.action),
+        original=_paragraph(latest.texts, change),
         text=" ".join(change.text.split()),
         bracketed=change.bracketed,
         delegation=delegation,
@@ -252,6 +252,7 @@ async def propose(
             by=actor.name,
         ),
     )
+    await tell_readers(db, document)
     await db.commit()
     return amendment
 
@@ -289,8 +290,7 @@ async def decide(
             wording,
             amendment.bracketed and decision == "accepted",
         )
-        if latest.number != amendment.version:
-            _still_applies(latest.texts, amendment)
+        _still_applies(latest.texts, amendment)
         made = await _new_version(
             db,
             document,
@@ -316,46 +316,30 @@ async def decide(
             by=actor.name,
         ),
     )
+    await tell_readers(db, document)
     await db.commit()
     return amendment
 
 
+def _paragraph(texts: Texts, change: Change) -> str:
+    """The paragraph a change replaces or deletes, as it stands (none for an insertion)."""
+    return "" if change.action == "insert" else texts[change.language][change.paragraph - 1]
+
+
 def _still_applies(texts: Texts, amendment: Amendment) -> None:
+    """Refuse an amendment whose paragraph is no longer the one it was proposed to: the text
+    moved or changed under it, and taking it in would change another paragraph."""
     paras = texts.get(amendment.language, [])
-    last = len(paras) + (1 if amendment.action is AmendmentAction.INSERT else 0)
-    if not 1 <= amendment.paragraph <= last:
-        raise Conflict(
-            f"the text has changed since amendment {amendment.id} was proposed: paragraph "
-            f"{amendment.paragraph} is no longer there; merge it by hand or reject it"
-        )
-
-
-async def show(
-    db: AsyncSession, actor: Actor, document: OutcomeDocument, paragraph: int | None
-) -> None:
-    """Put the text on every screen of the meeting at a paragraph; ``None``: take it down."""
-    require_chair(actor, "put the text on the screen")
-    await log.hold(db, document.engagement_id)
-    if paragraph is None:
-        await log.append(
-            db, document.engagement_id, TextHidden(document_id=document.id, by=actor.name)
-        )
-    else:
-        latest = await version_of(db, document.id, None)
-        count = max(len(p) for p in latest.texts.values())
-        if not 1 <= paragraph <= count:
-            raise InvalidInput(f"give a paragraph from 1 to {count}", field="paragraph")
-        await log.append(
-            db,
-            document.engagement_id,
-            TextShown(
-                document_id=document.id,
-                version=latest.number,
-                paragraph=paragraph,
-                by=actor.name,
-            ),
-        )
-    await db.commit()
+    if amendment.action is AmendmentAction.INSERT:
+        if amendment.paragraph <= len(paras) + 1:
+            return
+    elif paras[amendment.paragraph - 1 : amendment.paragraph] == [amendment.original]:
+        return
+    raise Conflict(
+        f"paragraph {amendment.paragraph} has changed since amendment {amendment.id} was "
+        f"proposed to version {amendment.version}: merge it by hand into the text as it "
+        "stands, or reject it"
+    )
 
 
 async def _new_version(

@@ -1,9 +1,10 @@
 """The events of outcome documents, in the engagement's log.
 
-They carry hashes and names, never a text: the meeting's feed reaches everyone who follows
-the meeting, and a confidential draft is for the delegations alone (they read the text
-through the API, which asks who they are). The hashes fix which text was adopted and which
-file was signed; anyone in the engagement can recount a vote from ``ballot_cast``.
+They carry hashes, ids and who acted, never a text, a title or a reason: the meeting's feed
+reaches everyone who follows the meeting, and a confidential draft is for the parties'
+delegations alone (the text reaches its readers apart: ``readers``, and the API). The
+hashes fix which text was adopted and which file was signed; anyone in the engagement can
+recount a vote from ``ballot_cast``.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ class _DocumentEvent(Event):
 
 
 class DocumentDrafted(_DocumentEvent):
+    """A document begun (its title is on its row: a confidential title says too much)."""
+
     kind: Literal["document_drafted"] = "document_drafted"
-    title: str
     document_kind: str
     languages: list[str]
     confidential: bool
@@ -84,10 +86,12 @@ class ProcedureOpened(_DocumentEvent):
 
 
 class SilenceBroken(_DocumentEvent):
+    """A party broke silence; its written reason is on the procedure's row (it may quote the
+    text, which the log does not carry)."""
+
     kind: Literal["silence_broken"] = "silence_broken"
     procedure_id: int
     delegation: str
-    reason: str
     by: str
 
 

@@ -131,6 +131,9 @@ class Amendment(Base):
     paragraph: Mapped[int] = mapped_column(Integer)
     """Numbered from 1; for an insertion, the new paragraph's place."""
     action: Mapped[AmendmentAction] = mapped_column(db_enum(AmendmentAction))
+    original: Mapped[str] = mapped_column(Text, default="")
+    """The paragraph as it stood when proposed (empty for an insertion): taken in only if
+    the text still has it there."""
     text: Mapped[str] = mapped_column(Text, default="")
     bracketed: Mapped[bool] = mapped_column(Boolean, default=False)
     delegation: Mapped[str] = mapped_column(String(12))
@@ -161,6 +164,9 @@ class Procedure(Base):
     status: Mapped[ProcedureStatus] = mapped_column(db_enum(ProcedureStatus), index=True)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     outcome: Mapped[str] = mapped_column(String(500), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    """Why silence was broken, in the delegation's words (not in the log: it may quote a
+    confidential text)."""
 
 
 class Ballot(Base):

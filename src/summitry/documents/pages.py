@@ -140,6 +140,7 @@ async def procedure_page(
         **context,
         procedure=shown,
         put_text=version,
+        vote_rule=adoption.VOTE_RULE,
         ballots=ballots,
         is_open=procedure.status is ProcedureStatus.OPEN,
     )

@@ -121,6 +121,7 @@ async def procedure_out(
         status=procedure.status,
         closed_at=procedure.closed_at,
         outcome=procedure.outcome,
+        reason=procedure.reason,
         ballots=[BallotOut.model_validate(b, from_attributes=True) for b in ballots],
         tally=counted,
     )
@@ -172,8 +173,8 @@ async def document_detail(db: AsyncSession, document: OutcomeDocument) -> Docume
 
 async def on_screen(db: AsyncSession, engagement_id: int) -> ScreenOut:
     """What the chair has put on the meeting's screens, from the log."""
-    shown = await log.events_of(db, engagement_id, ("text_shown", "text_hidden"))
-    last = shown[-1].event if shown else None
+    shown = await log.latest_events_of(db, engagement_id, ("text_shown", "text_hidden"), 1)
+    last = shown[0].event if shown else None
     if isinstance(last, TextShown):
         return ScreenOut(
             document_id=last.document_id, version=last.version, paragraph=last.paragraph

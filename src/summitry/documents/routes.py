@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from summitry.deps import CurrentPrincipal, Db, RecordId
-from summitry.documents import drafting, signing
+from summitry.documents import drafting, screens, signing
 from summitry.documents.actors import Actor, actor_of, refusing
 from summitry.documents.models import OutcomeDocument
 from summitry.documents.presentation import (
@@ -229,7 +229,7 @@ async def put_on_screen(
 ) -> None:
     """The chair shows the text on every screen at a paragraph (or takes it down)."""
     actor, document = await document_asked(db, principal, engagement_id, document_id)
-    await drafting.show(db, actor, document, data.paragraph)
+    await screens.show(db, actor, document, data.paragraph)
 
 
 def attachment(name: str) -> dict[str, str]:

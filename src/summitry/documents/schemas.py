@@ -37,7 +37,9 @@ class DraftIn(_In):
     parties: list[str] | None = Field(
         default=None, max_length=250, description="Delegation codes (default: every one)"
     )
-    confidential: bool = False
+    confidential: bool = Field(
+        default=True, description="Read only by the secretariat, the chair and the parties"
+    )
 
 
 class EditIn(_In):
@@ -136,6 +138,8 @@ class ProcedureOut(BaseModel):
     status: ProcedureStatus
     closed_at: dt.datetime | None
     outcome: str
+    reason: str
+    """Why silence was broken, in the delegation's own words."""
     ballots: list[BallotOut]
     tally: dict[str, int] | None
     """For a written vote: recounted from the log."""

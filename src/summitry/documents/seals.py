@@ -200,7 +200,9 @@ def verify(pdf: bytes, trust_roots: list[bytes]) -> Verification:
             readable=False,
             problem="This file is damaged: it starts like a PDF, but it cannot be read as one.",
         )
-    return Verification(tuple(_finding(e, roots) for e in embedded), sha256, readable=True)
+    last = len(embedded) - 1
+    found = tuple(_finding(e, roots, final=i == last) for i, e in enumerate(embedded))
+    return Verification(found, sha256, readable=True)
 
 
 class _Pdf17Signer(signers.PdfSigner):
@@ -278,7 +280,12 @@ def _explain(number: int, total: int, found: SignatureFinding) -> str:
     return f"Signature {number} of {total}: signed by {who}{when}. {state} {trust}"
 
 
-def _finding(embedded: EmbeddedPdfSignature, roots: list[object]) -> SignatureFinding:
+def _finding(
+    embedded: EmbeddedPdfSignature, roots: list[object], *, final: bool
+) -> SignatureFinding:
+    """What one signature says; the ``final`` one must cover the whole file: what was added
+    after the last signature, harmless as it may look to the validator (a field drawn over
+    the page), was signed by no one."""
     try:
         certificate: x509.Certificate | None = _certificate(embedded)
     except Exception:  # a signature whose contents are garbage names no one
@@ -296,7 +303,7 @@ def _finding(embedded: EmbeddedPdfSignature, roots: list[object]) -> SignatureFi
         valid=bool(status and status.valid),
         trusted=bool(status and status.trusted),
         covers_whole_file=covers,
-        changed_after=not covers and not _only_harmless_after(status),
+        changed_after=not covers and (final or not _only_harmless_after(status)),
         timestamped=timestamped,
         certificate_fingerprint=certificate.fingerprint(hashes.SHA256()).hex()
         if certificate

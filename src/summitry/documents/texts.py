@@ -8,7 +8,6 @@ import difflib
 import hashlib
 import json
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -23,7 +22,7 @@ MAX_PARAGRAPHS = 400
 MAX_PARAGRAPH_CHARS = 8000
 
 _BLANK_LINES = re.compile(r"\n\s*\n")
-_WORDS = re.compile(r"\s+|[^\s]+")
+_WORDS = re.compile(r"\S+\s*")
 
 
 def paragraphs(text: str) -> list[str]:
@@ -151,50 +150,40 @@ Piece = tuple[Literal["same", "added", "removed"], str]
 
 
 def compare(old: list[str], new: list[str]) -> list[Piece]:
-    """Two texts compared word by word, as pieces kept, added and removed (paragraph breaks
-    are pieces of their own, a newline)."""
-    before = _tokens(old)
-    after = _tokens(new)
-    pieces: list[Piece] = []
-    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
-    removed: list[str] = []
-    added: list[str] = []
-    for op, a1, a2, b1, b2 in _joined(matcher.get_opcodes(), before):
+    """Two texts compared, as pieces kept, added and removed, paragraph breaks a newline of
+    their own: paragraph by paragraph first, then word by word inside a paragraph that
+    changed. (Word by word over the whole text took 23 s for 10,000 words: the matcher is
+    quadratic in what it compares.)"""
+    paragraphs: list[list[Piece]] = []
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
         if op == "equal":
-            pieces += [("removed", "".join(removed))] if removed else []
-            pieces += [("added", "".join(added))] if added else []
-            removed, added = [], []
-            pieces.append(("same", "".join(before[a1:a2])))
-        else:
-            removed += before[a1:a2]
-            added += after[b1:b2]
-    pieces += [("removed", "".join(removed))] if removed else []
-    pieces += [("added", "".join(added))] if added else []
+            paragraphs += [[("same", p)] for p in old[a1:a2]]
+            continue
+        pairs = min(a2 - a1, b2 - b1) if op == "replace" else 0
+        paragraphs += [_words(old[a1 + i], new[b1 + i]) for i in range(pairs)]
+        paragraphs += [[("removed", p)] for p in old[a1 + pairs : a2]]
+        paragraphs += [[("added", p)] for p in new[b1 + pairs : b2]]
+    pieces: list[Piece] = []
+    for number, paragraph in enumerate(paragraphs):
+        pieces += [("same", "\n")] if number else []
+        pieces += paragraph
     return _merged(pieces)
 
 
-def _joined(
-    opcodes: Sequence[tuple[str, int, int, int, int]], before: list[str]
-) -> list[tuple[str, int, int, int, int]]:
-    """The opcodes with a mere space between two changes counted as changed too: "[one
-    hundred]" replaced by "one hundred" reads as one change, not two words and a space."""
-    joined: list[tuple[str, int, int, int, int]] = []
-    for index, (op, a1, a2, b1, b2) in enumerate(opcodes):
-        between = 0 < index < len(opcodes) - 1
-        spaces = before[a1:a2]
-        if op == "equal" and between and all(not t.strip() and t != "\n" for t in spaces):
-            op = "replace"
-        joined.append((op, a1, a2, b1, b2))
-    return joined
-
-
-def _tokens(paras: list[str]) -> list[str]:
-    tokens: list[str] = []
-    for number, paragraph in enumerate(paras):
-        if number:
-            tokens.append("\n")
-        tokens.extend(_WORDS.findall(paragraph))
-    return tokens
+def _words(old: str, new: str) -> list[Piece]:
+    """One paragraph against its new wording, word by word (each word with the space after
+    it, so that a phrase replaced reads as one change)."""
+    before, after = _WORDS.findall(old), _WORDS.findall(new)
+    pieces: list[Piece] = []
+    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        if op == "equal":
+            pieces.append(("same", "".join(before[a1:a2])))
+            continue
+        pieces += [("removed", "".join(before[a1:a2]))] if a2 > a1 else []
+        pieces += [("added", "".join(after[b1:b2]))] if b2 > b1 else []
+    return pieces
 
 
 def _merged(pieces: list[Piece]) -> list[Piece]:

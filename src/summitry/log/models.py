@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from summitry.db import Base, UTCDateTime, utcnow
@@ -15,7 +15,11 @@ class LiveEvent(Base):
     """One change of a meeting, numbered and chained to the one before it by its hash."""
 
     __tablename__ = "live_event"
-    __table_args__ = (UniqueConstraint("engagement_id", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("engagement_id", "seq"),
+        # One capability's events of one engagement, read without the others (``events_of``).
+        Index("ix_live_event_engagement_id_kind", "engagement_id", "kind"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     engagement_id: Mapped[int] = mapped_column(

@@ -189,6 +189,19 @@ async def events_of(
     return [envelope_of(row) for row in rows]
 
 
+async def latest_events_of(
+    db: AsyncSession, engagement_id: int, kinds: tuple[str, ...], limit: int
+) -> list[EventEnvelope]:
+    """The engagement's newest events of these kinds, newest first, at most ``limit``."""
+    rows = await db.scalars(
+        select(LiveEvent)
+        .where(LiveEvent.engagement_id == engagement_id, LiveEvent.kind.in_(kinds))
+        .order_by(LiveEvent.seq.desc())
+        .limit(limit)
+    )
+    return [envelope_of(row) for row in rows]
+
+
 async def events_following(
     db: AsyncSession, engagement_id: int, seq: int, link: str
 ) -> tuple[list[EventEnvelope], str] | None:

@@ -113,8 +113,16 @@ function editor(item, number, original, decide) {
     const body = decide
       ? { decision: "merged", text: area.value }
       : { language: root.dataset.language, paragraph: number, action: "replace", text: area.value };
-    box.remove();
-    await act(save, decide ? `/amendments/${decide}/decision` : "/versions", body);
+    save.disabled = true;
+    try {
+      await request(`${api}${decide ? `/amendments/${decide}/decision` : "/versions"}`, body);
+      box.remove();
+      await refresh();
+    } catch (error) {
+      notify(save, error.message); // beside the wording, which stays as typed
+    } finally {
+      save.disabled = false;
+    }
   });
 }
 
@@ -148,16 +156,24 @@ async function markScreen() {
 // --- live --------------------------------------------------------------------------------------
 
 let refreshing = null;
+let again = false;
 
-// The page's live parts from a fresh rendering of the page; a part someone is editing is left.
+// The page's live parts from a fresh rendering of the page; a part someone is editing, or
+// typing in, is left as it is. Asked while one runs, it runs once more after it.
 async function refresh() {
-  refreshing ??= (async () => {
+  if (refreshing) {
+    again = true;
+    return refreshing;
+  }
+  refreshing = (async () => {
     try {
       const response = await fetch(location.href, { headers: { Accept: "text/html" } });
       if (!response.ok) return;
       const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
       for (const part of document.querySelectorAll("[data-live]")) {
         if (part.querySelector("[data-editing]")) continue;
+        const typing = document.activeElement;
+        if (part.contains(typing) && typing.matches("textarea, input[type=text]") && typing.value) continue;
         const next = fresh.querySelector(`[data-live="${part.dataset.live}"]`);
         if (next) part.replaceWith(next);
       }
@@ -167,6 +183,10 @@ async function refresh() {
       window.summitryDocuments.refreshed += 1;
     } finally {
       refreshing = null;
+      if (again) {
+        again = false;
+        refresh();
+      }
     }
   })();
   return refreshing;
@@ -180,7 +200,7 @@ function arrived(party) {
 const socket = new LiveSocket(engagementId);
 socket.addEventListener("event", async ({ detail }) => {
   const event = detail.event;
-  if (event.document_id === undefined) return;
+  if (event.document_id === undefined || event.kind === "document_action_refused") return;
   if (documentId !== null && event.document_id !== documentId && !event.kind.startsWith("text_")) return;
   window.summitryDocuments.events.push(event.kind);
   if (event.kind === "text_shown" || event.kind === "text_hidden") {

@@ -48,6 +48,8 @@ export class LiveSocket extends EventTarget {
     } else if (message.type === "media") {
       this.emit("media", message); // for me alone, just before my admission
 
+    } else if (message.type === "document") {
+      this.emit("document", message); // the text on screen, for those who may read it
     } else if (message.type === "events") {
       for (const envelope of message.events) {
         if (this.cursor !== null && envelope.seq <= this.cursor) continue;

@@ -48,14 +48,19 @@ export function initText(socket, engagementId) {
     window.summitryMeeting.textOnScreen = { document: doc.id, version: doc.latest.number, paragraph };
   }
 
+  // A load asked for while one is under way runs once more after it: the edit that landed
+  // meanwhile is shown, not lost.
+  let again = false;
   async function load() {
-    loading ??= (async () => {
+    if (loading) {
+      again = true;
+      return loading;
+    }
+    loading = (async () => {
       try {
         const screen = await request(`${api}/screen`, null, "GET");
         if (!screen.document_id) {
-          shown = null;
-          box.hidden = true;
-          window.summitryMeeting.textOnScreen = null;
+          hide();
           return;
         }
         shown = screen;
@@ -64,11 +69,26 @@ export function initText(socket, engagementId) {
         // Not readable for this person (a confidential draft), or a blip: the next event retries.
       } finally {
         loading = null;
+        if (again) {
+          again = false;
+          load();
+        }
       }
     })();
     return loading;
   }
 
+  function hide() {
+    shown = null;
+    box.hidden = true;
+    window.summitryMeeting.textOnScreen = null;
+  }
+
+  // The document itself, sent to those who may read it just before the event of its change.
+  socket.addEventListener("document", ({ detail }) => {
+    if (detail.screen) shown = detail.screen;
+    if (shown?.document_id === detail.document.id) render(detail.document, shown.paragraph);
+  });
   socket.addEventListener("hello", load);
   socket.addEventListener("event", ({ detail }) => {
     const e = detail.event;
@@ -76,6 +96,12 @@ export function initText(socket, engagementId) {
     if (e.kind === "document_signed") notify(`Signed for ${e.delegation} by ${e.signatory}.`, "info");
     if (e.kind === "text_adopted") notify("The text under negotiation has been adopted.", "info");
     if (e.kind === "silence_broken") notify(`${e.delegation} has broken silence: the text is not adopted.`, "info");
-    if (e.kind.startsWith("text_") || e.document_id === shown?.document_id) load();
+    if (e.kind === "text_hidden") hide();
+    else if (e.kind === "text_shown") {
+      if (shown?.document_id !== e.document_id || shown?.paragraph !== e.paragraph) load();
+    } else if (!TOLD.has(e.kind) && e.kind !== "document_action_refused" && e.document_id === shown?.document_id) load();
   });
 }
+
+// Changes whose document came ahead of them to every reader (``documents/readers.py``).
+const TOLD = new Set(["version_made", "amendment_proposed", "amendment_decided"]);

@@ -1,9 +1,9 @@
 """outcome documents: texts and versions, amendments, adoption procedures, ballots, signed
-copies, the signing authority and signatories' certificates
+copies, the signing authority and signatories' certificates; the log read by kind
 
 Revision ID: 0012
 Revises: 0011
-Create Date: 2026-12-07 14:30:31.755507
+Create Date: 2026-12-07 15:13:37.235682
 """
 
 from collections.abc import Sequence
@@ -142,6 +142,7 @@ def upgrade() -> None:
         ),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("outcome", sa.String(length=500), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
             ["document_id"],
             ["outcome_document.id"],
@@ -176,6 +177,7 @@ def upgrade() -> None:
             ),
             nullable=False,
         ),
+        sa.Column("original", sa.Text(), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("bracketed", sa.Boolean(), nullable=False),
         sa.Column("delegation", sa.String(length=12), nullable=False),
@@ -285,8 +287,16 @@ def upgrade() -> None:
     with op.batch_alter_table("ballot", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_ballot_procedure_id"), ["procedure_id"], unique=False)
 
+    with op.batch_alter_table("live_event", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_live_event_engagement_id_kind", ["engagement_id", "kind"], unique=False
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("live_event", schema=None) as batch_op:
+        batch_op.drop_index("ix_live_event_engagement_id_kind")
+
     with op.batch_alter_table("ballot", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_ballot_procedure_id"))
 
