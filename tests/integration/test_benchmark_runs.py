@@ -95,3 +95,12 @@ def test_the_replicas_benchmark_spreads_clients_over_two_replicas_through_redis(
     assert figures["from_request_p95_ms"] > 0
     assert figures["single_from_request_p95_ms"] > 0
     assert figures["ratio"] > 0
+
+
+def test_the_document_edit_benchmark_times_from_the_edit_to_the_wording_on_every_screen() -> None:
+    figures = _bench("document_edit", "--database", "sqlite", "--followers", "8", "--rounds", "2")
+    assert figures["followers"] == 8
+    assert figures["sqlite"]["stale"] == 0
+    assert figures["sqlite"]["missing"] == 0
+    assert 0 < figures["sqlite"]["max_ms"] < 30_000
+    assert 0 < figures["sqlite"]["bare_max_ms"] < 30_000
