@@ -20,6 +20,7 @@ from summitry.documents.events import (
     AmendmentDecided,
     AmendmentProposed,
     BallotCast,
+    CertificateKept,
     CopyPrepared,
     DocumentDrafted,
     DocumentSigned,
@@ -313,6 +314,7 @@ DOCUMENTS: list[Event] = [
         effective_at=START, by="the vote", tally={"yes": 1, "no": 0, "abstain": 1, "absent": 0},
     ),
     CopyPrepared(document_id=1, version=2, sha256=HASH, by=CHAIR),
+    CertificateKept(attendee_id=CN, fingerprint=HASH, subject="CN=Li Wei", by=CHAIR),
     DocumentSigned(
         document_id=1, revision=1, delegation="CN", signatory="Li Wei", certificate=HASH,
         previous_sha256=HASH, sha256=HASH,

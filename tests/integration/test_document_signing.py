@@ -129,6 +129,7 @@ async def test_each_party_signs_once_on_the_same_file_with_refusals_recorded(
     )
     assert checked.json()["revision"] == 2
     assert checked.json()["latest"] is True
+    assert checked.json()["all_good"] is True  # the imported chain vouched for on import
     altered = bytearray(pdf)
     altered[len(altered) // 3] ^= 0x01
     _refused(
@@ -151,4 +152,6 @@ async def test_each_party_signs_once_on_the_same_file_with_refusals_recorded(
     actions = [e.event.action for e in refusals]  # type: ignore[attr-defined]
     assert actions.count("sign") == 5
     assert "check copy" in actions
+    kept = await log.events_of(db, engagement.id, ("certificate_kept",))
+    assert [e.event.attendee_id for e in kept] == [heads["EUCO"][1].id]  # type: ignore[attr-defined]
     assert "prepare copy" in actions

@@ -10,9 +10,11 @@ import asyncio
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from summitry import log
 from summitry.db import utcnow
 from summitry.documents import authority as ca
 from summitry.documents.actors import Actor, require_secretariat
+from summitry.documents.events import CertificateKept
 from summitry.documents.models import SigningCertificate
 from summitry.documents.signing import keep_credential
 from summitry.engagements.attendance import attendee_in
@@ -30,6 +32,7 @@ async def import_certificate(
 ) -> SigningCertificate:
     """The secretariat gives an attendee the certificate they will sign with."""
     require_secretariat(actor, "import a signatory's certificate")
+    await log.hold(db, engagement_id)
     attendee = await attendee_in(db, engagement_id, attendee_id=attendee_id)
     if attendee is None:
         raise NotFound("this engagement has no such attendee")
@@ -43,5 +46,15 @@ async def import_certificate(
         .values(revoked_at=utcnow())
     )
     kept = await keep_credential(db, attendee.person_id, credential, "imported")
+    await log.append(
+        db,
+        engagement_id,
+        CertificateKept(
+            attendee_id=attendee_id,
+            fingerprint=kept.fingerprint,
+            subject=kept.subject,
+            by=actor.name,
+        ),
+    )
     await db.commit()
     return kept

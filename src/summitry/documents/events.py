@@ -147,6 +147,17 @@ class DocumentSigned(_DocumentEvent):
     sha256: str
 
 
+class CertificateKept(Event):
+    """A signatory's certificate imported (from a ministry's own authority, or a signing
+    service): which key was given to whom is part of the record."""
+
+    kind: Literal["certificate_kept"] = "certificate_kept"
+    attendee_id: int
+    fingerprint: str
+    subject: str
+    by: str
+
+
 class ActionRefused(_DocumentEvent):
     """Something asked of a document and refused: recorded, and nothing else changed."""
 
@@ -171,5 +182,6 @@ register(
     ProcedureEnded,
     CopyPrepared,
     DocumentSigned,
+    CertificateKept,
     ActionRefused,
 )

@@ -281,12 +281,28 @@ async def sign(
     return copy
 
 
-def _roots_for(credential: SigningCertificate, authority: ca.Authority) -> list[bytes]:
+async def _imported_roots(db: AsyncSession, document: OutcomeDocument) -> list[bytes]:
+    """The chains of the imported certificates that signed this document, as the secretariat
+    vouched for them when it imported them."""
+    signed = {
+        e.event.certificate
+        for e in await log.events_of(db, document.engagement_id, ("document_signed",))
+        if isinstance(e.event, DocumentSigned) and e.event.document_id == document.id
+    }
+    rows = await db.scalars(
+        select(SigningCertificate).where(
+            SigningCertificate.fingerprint.in_(signed), SigningCertificate.source != "host"
+        )
+    )
+    return [root for row in rows for root in _roots_for(row, None)]
+
+
+def _roots_for(credential: SigningCertificate, authority: ca.Authority | None) -> list[bytes]:
     """What a signature is checked against as it is made: the host's root for the host's
     certificates; an imported one's own chain (or nothing, if it came without one: the
     parties judge it against the roots they trust)."""
     if credential.source == "host":
-        return [ca.root_pem(authority)]
+        return [ca.root_pem(authority)] if authority else []
     end = b"-----END CERTIFICATE-----"
     return [part.strip() + b"\n" + end + b"\n" for part in credential.chain_pem.split(end)[:-1]]
 
@@ -319,7 +335,8 @@ async def check(
             "altered: download the document again"
         )
     authority = await signing_authority(db, authority_name, passphrase)
-    found = await asyncio.to_thread(seals.verify, pdf, [ca.root_pem(authority)])
+    roots = [ca.root_pem(authority), *await _imported_roots(db, document)]
+    found = await asyncio.to_thread(seals.verify, pdf, roots)
     revision = recorded.index(digest)
     return CheckOut(
         sha256=digest,
