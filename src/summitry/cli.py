@@ -152,9 +152,21 @@ def serve(
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
-    """Bring the database to the newest schema (creating it if needed)."""
-    _upgrade(_settings())
-    console.print("The database is up to date.")
+    """Bring the database to the newest schema (creating it if needed), and make the host's
+    signing authority if it has none (``summitry documents authority`` exports its root)."""
+    from summitry.documents.authority import passphrase_from
+    from summitry.documents.signing import signing_authority
+
+    settings = _settings()
+    _upgrade(settings)
+    passphrase = passphrase_from(settings.signing_key())
+
+    async def authority(db: AsyncSession) -> None:
+        await signing_authority(db, settings.signing_authority_name, passphrase)
+        await db.commit()
+
+    _run_with_db(authority)
+    console.print("The database is up to date, with the host's signing authority.")
 
 
 def _ports(text: str, option: str) -> tuple[int, int]:

@@ -159,3 +159,29 @@ def test_a_janus_node_with_bad_ports_is_refused_in_words(
     assert message in " ".join(refused.stderr.split())
     assert "Traceback" not in refused.stderr
     assert not folder.exists()
+
+
+def test_the_install_makes_one_signing_authority_whose_root_the_parties_can_take(
+    tmp_path: Path,
+) -> None:
+    from cryptography import x509
+
+    refused = run(tmp_path, "documents", "authority")
+    assert refused.returncode == 2
+    assert "run summitry db upgrade" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+    assert (
+        run(
+            tmp_path, "db", "upgrade", SUMMITRY_SIGNING_AUTHORITY_NAME="MFA of Ruritania"
+        ).returncode
+        == 0
+    )
+    printed = run(tmp_path, "documents", "authority")
+    assert printed.returncode == 0, printed.stderr
+    root = x509.load_pem_x509_certificate(printed.stdout.encode())
+    assert "MFA of Ruritania" in root.subject.rfc4514_string()
+    assert run(tmp_path, "db", "upgrade").returncode == 0  # a second upgrade makes no second one
+    written = run(tmp_path, "documents", "authority", "--out", str(tmp_path / "root.pem"))
+    assert written.returncode == 0
+    assert (tmp_path / "root.pem").read_text() == printed.stdout
