@@ -107,6 +107,9 @@ class Settings(BaseSettings):
     """An RFC 3161 timestamp authority every signature is timestamped by (``http(s)://…``);
     empty: signatures carry the signing time the server's clock gives."""
 
+    timestamp_roots: str = ""
+    """A PEM file of the root certificate(s) the timestamp authority's certificate comes from."""
+
     media: bool = True
     """Run meetings with a media server; off, Summitry plans engagements but carries no media."""
 

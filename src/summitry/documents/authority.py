@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -98,6 +99,21 @@ def new_authority(name: str, passphrase: bytes, *, now: dt.datetime | None = Non
         certificate_pem=certificate.public_bytes(serialization.Encoding.PEM),
         key_pem=_seal(key, passphrase),
     )
+
+
+def pem_file(path: str) -> list[bytes]:
+    """The certificates of a PEM file named in the settings, each as PEM; none for ``""``."""
+    if not path:
+        return []
+    try:
+        data = Path(path).read_bytes()
+        found = x509.load_pem_x509_certificates(data)
+    except (OSError, ValueError) as err:
+        raise InvalidInput(
+            f"the certificates in {path} could not be read ({err}): check "
+            "SUMMITRY_TIMESTAMP_ROOTS, a PEM file"
+        ) from err
+    return [c.public_bytes(serialization.Encoding.PEM) for c in found]
 
 
 def root_pem(authority: Authority) -> bytes:

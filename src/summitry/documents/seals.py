@@ -33,9 +33,11 @@ from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.errors import PathError, ValidationError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from summitry.documents.authority import SigningCredential
+from summitry.documents.explanation import explain_signature
 from summitry.errors import InvalidInput
 
 log = logging.getLogger(__name__)
@@ -97,7 +99,7 @@ class Verification:
         if not self.signatures:
             return ["The file has no signatures."]
         total = len(self.signatures)
-        lines = [_explain(n, total, s) for n, s in enumerate(self.signatures, start=1)]
+        lines = [explain_signature(n, total, s) for n, s in enumerate(self.signatures, start=1)]
         return [*lines, self._verdict()]
 
     def _verdict(self) -> str:
@@ -162,8 +164,16 @@ def sign(
         out = _Pdf17Signer(meta, signer, timestamper=timestamper).sign_pdf(writer)
     except OSError as err:  # pyHanko's TimestampRequestError is one
         raise InvalidInput(
-            f"the time-stamping service at {timestamp_url} did not answer ({err}): try again, "
-            "or sign without a time stamp",
+            f"the time-stamping service at {timestamp_url} did not answer "
+            f"({err.__cause__ or err}): check the address (SUMMITRY_TIMESTAMP_URL) and that the "
+            "service runs, then sign again",
+            field="timestamp_url",
+        ) from err
+    except (PathError, ValidationError) as err:  # pyHanko checks the service's certificate
+        raise InvalidInput(
+            f"the certificate of the time-stamping service at {timestamp_url} does not come "
+            f"from a trusted authority, or is no longer valid ({err}): name the service's root "
+            "in SUMMITRY_TIMESTAMP_ROOTS",
             field="timestamp_url",
         ) from err
     except (SigningError, PdfError) as err:
@@ -246,40 +256,6 @@ def _refuse_signed_field(reader: PdfFileReader, field_name: str) -> None:
         )
 
 
-def _explain(number: int, total: int, found: SignatureFinding) -> str:
-    who = f"{found.signer} ({found.organisation})" if found.organisation else found.signer
-    when = ""
-    if found.signed_at is not None:
-        moment = found.signed_at.astimezone(dt.UTC)
-        source = "a time-stamping service" if found.timestamped else "the signer's computer"
-        when = f" on {moment.day} {moment:%B %Y at %H:%M} UTC (the time given by {source})"
-    if not found.checked:
-        state = "This signature could not be checked (it is damaged, or of a kind this tool "
-        state += "does not read): do not rely on it."
-    elif not found.intact:
-        state = "The document WAS CHANGED after it was signed: this copy is not the one that "
-        state += "was signed."
-    elif not found.valid:
-        state = "The signature does not match its certificate: it is not genuine."
-    elif found.changed_after:
-        state = "The document WAS CHANGED after this signature, by more than the signatures "
-        state += "that followed it: ask for the copy as it was signed."
-    elif found.covers_whole_file:
-        state = "The document has not been changed since this signature."
-    else:
-        state = "The document has not been changed since this signature, except by the "
-        state += "signatures added after it."
-    if not (found.intact and found.valid):
-        # pyHanko does not judge the certificate of a broken signature; neither do we.
-        trust = f"Its certificate was issued by {found.issuer}."
-    elif found.trusted:
-        trust = f"The certificate was issued by {found.issuer} (trusted)."
-    else:
-        trust = f"The certificate was issued by {found.issuer}, which is not a trusted "
-        trust += "authority here, or it is no longer valid: it does not prove who signed."
-    return f"Signature {number} of {total}: signed by {who}{when}. {state} {trust}"
-
-
 def _finding(
     embedded: EmbeddedPdfSignature, roots: list[object], *, final: bool
 ) -> SignatureFinding:
@@ -292,7 +268,8 @@ def _finding(
         certificate = None
     status = _validate(embedded, roots) if certificate else None
     timestamp = status.timestamp_validity if status else None
-    timestamped = bool(timestamp and timestamp.intact and timestamp.valid)
+    # A time vouched for by a service nobody trusts is the signer's word, not a service's.
+    timestamped = bool(timestamp and timestamp.intact and timestamp.valid and timestamp.trusted)
     covers = bool(status and status.coverage == SignatureCoverageLevel.ENTIRE_FILE)
     return SignatureFinding(
         field=str(embedded.field_name),

@@ -205,6 +205,7 @@ async def sign(
     authority_name: str,
     passphrase: bytes,
     timestamp_url: str | None,
+    timestamp_roots: list[bytes] | None = None,
 ) -> SignedCopy:
     """The authorised signatory of a party signs the file as it stands."""
     delegation = actor.authorised_for(document.parties)
@@ -250,7 +251,7 @@ async def sign(
         reason=f"Signed for {actor.delegation_name}",
         location=None,
         timestamp_url=timestamp_url,
-        trust_roots=_roots_for(credential, authority),
+        trust_roots=[*_roots_for(credential, authority), *(timestamp_roots or [])],
     )
     copy = SignedCopy(
         document_id=document.id,
@@ -321,7 +322,12 @@ async def comparison_pdf(document: OutcomeDocument, compared: ComparedOut) -> by
 
 
 async def check(
-    db: AsyncSession, document: OutcomeDocument, pdf: bytes, authority_name: str, passphrase: bytes
+    db: AsyncSession,
+    document: OutcomeDocument,
+    pdf: bytes,
+    authority_name: str,
+    passphrase: bytes,
+    timestamp_roots: list[bytes] | None = None,
 ) -> CheckOut:
     """Whether ``pdf`` is one of the files the record fixed, and what its signatures say."""
     digest = sha256(pdf)
@@ -335,7 +341,7 @@ async def check(
             "altered: download the document again"
         )
     authority = await signing_authority(db, authority_name, passphrase)
-    roots = [ca.root_pem(authority), *await _imported_roots(db, document)]
+    roots = [ca.root_pem(authority), *await _imported_roots(db, document), *(timestamp_roots or [])]
     found = await asyncio.to_thread(seals.verify, pdf, roots)
     revision = recorded.index(digest)
     return CheckOut(

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from summitry.deps import CurrentPrincipal, Db, RecordId, runtime_of
 from summitry.documents import certificates, signing
 from summitry.documents.actors import actor_of
-from summitry.documents.authority import passphrase_from, root_pem
+from summitry.documents.authority import passphrase_from, pem_file, root_pem
 from summitry.documents.presentation import document_detail
 from summitry.documents.routes import act, attachment, document_asked, router
 from summitry.documents.schemas import (
@@ -60,6 +60,7 @@ async def sign_document(
             authority_name=settings.signing_authority_name,
             passphrase=passphrase_from(settings.signing_key()),
             timestamp_url=settings.timestamp_url or None,
+            timestamp_roots=pem_file(settings.timestamp_roots),
         )
         return await document_detail(db, document)
 
@@ -108,6 +109,7 @@ async def check_copy(
             pdf,
             settings.signing_authority_name,
             passphrase_from(settings.signing_key()),
+            pem_file(settings.timestamp_roots),
         )
 
     return await act(db, actor, document, "check copy", work)
