@@ -20,8 +20,11 @@ export function initText(socket, engagementId) {
   let shown = null;
   let loading = null;
 
+  // The text in the language this person speaks, where the document has it.
+  const mine = document.getElementById("meeting")?.dataset.language ?? "";
+
   function render(doc, paragraph) {
-    const language = doc.languages[0];
+    const language = doc.languages.find((l) => l === mine || l.split("-")[0] === mine.split("-")[0] && mine) ?? doc.languages[0];
     const paragraphs = doc.latest.texts[language] ?? [];
     const list = part("ol", { className: "screen-text", lang: language, dir: RTL.has(language.split("-")[0]) ? "rtl" : "ltr" });
     paragraphs.forEach((words, index) => {
