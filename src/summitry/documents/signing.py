@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from summitry import log
+from summitry.db import intend_to_write
 from summitry.delegations.catalogue import language_name
 from summitry.delegations.models import Delegation
 from summitry.documents import authority as ca
@@ -116,12 +117,7 @@ def print_html(
 async def prepare_copy(db: AsyncSession, actor: Actor, document: OutcomeDocument) -> SignedCopy:
     """Render the adopted text to PDF/A for signature, and fix its hash in the log."""
     require_secretariat(actor, "prepare the copy for signature")
-    await log.hold(db, document.engagement_id)
-    await db.refresh(document)
-    if document.stage is not DocumentStage.ADOPTED or document.adopted_version is None:
-        raise Conflict("only an adopted text is prepared for signature: adopt it first")
-    if await latest_copy(db, document.id) is not None:
-        raise Conflict("the copy for signature is prepared already")
+    await _preparable(db, document)
     adopted = await version_of(db, document.id, document.adopted_version)
     engagement = await engagement_row(db, document.engagement_id)
     rows = await db.execute(
@@ -130,9 +126,15 @@ async def prepare_copy(db: AsyncSession, actor: Actor, document: OutcomeDocument
     names = {code: name for code, name in rows.all()}  # noqa: C416 - rows, not pairs, to mypy
     parties = [(code, names.get(code, code)) for code in document.parties]
     html = print_html(document, adopted.texts, engagement.title, parties)
+    # Rendered with no lock held (half a second; on SQLite the write lock is the whole
+    # database's): the adopted text cannot change, and whether a copy was prepared meanwhile
+    # is asked again below.
+    await db.commit()
     pdf = await asyncio.to_thread(
         rendering.render_pdf, html, title=document.title, language=document.languages[0]
     )
+    await intend_to_write(db)
+    await _preparable(db, document)
     copy = SignedCopy(document_id=document.id, revision=0, pdf=pdf, sha256=sha256(pdf))
     db.add(copy)
     await db.flush()
@@ -148,6 +150,16 @@ async def prepare_copy(db: AsyncSession, actor: Actor, document: OutcomeDocument
     )
     await db.commit()
     return copy
+
+
+async def _preparable(db: AsyncSession, document: OutcomeDocument) -> None:
+    """Hold the engagement; refuse a document not adopted, or with its copy prepared."""
+    await log.hold(db, document.engagement_id)
+    await db.refresh(document)
+    if document.stage is not DocumentStage.ADOPTED or document.adopted_version is None:
+        raise Conflict("only an adopted text is prepared for signature: adopt it first")
+    if await latest_copy(db, document.id) is not None:
+        raise Conflict("the copy for signature is prepared already")
 
 
 async def credential_of(
@@ -342,6 +354,9 @@ async def check(
         )
     authority = await signing_authority(db, authority_name, passphrase)
     roots = [ca.root_pem(authority), *await _imported_roots(db, document), *(timestamp_roots or [])]
+    # Verified with no lock held: 40 signatures take seconds, and on SQLite this request's
+    # transaction holds the whole database's write lock.
+    await db.commit()
     found = await asyncio.to_thread(seals.verify, pdf, roots)
     revision = recorded.index(digest)
     return CheckOut(
