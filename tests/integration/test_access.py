@@ -54,6 +54,8 @@ FOLLOWER = "follower"  # like a reader, but not the press where details are with
 SPEAKER = "speaker"  # a follower who may take the floor: not an interpreter, not the press
 CHAIR = "chair"  # the chair, or the secretariat for the chair
 INTERPRETER = "interpreter"  # an interpreter in a booth: nobody in these fixtures has one
+PARTY = "party"  # a party's delegation: its chair, head of delegation or delegates
+AUTHORISED = "authorised"  # who votes and signs for a party: its head of delegation, its chair
 
 PAST_ACCESS = None
 """``ok`` of a row whose answer depends on the meeting (an item open, someone speaking):
@@ -84,6 +86,9 @@ class World:
     invitation_token: str
     person: Person  # a person of a participating delegation, not yet invited
     account_email: str
+    document_id: int  # an outcome document of ``engagement`` (not confidential)
+    amendment_id: int  # an amendment to it, proposed by China
+    procedure_id: int  # a silence procedure under way on it
 
     def path_values(self) -> dict[str, object]:
         return {
@@ -94,6 +99,10 @@ class World:
             "code": "DE",
             "position": 0,
             "request_id": 1,
+            "document_id": self.document_id,
+            "amendment_id": self.amendment_id,
+            "procedure_id": self.procedure_id,
+            "number": 1,
         }
 
 
@@ -101,6 +110,9 @@ LIVE = "/api/v1/engagements/{engagement_id}/live"
 FLOOR = "/api/v1/engagements/{engagement_id}/floor"
 INTERPRETATION = "/api/v1/engagements/{engagement_id}/interpretation"
 TELEPHONE = "/api/v1/engagements/{engagement_id}/telephone"
+DOCUMENTS = "/api/v1/engagements/{engagement_id}/documents"
+DOCUMENT = DOCUMENTS + "/{document_id}"
+PROCEDURE = DOCUMENT + "/procedures/{procedure_id}"
 
 ROUTES: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/session"): Row(
@@ -224,6 +236,43 @@ ROUTES: dict[tuple[str, str], Row] = {
         409,
         lambda w: {"attendee_id": w.attendee.id, "uri": "sip:delegate@192.0.2.10:5060"},
     ),
+    # Outcome documents (the fixture's document is not confidential; a silence procedure runs
+    # on it, so what changes the text is past access refused by the procedure, not by role)
+    ("GET", DOCUMENTS): Row(FOLLOWER, 200),
+    ("POST", DOCUMENTS): Row(
+        SECRETARIAT, 201, lambda w: {"kind": "communique", "title": "C", "texts": {"en": "Agreed."}}
+    ),
+    ("GET", DOCUMENTS + "/screen"): Row(FOLLOWER, 200),
+    ("GET", DOCUMENT): Row(FOLLOWER, 200),
+    ("GET", DOCUMENT + "/versions"): Row(FOLLOWER, 200),
+    ("GET", DOCUMENT + "/versions/{number}"): Row(FOLLOWER, 200),
+    ("GET", DOCUMENT + "/compare"): Row(FOLLOWER, 200),
+    ("POST", DOCUMENT + "/versions"): Row(
+        SECRETARIAT, PAST_ACCESS, lambda w: {"language": "en", "paragraph": 1, "text": "New."}
+    ),
+    ("POST", DOCUMENT + "/amendments"): Row(
+        PARTY, PAST_ACCESS, lambda w: {"language": "en", "paragraph": 1, "action": "delete"}
+    ),
+    ("POST", DOCUMENT + "/amendments/{amendment_id}/decision"): Row(
+        SECRETARIAT, PAST_ACCESS, lambda w: {"decision": "rejected"}
+    ),
+    ("POST", DOCUMENT + "/screen"): Row(CHAIR, 204, lambda w: {"paragraph": 1}),
+    ("POST", DOCUMENT + "/procedures"): Row(CHAIR, PAST_ACCESS, lambda w: {"kind": "consensus"}),
+    ("GET", PROCEDURE): Row(FOLLOWER, 200),
+    ("POST", PROCEDURE + "/gavel"): Row(CHAIR, PAST_ACCESS),
+    ("POST", PROCEDURE + "/silence-breaks"): Row(PARTY, PAST_ACCESS, lambda w: {"reason": "No."}),
+    ("POST", PROCEDURE + "/ballots"): Row(AUTHORISED, PAST_ACCESS, lambda w: {"choice": "yes"}),
+    ("POST", PROCEDURE + "/withdraw"): Row(SECRETARIAT, 200),
+    ("POST", DOCUMENT + "/copy"): Row(SECRETARIAT, PAST_ACCESS),
+    ("POST", DOCUMENT + "/signatures"): Row(AUTHORISED, PAST_ACCESS),
+    ("GET", DOCUMENT + "/pdf"): Row(FOLLOWER, 404),  # not adopted: no copy yet
+    ("POST", DOCUMENT + "/check"): Row(FOLLOWER, PAST_ACCESS, lambda w: {"pdf_base64": "JVBERi0="}),
+    ("POST", DOCUMENTS + "/certificates"): Row(
+        SECRETARIAT,
+        422,  # past every check, the file is no PKCS#12
+        lambda w: {"attendee_id": w.attendee.id, "pkcs12_base64": "AAAA", "password": "x"},
+    ),
+    ("GET", "/api/v1/signing/root.pem"): Row(OPEN, 200),
 }
 WEBSOCKETS = {LIVE + "/ws": FOLLOWER}
 
@@ -294,6 +343,7 @@ async def world(
     issued = await issue_invitation(db, engagement, attendee.id, days=14, by="Test")
     person = await make_person("CN")
     account = await make_account()
+    document_id, amendment_id, procedure_id = await outcome_document(db, engagement, someone)
     return World(
         engagement=engagement,
         other=other,
@@ -302,7 +352,33 @@ async def world(
         invitation_token=issued.token,
         person=person,
         account_email=account.email,
+        document_id=document_id,
+        amendment_id=amendment_id,
+        procedure_id=procedure_id,
     )
+
+
+async def outcome_document(
+    db: AsyncSession, engagement: Engagement, delegate: Person
+) -> tuple[int, int, int]:
+    """A document of the engagement, an amendment China proposed to it, and a silence
+    procedure on it, made through the capability's operations."""
+    from summitry.documents import adoption, drafting
+    from summitry.documents.actors import Actor
+    from summitry.documents.models import DocumentKind, ProcedureKind
+    from summitry.documents.texts import Change
+
+    secretariat = Actor("Secretariat", True)
+    text = {"en": "The Parties agree.\n\nThey meet again."}
+    draft = drafting.Draft(DocumentKind.COMMUNIQUE, "Communiqué", text, confidential=False)
+    document = await drafting.draft(db, secretariat, engagement.id, draft)
+    china = Actor("Delegate", False, Role.DELEGATE, "CN", delegate.id, "China", "Minister")
+    amendment = await drafting.propose(db, china, document, Change("en", 2, "delete"))
+    deadline = utcnow() + dt.timedelta(hours=1)
+    procedure = await adoption.open_procedure(
+        db, secretariat, document, ProcedureKind.SILENCE, deadline
+    )
+    return document.id, amendment.id, procedure.id
 
 
 @dataclass(frozen=True)
@@ -338,6 +414,8 @@ def expected_status(row: Row, caller: Caller) -> int | None:
     """The status ``caller`` must get; ``PAST_ACCESS`` where only being let through is fixed."""
     if row.access == INTERPRETER:
         return 401 if caller.name == "anonymous" else 403
+    if row.access in (PARTY, AUTHORISED) and caller.name == "secretariat":
+        return 403
     if row.access == OPEN or caller.name == "secretariat":
         return row.ok
     if caller.role is None:
@@ -354,7 +432,16 @@ def expected_status(row: Row, caller: Caller) -> int | None:
         return row.ok
     if row.access == CHAIR and caller.role is Role.CHAIR:
         return row.ok
+    # Outcome documents: a party's delegation amends and breaks silence, its head (or its
+    # chair) votes and signs; the secretariat does neither.
+    if row.access == PARTY and following and caller.role in PARTY_ROLES:
+        return row.ok
+    if row.access == AUTHORISED and caller.role in (Role.CHAIR, Role.HEAD_OF_DELEGATION):
+        return row.ok
     return 403
+
+
+PARTY_ROLES = (Role.CHAIR, Role.HEAD_OF_DELEGATION, Role.DELEGATE)
 
 
 async def prepare(
@@ -431,6 +518,9 @@ async def test_route_admits_only_whom_it_should(
                             "only the chair",
                             "does not take",
                             "only an interpreter",
+                            "delegations of the parties",
+                            "delegation taking part",
+                            "not authorised",
                         )
                     ), error
                 assert await table_counts(db) == before, "a refused request changed something"

@@ -38,7 +38,14 @@ async def test_audit_verify_names_the_first_event_altered_deleted_or_inserted(
     sessions = create_sessionmaker(engine)
     try:
         async with sessions() as db:
-            rows = list(await db.scalars(select(LiveEvent).order_by(LiveEvent.seq)))
+            first = await db.scalar(select(LiveEvent.engagement_id).order_by(LiveEvent.id))
+            rows = list(
+                await db.scalars(
+                    select(LiveEvent)
+                    .where(LiveEvent.engagement_id == first)
+                    .order_by(LiveEvent.seq)
+                )
+            )
         assert len(rows) >= 6
         engagement = rows[0].engagement_id
         intact = run(tmp_path, "audit", "verify", **database)

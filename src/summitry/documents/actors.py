@@ -90,7 +90,7 @@ async def actor_of(db: AsyncSession, principal: Principal | None, engagement_id:
         raise Forbidden("the press see the documents of public engagements only")
     return Actor(
         found.person.display_name,
-        found.role is Role.SECRETARIAT,  # the host's staff, invited by a link
+        False,  # an invitee in the secretariat's role is not the signed-in secretariat
         found.role,
         found.person.delegation.code,
         found.person_id,

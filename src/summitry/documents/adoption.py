@@ -152,14 +152,14 @@ async def break_silence(
     db: AsyncSession, actor: Actor, document: OutcomeDocument, procedure: Procedure, reason: str
 ) -> Procedure:
     """A party's delegation breaks silence, in writing: the text is not adopted."""
-    if procedure.kind is not ProcedureKind.SILENCE:
-        raise Conflict("silence is broken only under a silence procedure")
     delegation = actor.speaks_for(document.parties)
     if delegation is None:
         raise Forbidden(
             "silence is broken by a delegation taking part in the procedure: "
             f"{', '.join(document.parties)}"
         )
+    if procedure.kind is not ProcedureKind.SILENCE:
+        raise Conflict("silence is broken only under a silence procedure")
     await _open(db, document, procedure)
     now = utcnow()
     if procedure.deadline is not None and now >= procedure.deadline:
@@ -198,14 +198,14 @@ async def cast(
     db: AsyncSession, actor: Actor, document: OutcomeDocument, procedure: Procedure, choice: Choice
 ) -> Ballot:
     """A party's ballot, cast once by its authorised person before the deadline."""
-    if procedure.kind is not ProcedureKind.WRITTEN_VOTE:
-        raise Conflict("ballots are cast only in a written vote")
     delegation = actor.authorised_for(document.parties)
     if delegation is None:
         raise Forbidden(
             "a party's ballot is cast by its head of delegation (or the chair sitting for it); "
             "you are not authorised to vote"
         )
+    if procedure.kind is not ProcedureKind.WRITTEN_VOTE:
+        raise Conflict("ballots are cast only in a written vote")
     await _open(db, document, procedure)
     now = utcnow()
     if procedure.deadline is not None and now >= procedure.deadline:

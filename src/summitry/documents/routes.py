@@ -157,8 +157,10 @@ async def compare_versions(
     document_id: RecordId,
     db: Db,
     principal: CurrentPrincipal,
-    older: Annotated[int, Query(ge=1, alias="from")],
-    newer: Annotated[int, Query(ge=1, alias="to")],
+    older: Annotated[
+        int | None, Query(ge=1, alias="from", description="Default: the one before")
+    ] = None,
+    newer: Annotated[int | None, Query(ge=1, alias="to", description="Default: the latest")] = None,
     language: Annotated[str | None, Query(max_length=16)] = None,
     format: Annotated[str, Query(pattern="^(json|pdf)$")] = "json",
 ) -> ComparedOut | Response:
@@ -167,17 +169,18 @@ async def compare_versions(
     language = language or document.languages[0]
     if language not in document.languages:
         raise InvalidInput(f"the document has no {language} text", field="language")
-    a = await drafting.version_of(db, document.id, older)
     b = await drafting.version_of(db, document.id, newer)
+    older = older or max(1, b.number - 1)
+    a = await drafting.version_of(db, document.id, older)
     compared = ComparedOut(
         language=language,
         older=older,
-        newer=newer,
+        newer=b.number,
         paragraphs=as_paragraphs(compare(a.texts[language], b.texts[language])),
     )
     if format == "pdf":
         pdf = await signing.comparison_pdf(document, compared)
-        name = f"document-{document.id}-v{older}-v{newer}-{language}.pdf"
+        name = f"document-{document.id}-v{older}-v{b.number}-{language}.pdf"
         return Response(pdf, media_type="application/pdf", headers=attachment(name))
     return compared
 
