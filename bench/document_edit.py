@@ -95,6 +95,7 @@ from bench.fanout import (  # noqa: E402 - needs the path above
     publishing_between,
     serve_bare,
     serve_summitry,
+    summary,
     wait_until_listening,
 )
 from bench.stage import percentile  # noqa: E402
@@ -117,15 +118,8 @@ def say(message: str) -> None:
 
 
 def figures(values: list[float]) -> dict[str, float | int]:
-    """p50, p95 and max of ``values`` (seconds), in milliseconds."""
-    if not values:
-        return {"n": 0}
-    return {
-        "n": len(values),
-        "p50_ms": round(percentile(values, 50) * 1000, 1),
-        "p95_ms": round(percentile(values, 95) * 1000, 1),
-        "max_ms": round(max(values) * 1000, 1),
-    }
+    """p50, p95 and max of ``values`` (seconds), in milliseconds: ``fanout.summary``'s."""
+    return {k: v for k, v in summary(values).items() if k != "p99_ms"}
 
 
 # --- the followers' two connections ------------------------------------------------------------
