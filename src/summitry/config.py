@@ -13,8 +13,6 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     ValidationInfo,
@@ -29,35 +27,9 @@ from pydantic_settings import (
 )
 
 from summitry.settings_file import ConfigurationError, TomlSource
+from summitry.settings_tables import JanusNodeSettings
 
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "summitry"})
-
-
-class JanusNodeSettings(BaseModel):
-    """One Janus of several (``janus_nodes``): how Summitry and browsers reach it, and what it
-    may carry."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")
-    """A short name of lower-case letters, digits and hyphens, kept with each room it carries."""
-    url: str
-    """Its WebSocket API as Summitry reaches it (``ws://10.0.0.5:8188``)."""
-    public_url: str = ""
-    """The address browsers use (``wss://media-1.example.org/janus``); empty: ``url``."""
-    admin_key: str = ""
-    """Its plugins' room ``admin_key``, if it has one."""
-    capacity: int = Field(default=50, ge=1)
-    """Live engagements it takes at most."""
-    confidential: bool = False
-    """Reserved for confidential engagements (which then go nowhere else)."""
-
-    @field_validator("url", "public_url")
-    @classmethod
-    def _websocket(cls, value: str, info: ValidationInfo) -> str:
-        if (value or info.field_name == "url") and not value.startswith(("ws://", "wss://")):
-            raise ValueError(f"{value!r} is not a ws:// or wss:// URL of Janus's WebSocket API")
-        return value
 
 
 class Settings(BaseSettings):
@@ -109,6 +81,13 @@ class Settings(BaseSettings):
 
     timestamp_roots: str = ""
     """A PEM file of the root certificate(s) the timestamp authority's certificate comes from."""
+
+    mail_url: str = ""
+    """The SMTP server notices to delegations go through (``smtp://host:25``, ``smtps://user:
+    password@host:465``; ``smtp://`` upgrades with STARTTLS when offered); empty: no e-mail."""
+
+    mail_from: str = "Summitry <summitry@localhost>"
+    """Who notices come from."""
 
     media: bool = True
     """Run meetings with a media server; off, Summitry plans engagements but carries no media."""
@@ -227,6 +206,13 @@ class Settings(BaseSettings):
     def _redis(cls, value: str) -> str:
         if value and not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("use redis://host:6379/0 (rediss:// with TLS, unix:///path/to/socket)")
+        return value
+
+    @field_validator("mail_url")
+    @classmethod
+    def _mail(cls, value: str) -> str:
+        if value and not value.startswith(("smtp://", "smtps://")):
+            raise ValueError("give the mail server as smtp://host:25 or smtps://host:465")
         return value
 
     @field_validator("timestamp_url")
