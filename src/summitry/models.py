@@ -17,6 +17,7 @@ from summitry.leases import LeaseRow
 from summitry.log.models import LiveEvent
 from summitry.media.models import MediaRoom
 from summitry.meeting.models import MediaGrant
+from summitry.notices.models import Notice, NoticeMail
 from summitry.security.models import Account, Invitation
 from summitry.telephony.models import TelephoneLine, TelephonePin
 
@@ -35,6 +36,8 @@ __all__ = [
     "LiveEvent",
     "MediaGrant",
     "MediaRoom",
+    "Notice",
+    "NoticeMail",
     "OutcomeDocument",
     "Participation",
     "Person",
