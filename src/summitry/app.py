@@ -40,6 +40,7 @@ from summitry.media.server import JanusConfig, JanusNat, JanusProcess
 from summitry.media.supervisor import MediaSupervisor
 from summitry.meeting.access import on_withdrawal
 from summitry.meeting.media_events import MediaEvents
+from summitry.notices.mailer import Mailer, MailServer
 from summitry.pages import ASSETS
 from summitry.pages import router as pages_router
 from summitry.runtime import Runtime
@@ -122,6 +123,8 @@ def create_app(
             leases.append(floor_clock_lease(runtime, alone))
             # And the deadlines of adoption procedures (tests call ``close_due`` themselves).
             leases.append(procedure_clock_lease(runtime, alone))
+        if settings.mail_url:
+            leases.append(mail_lease(settings, runtime, alone))
         for lease in leases:
             await lease.begin()
         try:
@@ -310,6 +313,13 @@ def procedure_clock_lease(runtime: Runtime, alone: bool) -> Lease:
     """The deadlines of silence procedures and written votes, kept by one replica at a time."""
     clock = ProcedureClock(runtime.sessions)
     return Lease(runtime.sessions, "procedure clock", clock.start, clock.stop, alone=alone)
+
+
+def mail_lease(settings: Settings, runtime: Runtime, alone: bool) -> Lease:
+    """The notices' e-mails, sent by one replica at a time."""
+    server = MailServer.parse(settings.mail_url, settings.mail_from, settings.effective_base_url)
+    mailer = Mailer(runtime.sessions, server)
+    return Lease(runtime.sessions, "mail", mailer.start, mailer.stop, alone=alone)
 
 
 def telephone_lease(settings: Settings, runtime: Runtime, alone: bool) -> Lease:

@@ -20,8 +20,16 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from summitry.documents import seals
-from tests.e2e.conftest import SECRETARY_EMAIL, SECRETARY_PASSWORD, LiveServer, screenshot, sign_in
+from tests.e2e.conftest import (
+    SECRETARY_EMAIL,
+    SECRETARY_PASSWORD,
+    LiveServer,
+    screenshot,
+    serve,
+    sign_in,
+)
 from tests.e2e.test_floor_meeting import invite_heads
+from tests.support.mail import Mailbox, mail_server
 
 pytestmark = pytest.mark.e2e
 
@@ -171,6 +179,15 @@ def test_a_text_is_negotiated_on_every_screen_silence_broken_and_consensus_found
     )
     expect(china.locator(".stage-steps [aria-current=step]")).to_have_text("Adopted", timeout=3000)
 
+    # China's head of delegation finds each step among the notices to the delegation.
+    china.goto(f"{plain_server.url}/my")
+    notices = china.get_by_role("region", name="Notices to your delegation")
+    expect(notices.locator("li")).to_have_count(3)
+    expect(notices.locator("li").first).to_contain_text("adopted by consensus")
+    expect(notices.locator("li").nth(1)).to_contain_text("silence broken by CN")
+    expect(notices.locator("li").nth(2)).to_contain_text("in your capital")
+    screenshot(china, "45-my-engagements-notices")
+
 
 def test_a_written_vote_then_three_signatures_that_both_tools_verify(
     plain_server: LiveServer, new_page: Callable[..., Page], tmp_path: Path
@@ -295,9 +312,19 @@ def test_a_written_vote_then_three_signatures_that_both_tools_verify(
 
 
 def test_a_silence_that_ends_while_the_server_is_down_adopts_the_text_as_of_its_deadline(
-    plain_server: LiveServer,
+    tmp_path: Path,
 ) -> None:
-    with httpx.Client(base_url=plain_server.url, timeout=30) as client:
+    """And every party's delegation is told by e-mail: of the procedure before the server
+    went down, of the adoption after it came back (a real SMTP server on loopback)."""
+    with (
+        mail_server() as (mail_url, mailbox),
+        serve(tmp_path, settings={"SUMMITRY_MAIL_URL": mail_url}) as server,
+    ):
+        _silence_across_a_restart(server, mailbox)
+
+
+def _silence_across_a_restart(server: LiveServer, mailbox: Mailbox) -> None:
+    with httpx.Client(base_url=server.url, timeout=30) as client:
         signed_in = client.post(
             "/api/v1/session", json={"email": SECRETARY_EMAIL, "password": SECRETARY_PASSWORD}
         )
@@ -310,19 +337,39 @@ def test_a_silence_that_ends_while_the_server_is_down_adopts_the_text_as_of_its_
                 "delegations": ["CN", "DE"],
             },
         ).json()["id"]
+        for code, address in (("CN", "head@cn.example"), ("DE", "head@de.example")):
+            person = client.post(
+                f"/api/v1/delegations/{code}/people",
+                json={"name": f"Head of {code}", "office": "Minister", "email": address},
+            )
+            assert person.status_code == 201, person.text
+            attendee = client.post(
+                f"/api/v1/engagements/{engagement}/attendees",
+                json={"person_id": person.json()["id"], "role": "head_of_delegation"},
+            )
+            assert attendee.status_code == 201, attendee.text
         api = f"/api/v1/engagements/{engagement}/documents"
         document = client.post(
-            api, json={"kind": "communique", "title": "Communiqué", "texts": {"en": ENGLISH}}
+            api,
+            json={
+                "kind": "communique",
+                "title": "Communiqué",
+                "texts": {"en": ENGLISH},
+                "confidential": False,
+            },
         ).json()["id"]
         opened = client.post(
             f"{api}/{document}/procedures", json={"kind": "silence", "hours": 6 / 3600}
         )
         assert opened.status_code == 201, opened.text
         deadline = dt.datetime.fromisoformat(opened.json()["deadline"])
-        plain_server.kill()
+        told = mailbox.wait_for(2, seconds=4)
+        server.kill()
+    assert sorted(rcpt for rcpt, _ in told) == [["head@cn.example"], ["head@de.example"]]
+    assert all(m["Subject"].startswith("Silence procedure on “Communiqué”") for _, m in told)
     time.sleep(max(0.0, (deadline - dt.datetime.now(dt.UTC)).total_seconds()) + 2)
-    plain_server.restart()
-    with httpx.Client(base_url=plain_server.url, timeout=30) as client:
+    server.restart()
+    with httpx.Client(base_url=server.url, timeout=30) as client:
         client.post(
             "/api/v1/session", json={"email": SECRETARY_EMAIL, "password": SECRETARY_PASSWORD}
         )
@@ -335,3 +382,8 @@ def test_a_silence_that_ends_while_the_server_is_down_adopts_the_text_as_of_its_
         assert shown["status"] == "adopted", shown
         assert dt.datetime.fromisoformat(shown["closed_at"]) == deadline
         assert client.get(f"{api}/{document}").json()["stage"] == "adopted"
+    adopted = mailbox.wait_for(4)[2:]
+    assert sorted(rcpt for rcpt, _ in adopted) == [["head@cn.example"], ["head@de.example"]]
+    for _, letter in adopted:
+        assert letter["Subject"] == "“Communiqué”: adopted by silence procedure"
+        assert f"ended at {deadline:%Y-%m-%d %H:%M} UTC" in letter.get_content()

@@ -21,6 +21,7 @@ LAYERS: list[set[str]] = [
     # composition: builds the app and the command line from the capabilities
     {"app", "api", "cli", "pages", "capabilities", "runtime", "deps", "models", "demo", "snapshot"},
     {"documents"},  # outcome documents: texts, adoption, signatures
+    {"notices"},  # notices to delegations, on their pages and by e-mail
     {"telephony"},
     {"interpretation"},
     {"media"},
@@ -38,6 +39,7 @@ LAYERS: list[set[str]] = [
         "errors",
         "config",
         "settings_file",
+        "settings_tables",
         "contention",
         "logs",
         "schema",

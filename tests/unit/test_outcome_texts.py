@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from summitry.documents.presentation import deadline_after, local_time
+from summitry.documents.deadlines import deadline_after, local_time
 from summitry.documents.texts import (
     Change,
     apply,

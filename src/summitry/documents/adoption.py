@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from summitry import log
 from summitry.db import utcnow
+from summitry.documents import circulars
 from summitry.documents import texts as text_rules
 from summitry.documents.actors import Actor, require_chair, require_secretariat
 from summitry.documents.drafting import require_draft, version_of
@@ -122,6 +123,7 @@ async def open_procedure(
             by=actor.name,
         ),
     )
+    await circulars.procedure_opened(db, document, procedure)
     await db.commit()
     return procedure
 
@@ -190,6 +192,7 @@ async def break_silence(
     procedure.reason = words
     _end(procedure, document, ProcedureStatus.BROKEN, now, f"silence broken by {delegation}")
     await log.append_all(db, document.engagement_id, list(events))
+    await circulars.procedure_ended(db, document, procedure)
     await db.commit()
     return procedure
 
@@ -268,6 +271,7 @@ async def withdraw(
             by=actor.name,
         ),
     )
+    await circulars.procedure_ended(db, document, procedure)
     await db.commit()
     return procedure
 
@@ -316,6 +320,7 @@ async def count(
             tally=counted,
         ),
     )
+    await circulars.procedure_ended(db, document, procedure)
 
 
 async def adopt(
@@ -349,6 +354,7 @@ async def adopt(
             tally=counted,
         ),
     )
+    await circulars.procedure_ended(db, document, procedure)
 
 
 def _end(

@@ -8,8 +8,9 @@ from summitry.db import utcnow
 from summitry.deps import CurrentPrincipal, Db, RecordId
 from summitry.documents import adoption
 from summitry.documents.actors import Actor
+from summitry.documents.deadlines import deadline_after
 from summitry.documents.models import OutcomeDocument, Procedure
-from summitry.documents.presentation import deadline_after, procedure_out
+from summitry.documents.presentation import procedure_out
 from summitry.documents.routes import act, document_asked, router
 from summitry.documents.schemas import BallotIn, ProcedureIn, ProcedureOut, SilenceBreakIn
 from summitry.errors import InvalidInput

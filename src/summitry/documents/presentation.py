@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from summitry import log
 from summitry.delegations.models import Delegation
 from summitry.documents.adoption import ballots_of, procedures_of, tally
+from summitry.documents.deadlines import local_time
 from summitry.documents.drafting import amendments_of, version_of
 from summitry.documents.events import TextShown
 from summitry.documents.models import (
@@ -32,19 +32,6 @@ from summitry.documents.schemas import (
     SignatureOut,
     VersionOut,
 )
-
-
-def deadline_after(start: dt.datetime, hours: float) -> dt.datetime:
-    """A deadline so many hours after ``start``, counted in UTC: a 72-hour silence is 72
-    hours long even when a capital's clocks change in between."""
-    return (start.astimezone(dt.UTC) + dt.timedelta(hours=hours)).replace(microsecond=0)
-
-
-def local_time(moment: dt.datetime, zone: str) -> str:
-    """``moment`` as a capital reads it: 2020-03-30 14:00 (UTC+02:00)."""
-    local = moment.astimezone(ZoneInfo(zone))
-    offset = local.strftime("%z")
-    return f"{local:%Y-%m-%d %H:%M} (UTC{offset[:3]}:{offset[3:]})"
 
 
 async def in_capitals(db: AsyncSession, moment: dt.datetime, codes: list[str]) -> list[LocalTime]:

@@ -22,6 +22,7 @@ from summitry.engagements.models import (
 )
 from summitry.engagements.presentation import meeting_staff, members, seat_times
 from summitry.interpretation.booths import booths_of
+from summitry.notices.operations import notices_for
 from summitry.security.models import Invitation
 from summitry.security.operations import list_invitations
 from summitry.security.principals import (
@@ -228,4 +229,5 @@ async def my_engagements(request: Request, db: Db, principal: PagePrincipal) -> 
                 "host": times.get(host_code) if host_code else None,
             }
         )
-    return render(request, "engagements/my.html", rows=rows)
+    notices = await notices_for(db, who)
+    return render(request, "engagements/my.html", rows=rows, notices=notices)
