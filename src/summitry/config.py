@@ -27,7 +27,7 @@ from pydantic_settings import (
 )
 
 from summitry.settings_file import ConfigurationError, TomlSource
-from summitry.settings_tables import JanusNodeSettings
+from summitry.settings_tables import JanusNodeSettings, SigningServices
 
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "summitry"})
 
@@ -81,6 +81,10 @@ class Settings(BaseSettings):
 
     timestamp_roots: str = ""
     """A PEM file of the root certificate(s) the timestamp authority's certificate comes from."""
+
+    signing_services: SigningServices = Field(default_factory=list)
+    """Remote signing services (CSC API v1) at which signatories keep their keys: the only
+    addresses a linked signatory's signature is asked of (a TOML array of tables, or JSON)."""
 
     mail_url: str = ""
     """The SMTP server notices to delegations go through (``smtp://host:25``, ``smtps://user:
