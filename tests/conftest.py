@@ -26,6 +26,7 @@ from summitry.engagements.models import Attendee, Engagement, Role
 from summitry.engagements.operations import add_attendee, create_engagement, get_engagement
 from summitry.engagements.schemas import EngagementIn
 from summitry.security.operations import create_account, issue_invitation
+from tests.support.documents import adopted  # noqa: F401 - an adopted document, to sign
 from tests.support.janus import *  # noqa: F403 - the Janus fixtures
 from tests.support.postgres import create_database, postgres_server
 

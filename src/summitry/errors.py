@@ -70,3 +70,11 @@ class MediaUnavailable(SummitryError):
 
     code = "media_unavailable"
     status = 503
+
+
+class ServiceUnreachable(SummitryError):
+    """A service of another party Summitry relies on (a signing service) did not answer, or
+    answered what cannot be used: nothing was refused here, so nothing is recorded."""
+
+    code = "service_unreachable"
+    status = 502

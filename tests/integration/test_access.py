@@ -272,6 +272,16 @@ ROUTES: dict[tuple[str, str], Row] = {
         422,  # past every check, the file is no PKCS#12
         lambda w: {"attendee_id": w.attendee.id, "pkcs12_base64": "AAAA", "password": "x"},
     ),
+    ("POST", DOCUMENTS + "/certificates/service"): Row(
+        SECRETARIAT,
+        422,  # past every check, no signing service is configured
+        lambda w: {
+            "attendee_id": w.attendee.id,
+            "service": "x",
+            "credential_id": "c",
+            "token": "t",
+        },
+    ),
     ("GET", "/api/v1/signing/root.pem"): Row(OPEN, 200),
 }
 WEBSOCKETS = {LIVE + "/ws": FOLLOWER}

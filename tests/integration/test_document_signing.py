@@ -12,7 +12,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
-import pytest
 from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,30 +21,9 @@ from summitry.documents import authority as ca
 from summitry.documents import seals
 from summitry.documents.models import SignedCopy
 from summitry.engagements.models import Engagement, Role
+from tests.support.documents import refused
 
 Invitee = Callable[..., Awaitable[tuple[httpx.AsyncClient, Any, str]]]
-TEXT = "The Parties agree.\n\nThey sign in three languages."
-
-
-def _refused(response: httpx.Response, status: int, words: str) -> None:
-    assert response.status_code == status, response.text
-    assert words in response.json()["error"]["message"]
-
-
-@pytest.fixture
-async def adopted(
-    secretariat: httpx.AsyncClient, make_engagement: Callable[..., Awaitable[Engagement]]
-) -> tuple[Engagement, str]:
-    engagement = await make_engagement(("CN", "EUCO", "DE"))
-    api = f"/api/v1/engagements/{engagement.id}/documents"
-    made = await secretariat.post(
-        api,
-        json={"kind": "agreement", "title": "Agreement", "texts": {"en": TEXT, "zh": "双方同意。"}},
-    )
-    document = f"{api}/{made.json()['id']}"
-    opened = await secretariat.post(f"{document}/procedures", json={"kind": "consensus"})
-    await secretariat.post(f"{document}/procedures/{opened.json()['id']}/gavel")
-    return engagement, document
 
 
 def _foreign_pkcs12(password: bytes) -> tuple[bytes, bytes]:
@@ -83,23 +61,23 @@ async def test_each_party_signs_once_on_the_same_file_with_refusals_recorded(
     }
     delegate, _, _ = await make_invitee(engagement, Role.DELEGATE, "CN")
 
-    _refused(await heads["CN"][0].post(f"{document}/signatures"), 409, "not prepared yet")
+    refused(await heads["CN"][0].post(f"{document}/signatures"), 409, "not prepared yet")
     assert (await secretariat.post(f"{document}/copy")).status_code == 201
-    _refused(await secretariat.post(f"{document}/copy"), 409, "prepared already")
-    _refused(await delegate.post(f"{document}/signatures"), 403, "not authorised to sign")
-    _refused(await secretariat.post(f"{document}/signatures"), 403, "not authorised to sign")
+    refused(await secretariat.post(f"{document}/copy"), 409, "prepared already")
+    refused(await delegate.post(f"{document}/signatures"), 403, "not authorised to sign")
+    refused(await secretariat.post(f"{document}/signatures"), 403, "not authorised to sign")
 
     assert (await heads["CN"][0].post(f"{document}/signatures")).status_code == 201
-    _refused(await heads["CN"][0].post(f"{document}/signatures"), 409, "CN has signed already")
+    refused(await heads["CN"][0].post(f"{document}/signatures"), 409, "CN has signed already")
 
     # The European Council's head signs with a certificate of its own ministry's authority.
     data, foreign_root = await asyncio.to_thread(_foreign_pkcs12, b"p12 password")
     path = f"/api/v1/engagements/{engagement.id}/documents/certificates"
     body = {"attendee_id": heads["EUCO"][1].id, "pkcs12_base64": base64.b64encode(data).decode()}
-    _refused(
+    refused(
         await secretariat.post(path, json={**body, "password": "wrong"}), 422, "check its password"
     )
-    _refused(
+    refused(
         await heads["EUCO"][0].post(path, json={**body, "password": "p12 password"}),
         403,
         "secretariat",
@@ -132,7 +110,7 @@ async def test_each_party_signs_once_on_the_same_file_with_refusals_recorded(
     assert checked.json()["all_good"] is True  # the imported chain vouched for on import
     altered = bytearray(pdf)
     altered[len(altered) // 3] ^= 0x01
-    _refused(
+    refused(
         await secretariat.post(
             f"{document}/check", json={"pdf_base64": base64.b64encode(bytes(altered)).decode()}
         ),
@@ -143,7 +121,7 @@ async def test_each_party_signs_once_on_the_same_file_with_refusals_recorded(
     # The stored file changed behind the record's back: nobody signs on it.
     await db.execute(update(SignedCopy).where(SignedCopy.revision == 2).values(pdf=bytes(altered)))
     await db.commit()
-    _refused(
+    refused(
         await heads["DE"][0].post(f"{document}/signatures"), 409, "not the one the record fixed"
     )
     assert len((await secretariat.get(document)).json()["signatures"]) == 2

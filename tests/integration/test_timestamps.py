@@ -12,7 +12,6 @@ import base64
 import datetime as dt
 import hashlib
 import http.server
-import socket
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -45,6 +44,7 @@ from summitry.documents.rendering import PRINT_CSS, render_pdf
 from summitry.documents.seals import sign, verify
 from summitry.engagements.models import Engagement, Role
 from summitry.errors import InvalidInput
+from tests.support.loopback import nowhere, serving
 
 pytestmark = pytest.mark.filterwarnings(
     # WeasyPrint 70 opens its sRGB profile for PDF/A and never closes it; not ours to fix.
@@ -209,16 +209,9 @@ def tsa(
 ) -> Iterator[TimeStampingAuthority]:
     """The TSA listening on a free loopback port, for one test."""
     authority = TimeStampingAuthority(*tsa_certificates)
-    server = _TsaServer(authority)
-    authority.url = f"http://127.0.0.1:{server.server_address[1]}/"
-    thread = threading.Thread(target=server.serve_forever, name="loopback-tsa", daemon=True)
-    thread.start()
-    try:
+    with serving(_TsaServer(authority), "loopback-tsa") as url:
+        authority.url = f"{url}/"
         yield authority
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -296,9 +289,7 @@ def test_a_signature_carries_the_time_the_service_gave(
 def test_an_unreachable_time_stamping_service_is_named_with_what_to_do(
     rendered: bytes, credential: SigningCredential, authority: Authority
 ) -> None:
-    with socket.socket() as probe:  # a port nobody listens on once the probe is closed
-        probe.bind(("127.0.0.1", 0))
-        url = f"http://127.0.0.1:{probe.getsockname()[1]}/"
+    url = f"{nowhere()}/"
     with pytest.raises(InvalidInput) as raised:
         sign_stamped(rendered, credential, url, [root_pem(authority)])
     message = str(raised.value)

@@ -163,7 +163,7 @@ def issue(
         )
         .sign(issuer_key, hashes.SHA256())
     )
-    return _credential(certificate, key, [issuer], passphrase)
+    return _credential(certificate, _seal(key, passphrase), [issuer])
 
 
 def import_pkcs12(data: bytes, password: bytes | None, passphrase: bytes) -> SigningCredential:
@@ -206,7 +206,14 @@ def import_pkcs12(data: bytes, password: bytes | None, passphrase: bytes) -> Sig
             field="file",
         )
     _check_can_sign(certificate)
-    return _credential(certificate, key, list(extra), passphrase)
+    return _credential(certificate, _seal(key, passphrase), list(extra))
+
+
+def at_service(certificate: x509.Certificate, chain: list[x509.Certificate]) -> SigningCredential:
+    """A certificate whose key a signing service keeps: checked as an imported one is; no key
+    is kept here."""
+    _check_can_sign(certificate)
+    return _credential(certificate, b"", chain)
 
 
 def load_key(key_pem: bytes, passphrase: bytes) -> SigningKey:
@@ -245,15 +252,12 @@ def _check_can_sign(certificate: x509.Certificate, now: dt.datetime | None = Non
 
 
 def _credential(
-    certificate: x509.Certificate,
-    key: SigningKey,
-    chain: list[x509.Certificate],
-    passphrase: bytes,
+    certificate: x509.Certificate, key_pem: bytes, chain: list[x509.Certificate]
 ) -> SigningCredential:
     pem = serialization.Encoding.PEM
     return SigningCredential(
         certificate_pem=certificate.public_bytes(pem),
-        key_pem=_seal(key, passphrase),
+        key_pem=key_pem,
         chain_pem=b"".join(c.public_bytes(pem) for c in chain if c != certificate),
         fingerprint=certificate.fingerprint(hashes.SHA256()).hex(),
         subject=certificate.subject.rfc4514_string(),

@@ -156,6 +156,8 @@ class CertificateKept(Event):
     fingerprint: str
     subject: str
     by: str
+    source: str = "imported"
+    """``imported`` (a PKCS#12 file) or ``service`` (kept with its key at a signing service)."""
 
 
 class ActionRefused(_DocumentEvent):

@@ -216,7 +216,8 @@ class SigningAuthority(Base):
 
 
 class SigningCertificate(Base):
-    """A signatory's certificate and sealed key: issued by the host's authority, or imported."""
+    """A signatory's certificate and sealed key: issued by the host's authority, imported, or
+    kept at a signing service (its key there, the token to reach it sealed here)."""
 
     __tablename__ = "signing_certificate"
 
@@ -228,7 +229,14 @@ class SigningCertificate(Base):
     fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
     subject: Mapped[str] = mapped_column(String(300))
     source: Mapped[str] = mapped_column(String(16))
-    """``host``: issued by the host's authority; ``imported``: from a PKCS#12 file."""
+    """``host``: issued by the host's authority; ``imported``: from a PKCS#12 file;
+    ``service``: at a signing service (``key_pem`` empty)."""
+    service: Mapped[str | None] = mapped_column(String(40))
+    """The configured signing service's name, for ``service``."""
+    credential_id: Mapped[str | None] = mapped_column(String(200))
+    """The credential's identifier at that service."""
+    service_token: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """The OAuth token the service issued the signatory, sealed (``services.seal_token``)."""
     not_after: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

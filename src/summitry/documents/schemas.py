@@ -214,6 +214,23 @@ class CertificateIn(_In):
     password: str | None = Field(default=None, max_length=200, description="The file's password")
 
 
+class ServiceCertificateIn(_In):
+    attendee_id: int = Field(ge=1, le=2**31 - 1, description="Who will sign with it")
+    service: str = Field(min_length=1, max_length=40, description="A configured service's name")
+    credential_id: str = Field(
+        min_length=1, max_length=200, description="The credential's identifier at the service"
+    )
+    token: str = Field(
+        min_length=1, max_length=8000, description="The OAuth token the service issued them"
+    )
+
+
+class SignIn(_In):
+    pin: str | None = Field(
+        default=None, max_length=200, description="At a signing service: the signatory's PIN"
+    )
+
+
 class CertificateOut(BaseModel):
     """A signatory's certificate as kept (never its key)."""
 
@@ -222,4 +239,7 @@ class CertificateOut(BaseModel):
     subject: str
     fingerprint: str
     source: str
+    """``host``, ``imported`` or ``service``."""
+    service: str | None = None
+    """The signing service that keeps its key, for ``service``."""
     not_after: dt.datetime

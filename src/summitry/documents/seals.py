@@ -36,8 +36,10 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.errors import PathError, ValidationError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from summitry.documents import services
 from summitry.documents.authority import SigningCredential
 from summitry.documents.explanation import explain_signature
+from summitry.documents.services import ServiceCredential
 from summitry.errors import InvalidInput
 
 log = logging.getLogger(__name__)
@@ -117,7 +119,7 @@ class Verification:
 
 def sign(
     pdf: bytes,
-    credential: SigningCredential,
+    credential: SigningCredential | ServiceCredential,
     passphrase: bytes,
     *,
     field_name: str,
@@ -127,16 +129,9 @@ def sign(
     timestamp_url: str | None = None,
     trust_roots: list[bytes],
 ) -> bytes:
-    """``pdf`` with one more PAdES signature, in a revision of its own; a field signs once."""
+    """``pdf`` with one more PAdES signature, in a revision of its own; a field signs once:
+    with the key sealed here, or by the signing service that keeps it."""
     # Given trust_roots, pyHanko also refuses a certificate that does not chain to one today.
-    try:
-        certificate = next(iter(load_certs_from_pemder_data(credential.certificate_pem)))
-        key = load_private_key_from_pemder_data(credential.key_pem, passphrase)
-    except (ValueError, TypeError):
-        raise InvalidInput(
-            "the signing key cannot be opened: the server's secret key has changed since the "
-            "certificate was issued or imported; restore the previous secret key"
-        ) from None
     try:
         writer = IncrementalPdfFileWriter(BytesIO(pdf))
         _refuse_signed_field(writer.prev, field_name)
@@ -154,14 +149,16 @@ def sign(
         validation_context=_context(roots) if roots else None,
         signer_key_usage=_usages(credential),
     )
-    signer = signers.SimpleSigner(
-        signing_cert=certificate,
-        signing_key=key,
-        cert_registry=_registry(credential),
-    )
     timestamper = HTTPTimeStamper(timestamp_url) if timestamp_url else None
+
+    def pdf_signer(signer: signers.Signer) -> _Pdf17Signer:
+        return _Pdf17Signer(meta, signer, timestamper=timestamper)
+
     try:
-        out = _Pdf17Signer(meta, signer, timestamper=timestamper).sign_pdf(writer)
+        if isinstance(credential, ServiceCredential):
+            out = services.sign_with(credential, lambda at: pdf_signer(at).async_sign_pdf(writer))
+        else:
+            out = pdf_signer(_local_signer(credential, passphrase)).sign_pdf(writer)
     except OSError as err:  # pyHanko's TimestampRequestError is one
         raise InvalidInput(
             f"the time-stamping service at {timestamp_url} did not answer "
@@ -213,6 +210,20 @@ def verify(pdf: bytes, trust_roots: list[bytes]) -> Verification:
     last = len(embedded) - 1
     found = tuple(_finding(e, roots, final=i == last) for i, e in enumerate(embedded))
     return Verification(found, sha256, readable=True)
+
+
+def _local_signer(credential: SigningCredential, passphrase: bytes) -> signers.SimpleSigner:
+    try:
+        certificate = next(iter(load_certs_from_pemder_data(credential.certificate_pem)))
+        key = load_private_key_from_pemder_data(credential.key_pem, passphrase)
+    except (ValueError, TypeError):
+        raise InvalidInput(
+            "the signing key cannot be opened: the server's secret key has changed since the "
+            "certificate was issued or imported; restore the previous secret key"
+        ) from None
+    return signers.SimpleSigner(
+        signing_cert=certificate, signing_key=key, cert_registry=_registry(credential)
+    )
 
 
 class _Pdf17Signer(signers.PdfSigner):
@@ -339,13 +350,13 @@ def _certificates(pems: list[bytes]) -> list[object]:
     return found
 
 
-def _registry(credential: SigningCredential) -> SimpleCertificateStore:
+def _registry(credential: SigningCredential | ServiceCredential) -> SimpleCertificateStore:
     # The issuers travel in the signature, so that a verifier needs only the root.
     chain = load_certs_from_pemder_data(credential.chain_pem) if credential.chain_pem else []
     return SimpleCertificateStore.from_certs(chain)  # type: ignore[no-untyped-call,no-any-return]
 
 
-def _usages(credential: SigningCredential) -> set[str]:
+def _usages(credential: SigningCredential | ServiceCredential) -> set[str]:
     certificate = x509.load_pem_x509_certificate(credential.certificate_pem)
     try:
         usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value

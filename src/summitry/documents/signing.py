@@ -25,7 +25,7 @@ from summitry.db import intend_to_write
 from summitry.delegations.catalogue import language_name
 from summitry.delegations.models import Delegation
 from summitry.documents import authority as ca
-from summitry.documents import rendering, seals
+from summitry.documents import rendering, seals, services
 from summitry.documents.actors import Actor, require_secretariat
 from summitry.documents.drafting import version_of
 from summitry.documents.events import CopyPrepared, DocumentSigned
@@ -39,6 +39,7 @@ from summitry.documents.models import (
 from summitry.documents.schemas import CheckOut, ComparedOut
 from summitry.engagements.operations import engagement_row
 from summitry.errors import Conflict, Forbidden
+from summitry.settings_tables import SigningServiceSettings
 from summitry.web.rendering import humanise
 
 _PRINTS = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True)
@@ -170,14 +171,7 @@ async def credential_of(
 ) -> SigningCertificate:
     """The signatory's certificate: imported, or issued now by the host's authority."""
     assert actor.person_id is not None  # noqa: S101 - only a delegation's person signs
-    found = await db.scalar(
-        select(SigningCertificate)
-        .where(
-            SigningCertificate.person_id == actor.person_id, SigningCertificate.revoked_at.is_(None)
-        )
-        .order_by(SigningCertificate.id.desc())
-        .limit(1)
-    )
+    found = await current_certificate(db, actor.person_id)
     if found is not None:
         return found
     issued = await asyncio.to_thread(
@@ -189,6 +183,16 @@ async def credential_of(
         office=actor.office,
     )
     return await keep_credential(db, actor.person_id, issued, "host")
+
+
+async def current_certificate(db: AsyncSession, person_id: int) -> SigningCertificate | None:
+    """The certificate this person signs with, if they have one yet: the newest not retired."""
+    return await db.scalar(
+        select(SigningCertificate)
+        .where(SigningCertificate.person_id == person_id, SigningCertificate.revoked_at.is_(None))
+        .order_by(SigningCertificate.id.desc())
+        .limit(1)
+    )
 
 
 async def keep_credential(
@@ -218,8 +222,11 @@ async def sign(
     passphrase: bytes,
     timestamp_url: str | None,
     timestamp_roots: list[bytes] | None = None,
+    signing_services: list[SigningServiceSettings] | None = None,
+    pin: str | None = None,
 ) -> SignedCopy:
-    """The authorised signatory of a party signs the file as it stands."""
+    """The authorised signatory of a party signs the file as it stands; ``pin`` authorises
+    a signature at the signing service that keeps their key, if one does."""
     delegation = actor.authorised_for(document.parties)
     if delegation is None:
         raise Forbidden(
@@ -246,17 +253,12 @@ async def sign(
         )
     authority = await signing_authority(db, authority_name, passphrase)
     credential = await credential_of(db, actor, authority, passphrase)
+    # At a signing service, the call is made holding the engagement, as a local signature is:
+    # the meeting's other writes wait for the service's answer (TIMEOUT at most).
     pdf = await asyncio.to_thread(
         seals.sign,
         current.pdf,
-        ca.SigningCredential(
-            credential.certificate_pem,
-            credential.key_pem,
-            credential.chain_pem,
-            credential.fingerprint,
-            credential.subject,
-            credential.not_after,
-        ),
+        _opened(credential, signing_services or [], pin, passphrase),
         passphrase,
         field_name=f"Signature-{delegation}",
         signer_name=actor.name,
@@ -294,9 +296,22 @@ async def sign(
     return copy
 
 
+def _opened(
+    row: SigningCertificate,
+    configured: list[SigningServiceSettings],
+    pin: str | None,
+    passphrase: bytes,
+) -> ca.SigningCredential | services.ServiceCredential:
+    if row.source == "service":
+        return services.opened(row, configured, pin, passphrase)
+    return ca.SigningCredential(
+        row.certificate_pem, row.key_pem, row.chain_pem, row.fingerprint, row.subject, row.not_after
+    )
+
+
 async def _imported_roots(db: AsyncSession, document: OutcomeDocument) -> list[bytes]:
-    """The chains of the imported certificates that signed this document, as the secretariat
-    vouched for them when it imported them."""
+    """The chains of the imported certificates (or a signing service's) that signed this
+    document, as the secretariat vouched for them when it imported or linked them."""
     signed = {
         e.event.certificate
         for e in await log.events_of(db, document.engagement_id, ("document_signed",))
@@ -313,7 +328,7 @@ async def _imported_roots(db: AsyncSession, document: OutcomeDocument) -> list[b
 def _roots_for(credential: SigningCertificate, authority: ca.Authority | None) -> list[bytes]:
     """What a signature is checked against as it is made: the host's root for the host's
     certificates; an imported one's own chain (or nothing, if it came without one: the
-    parties judge it against the roots they trust)."""
+    parties judge it against the roots they trust); a signing service's likewise."""
     if credential.source == "host":
         return [ca.root_pem(authority)] if authority else []
     end = b"-----END CERTIFICATE-----"

@@ -11,8 +11,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from summitry.deps import CurrentPrincipal, Db, RecordId, runtime_of
-from summitry.documents import certificates, signing
-from summitry.documents.actors import actor_of
+from summitry.documents import certificates, services, signing
+from summitry.documents.actors import actor_of, require_secretariat
 from summitry.documents.authority import passphrase_from, pem_file, root_pem
 from summitry.documents.presentation import document_detail
 from summitry.documents.routes import act, attachment, document_asked, router
@@ -22,6 +22,8 @@ from summitry.documents.schemas import (
     CheckIn,
     CheckOut,
     DocumentDetail,
+    ServiceCertificateIn,
+    SignIn,
 )
 from summitry.errors import InvalidInput, NotFound
 
@@ -47,8 +49,10 @@ async def sign_document(
     request: Request,
     db: Db,
     principal: CurrentPrincipal,
+    data: SignIn | None = None,
 ) -> DocumentDetail:
-    """A party's authorised signatory signs the file (PAdES), after the signatures before."""
+    """A party's authorised signatory signs the file (PAdES), after the signatures before;
+    with the PIN, where their key is at a signing service."""
     actor, document = await document_asked(db, principal, engagement_id, document_id)
     settings = runtime_of(request).settings
 
@@ -61,6 +65,8 @@ async def sign_document(
             passphrase=passphrase_from(settings.signing_key()),
             timestamp_url=settings.timestamp_url or None,
             timestamp_roots=pem_file(settings.timestamp_roots),
+            signing_services=settings.signing_services,
+            pin=data.pin if data else None,
         )
         return await document_detail(db, document)
 
@@ -134,6 +140,31 @@ async def import_certificate(
     password = data.password.encode() if data.password else None
     kept = await certificates.import_certificate(
         db, actor, engagement_id, data.attendee_id, pkcs12, password, passphrase
+    )
+    return CertificateOut.model_validate(kept, from_attributes=True)
+
+
+@router.post("/certificates/service", status_code=201)
+async def link_service(
+    engagement_id: RecordId,
+    data: ServiceCertificateIn,
+    request: Request,
+    db: Db,
+    principal: CurrentPrincipal,
+) -> CertificateOut:
+    """The secretariat links a signatory to their credential at a configured signing service
+    (CSC API), whose certificate they will sign with, the key staying at the service."""
+    actor = await actor_of(db, principal, engagement_id)
+    require_secretariat(actor, "link a signatory to a signing service")
+    settings = runtime_of(request).settings
+    service = services.service_named(settings.signing_services, data.service)
+    kept = await certificates.link_service(
+        db,
+        actor,
+        engagement_id,
+        data.attendee_id,
+        (service, data.credential_id, data.token),
+        passphrase_from(settings.signing_key()),
     )
     return CertificateOut.model_validate(kept, from_attributes=True)
 
