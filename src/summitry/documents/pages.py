@@ -13,9 +13,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from summitry.config import Settings
 from summitry.delegations.models import Delegation
-from summitry.deps import Db, PagePrincipal
-from summitry.documents import adoption, drafting
+from summitry.deps import Db, PagePrincipal, runtime_of
+from summitry.documents import adoption, drafting, signing
 from summitry.documents.actors import Actor, actor_of
 from summitry.documents.models import DocumentKind, OutcomeDocument, ProcedureStatus
 from summitry.documents.presentation import document_detail, procedure_out
@@ -157,4 +158,19 @@ async def signing_page(
         select(Delegation.code, Delegation.timezone).where(Delegation.code.in_(document.parties))
     )
     zones = {code: zone for code, zone in rows.all()}  # noqa: C416 - dict() takes a Result for a mapping
-    return render(request, "documents/signing.html", **context, zones=zones)
+    return render(
+        request,
+        "documents/signing.html",
+        **context,
+        zones=zones,
+        pin_for=await _pin_for(db, context["actor"], runtime_of(request).settings),
+    )
+
+
+async def _pin_for(db: Db, actor: Actor, settings: Settings) -> str | None:
+    """The signing service whose PIN the sign button asks for, if this person's key is at one."""
+    current = await signing.current_certificate(db, actor.person_id) if actor.person_id else None
+    if current is None or current.source != "service":
+        return None
+    found = [s for s in settings.signing_services if s.name == current.service]
+    return found[0].shown_as if found else current.service

@@ -64,6 +64,8 @@ document.addEventListener("submit", async (event) => {
     await refresh();
   } catch (error) {
     showError(form, error.message);
+    // A PIN the service refused is typed again, not sent again.
+    for (const field of form.querySelectorAll("input[data-secret-once]")) field.value = "";
   } finally {
     if (button) button.disabled = false;
   }
