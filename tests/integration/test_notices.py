@@ -192,3 +192,35 @@ async def test_a_mail_server_that_is_away_is_tried_again_later_and_each_mail_goe
         assert await send_due(sessionmaker, away, later) == 1
         assert await send_due(sessionmaker, away, later) == 0
         assert [rcpt for rcpt, _ in mailbox.messages] == [["head@cn.example"]]
+
+
+async def test_each_party_is_told_when_the_copy_awaits_its_signature(
+    secretariat: httpx.AsyncClient,
+    make_engagement: Callable[..., Awaitable[Engagement]],
+    make_invitee: Invitee,
+    db: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    smtp: tuple[str, Mailbox],
+) -> None:
+    url, mailbox = smtp
+    engagement = await make_engagement(("CN", "EUCO"))
+    document = await _document(secretariat, engagement, confidential=False)
+    head, attendee, _ = await make_invitee(engagement, Role.HEAD_OF_DELEGATION, "EUCO")
+    await _addressed(db, attendee, "head@euco.example")
+    base = f"/api/v1/engagements/{engagement.id}/documents/{document['id']}"
+    opened = await secretariat.post(f"{base}/procedures", json={"kind": "consensus"})
+    assert opened.status_code == 201, opened.text
+    gavel = await secretariat.post(f"{base}/procedures/{opened.json()['id']}/gavel")
+    assert gavel.status_code == 200, gavel.text
+    prepared = await secretariat.post(f"{base}/copy")
+    assert prepared.status_code in (200, 201), prepared.text
+
+    assert await send_due(sessionmaker, _server(url), None) == 2
+    subjects = [m["Subject"] for m in mailbox.to("head@euco.example")]
+    assert subjects == [
+        "“Joint statement on vaccines”: adopted by consensus",
+        "“Joint statement on vaccines” is ready for signature",
+    ]
+    signing = f"/engagements/{engagement.id}/documents/{document['id']}/signing"
+    assert signing in mailbox.to("head@euco.example")[-1].get_content()
+    assert f'href="{signing}"' in (await head.get("/my")).text

@@ -25,7 +25,7 @@ from summitry.db import intend_to_write
 from summitry.delegations.catalogue import language_name
 from summitry.delegations.models import Delegation
 from summitry.documents import authority as ca
-from summitry.documents import rendering, seals, services
+from summitry.documents import circulars, rendering, seals, services
 from summitry.documents.actors import Actor, require_secretariat
 from summitry.documents.drafting import version_of
 from summitry.documents.events import CopyPrepared, DocumentSigned
@@ -149,6 +149,7 @@ async def prepare_copy(db: AsyncSession, actor: Actor, document: OutcomeDocument
             by=actor.name,
         ),
     )
+    await circulars.copy_prepared(db, document)
     await db.commit()
     return copy
 
