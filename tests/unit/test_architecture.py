@@ -20,6 +20,7 @@ SOURCE = Path(__file__).resolve().parents[2] / "src" / "summitry"
 LAYERS: list[set[str]] = [
     # composition: builds the app and the command line from the capabilities
     {"app", "api", "cli", "pages", "capabilities", "runtime", "deps", "models", "demo", "snapshot"},
+    {"records"},  # the record: minutes, readouts, the archive and its analytics
     {"documents"},  # outcome documents: texts, adoption, signatures
     {"notices"},  # notices to delegations, on their pages and by e-mail
     {"telephony"},
