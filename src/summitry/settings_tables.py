@@ -56,7 +56,7 @@ class SigningServiceSettings(BaseModel):
 
     @property
     def shown_as(self) -> str:
-        return self.label or self.name
+        return self.label or f"the signing service {self.name}"
 
     @field_validator("url")
     @classmethod

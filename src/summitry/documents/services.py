@@ -86,7 +86,7 @@ def opened(
     service = service_named(configured, row.service or "")
     if not pin:
         raise InvalidInput(
-            f"this signatory signs through the signing service {service.shown_as}: give the PIN",
+            f"this signatory signs through {service.shown_as}: give the PIN",
             field="pin",
         )
     try:
@@ -136,7 +136,7 @@ async def _signing_with(
         found = await _credential_info(session, service, info)
         if _fingerprint(found.signing_cert) != credential.fingerprint:
             raise InvalidInput(
-                f"the signing service {service.shown_as} now holds another certificate for this "
+                f"{service.shown_as} now holds another certificate for this "
                 "credential than the one linked: the secretariat links the signatory again"
             )
         authorisation = _PinAuthorisation(info, found, session, credential)
@@ -176,8 +176,7 @@ class _PinAuthorisation(CSCAuthorizationManager):
             if "credential" in said.lower():
                 raise _credential_unknown(service, said)
             raise InvalidInput(
-                f"the signing service {service.shown_as} refused the PIN: {said}; sign again "
-                "with the right PIN",
+                f"{service.shown_as} refused the PIN: {said}; sign again with the right PIN",
                 field="pin",
             )
         try:
@@ -227,7 +226,7 @@ def _failure(service: SigningServiceSettings, err: Exception, doing: str) -> Sum
             return _credential_unknown(service, f"HTTP {cause.status}, {cause.message}")
         if cause.status < 500:
             return InvalidInput(
-                f"the signing service {service.shown_as} refused to sign (HTTP {cause.status}, "
+                f"{service.shown_as} refused to sign (HTTP {cause.status}, "
                 f"{cause.message}): sign again; if it refuses again, ask the ministry why"
             )
     return _unreachable(service, cause)
@@ -237,7 +236,7 @@ def _unreachable(service: SigningServiceSettings, cause: BaseException) -> Servi
     said = str(cause) or type(cause).__name__
     silent = isinstance(cause, aiohttp.ClientConnectionError | TimeoutError)
     return ServiceUnreachable(
-        f"the signing service {service.shown_as} did not answer"
+        f"{service.shown_as} did not answer"
         f"{'' if silent else ' as a signing service does'} ({said[:SAID_LIMIT]}): try again "
         f"in a moment; if it persists, ask the ministry whether its service at {service.url} runs"
     )
@@ -245,7 +244,7 @@ def _unreachable(service: SigningServiceSettings, cause: BaseException) -> Servi
 
 def _token_refused(service: SigningServiceSettings, status: int) -> InvalidInput:
     return InvalidInput(
-        f"the signing service {service.shown_as} did not accept the signatory's token "
+        f"{service.shown_as} did not accept the signatory's token "
         f"(HTTP {status}): it may have expired; the secretariat links the signatory again with "
         "a fresh token from the service",
         field="token",
@@ -254,7 +253,7 @@ def _token_refused(service: SigningServiceSettings, status: int) -> InvalidInput
 
 def _credential_unknown(service: SigningServiceSettings, said: str) -> InvalidInput:
     return InvalidInput(
-        f"the signing service {service.shown_as} does not know this credential ({said}): check "
+        f"{service.shown_as} does not know this credential ({said}): check "
         "the credential ID with the ministry",
         field="credential_id",
     )
