@@ -13,6 +13,7 @@ from summitry.interpretation import events as interpretation_events
 from summitry.interpretation import state as interpretation_state
 from summitry.meeting import events as meeting_events
 from summitry.meeting import state as meeting_state
+from summitry.records import minutes_events
 
 __all__ = [
     "documents_events",
@@ -23,4 +24,5 @@ __all__ = [
     "interpretation_state",
     "meeting_events",
     "meeting_state",
+    "minutes_events",
 ]

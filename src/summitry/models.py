@@ -18,6 +18,7 @@ from summitry.log.models import LiveEvent
 from summitry.media.models import MediaRoom
 from summitry.meeting.models import MediaGrant
 from summitry.notices.models import Notice, NoticeMail
+from summitry.records.minutes_models import MinutesDraft, MinutesVersion
 from summitry.security.models import Account, Invitation
 from summitry.telephony.models import TelephoneLine, TelephonePin
 
@@ -36,6 +37,8 @@ __all__ = [
     "LiveEvent",
     "MediaGrant",
     "MediaRoom",
+    "MinutesDraft",
+    "MinutesVersion",
     "Notice",
     "NoticeMail",
     "OutcomeDocument",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import APIRouter
 
-from summitry import documents, engagements, floor, interpretation, meeting, security
+from summitry import documents, engagements, floor, interpretation, meeting, records, security
 from summitry.delegations.catalogue import language_name
 from summitry.documents.pages import router as document_pages
 from summitry.documents.texts import marked
@@ -16,13 +16,14 @@ from summitry.engagements.planning_pages import router as planning_pages
 from summitry.floor.pages import router as floor_pages
 from summitry.interpretation.pages import router as interpretation_pages
 from summitry.meeting.pages import router as meeting_pages
+from summitry.records.minutes_pages import router as minutes_pages
 from summitry.security.pages import router as security_pages
 from summitry.web.rendering import add_templates, templates
 
 # Shared rendering knows no capability: each capability's templates, scripts and styles live in
 # its own package (``templates/`` and ``static/``), and the language names every page shows come
 # from here.
-WITH_PAGES = (documents, engagements, floor, interpretation, meeting, security)
+WITH_PAGES = (documents, engagements, floor, interpretation, meeting, records, security)
 ASSETS = {
     package.__name__.rpartition(".")[2]: Path(package.__file__ or "").parent / "static"
     for package in WITH_PAGES
@@ -41,3 +42,4 @@ router.include_router(meeting_pages)
 router.include_router(floor_pages)
 router.include_router(interpretation_pages)
 router.include_router(document_pages)
+router.include_router(minutes_pages)

@@ -73,6 +73,7 @@ from summitry.meeting.events import (
     UnexpectedParticipant,
 )
 from summitry.meeting.state import fold
+from summitry.records.minutes_events import MinutesPublished
 
 FIXTURES = Path(__file__).parent / "fixtures"
 START = dt.datetime(2020, 9, 14, 14, 0, tzinfo=dt.UTC)
@@ -319,6 +320,7 @@ DOCUMENTS: list[Event] = [
         document_id=1, revision=1, delegation="CN", signatory="Li Wei", certificate=HASH,
         previous_sha256=HASH, sha256=HASH,
     ),
+    MinutesPublished(version_id=1, number=1, sha256=HASH),
 ]  # fmt: skip
 
 SCRIPTS = [

@@ -113,6 +113,7 @@ TELEPHONE = "/api/v1/engagements/{engagement_id}/telephone"
 DOCUMENTS = "/api/v1/engagements/{engagement_id}/documents"
 DOCUMENT = DOCUMENTS + "/{document_id}"
 PROCEDURE = DOCUMENT + "/procedures/{procedure_id}"
+MINUTES = "/api/v1/engagements/{engagement_id}/minutes"
 
 ROUTES: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/session"): Row(
@@ -283,6 +284,15 @@ ROUTES: dict[tuple[str, str], Row] = {
         },
     ),
     ("GET", "/api/v1/signing/root.pem"): Row(OPEN, 200),
+    # Minutes: the draft is the secretariat's (the fixture's engagement has none yet: past
+    # access, that is what the secretariat is told); published ones are read by followers.
+    ("GET", MINUTES + "/draft"): Row(SECRETARIAT, 404),
+    ("POST", MINUTES + "/draft"): Row(SECRETARIAT, 200),
+    ("PATCH", MINUTES + "/draft"): Row(SECRETARIAT, 404, lambda w: {"introduction": "Met."}),
+    ("POST", MINUTES + "/versions"): Row(SECRETARIAT, 404),
+    ("GET", MINUTES + "/versions"): Row(FOLLOWER, 200),
+    ("GET", MINUTES + "/versions/{number}"): Row(FOLLOWER, 404),
+    ("GET", MINUTES + "/versions/{number}/pdf"): Row(FOLLOWER, 404),
 }
 WEBSOCKETS = {LIVE + "/ws": FOLLOWER}
 
