@@ -15,6 +15,7 @@ from summitry.floor.routes import router as floor_router
 from summitry.interpretation.routes import router as interpretation_router
 from summitry.meeting.routes import router as live_router
 from summitry.records.minutes_routes import router as minutes_router
+from summitry.records.readout_routes import router as readouts_router
 from summitry.security.routes import router as security_router
 from summitry.telephony.routes import router as telephony_router
 
@@ -56,6 +57,7 @@ CAPABILITIES: tuple[APIRouter, ...] = (
     documents_router,  # with adoption_routes' and signing_routes' routes
     signing_routes.authority_router,
     minutes_router,
+    readouts_router,  # with the record's search
 )
 
 

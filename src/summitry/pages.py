@@ -16,7 +16,9 @@ from summitry.engagements.planning_pages import router as planning_pages
 from summitry.floor.pages import router as floor_pages
 from summitry.interpretation.pages import router as interpretation_pages
 from summitry.meeting.pages import router as meeting_pages
+from summitry.records.feed_pages import router as feed_pages
 from summitry.records.minutes_pages import router as minutes_pages
+from summitry.records.readout_pages import router as readout_pages
 from summitry.security.pages import router as security_pages
 from summitry.web.rendering import add_templates, templates
 
@@ -43,3 +45,5 @@ router.include_router(floor_pages)
 router.include_router(interpretation_pages)
 router.include_router(document_pages)
 router.include_router(minutes_pages)
+router.include_router(readout_pages)
+router.include_router(feed_pages)

@@ -103,6 +103,7 @@ class World:
             "amendment_id": self.amendment_id,
             "procedure_id": self.procedure_id,
             "number": 1,
+            "readout_id": 1,  # none is made: what is asked of it is past access a 404
         }
 
 
@@ -124,6 +125,17 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/me"): Row(SIGNED_IN, 200),
     ("GET", "/api/v1/engagements"): Row(SIGNED_IN, 200),
     ("GET", "/api/v1/engagements/{engagement_id}"): Row(READER, 200),
+    # Readouts: a delegation drafts its own; published ones are read by anyone they are open to
+    ("GET", "/api/v1/readouts"): Row(OPEN, 200),
+    ("GET", "/api/v1/readouts/{readout_id}"): Row(OPEN, 404),
+    ("GET", "/api/v1/engagements/{engagement_id}/readouts"): Row(READER, 200),
+    ("POST", "/api/v1/engagements/{engagement_id}/readouts"): Row(PARTY, 201, lambda w: {}),
+    ("PATCH", "/api/v1/readouts/{readout_id}"): Row(
+        SIGNED_IN, 404, lambda w: {"title": "Readout", "body": "Met."}
+    ),
+    ("POST", "/api/v1/readouts/{readout_id}/approval"): Row(SIGNED_IN, 404),
+    ("POST", "/api/v1/readouts/{readout_id}/publication"): Row(SIGNED_IN, 404),
+    ("GET", "/api/v1/search"): Row(OPEN, 200),
     ("POST", "/api/v1/engagements"): Row(
         SECRETARIAT,
         201,

@@ -11,6 +11,7 @@ from sqlalchemy import inspect
 
 from summitry import schema
 from summitry.db import Base, create_engine
+from summitry.models import described
 from tests.support.postgres import create_database
 
 _fresh = itertools.count(1)
@@ -32,7 +33,7 @@ async def _tables_and_diff(url: str) -> tuple[set[str], list[object]]:
             def read(sync_conn: object) -> tuple[set[str], list[object]]:
                 context = MigrationContext.configure(
                     sync_conn,
-                    opts={"compare_type": True},  # type: ignore[arg-type]
+                    opts={"compare_type": True, "include_name": described},  # type: ignore[arg-type]
                 )
                 tables = set(inspect(sync_conn).get_table_names())  # type: ignore[arg-type]
                 return tables, compare_metadata(context, Base.metadata)

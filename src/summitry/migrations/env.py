@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from alembic import context
 from sqlalchemy.engine import Connection
 
-import summitry.models  # noqa: F401 - registers every table on Base.metadata
+import summitry.models  # registers every table on Base.metadata
 from summitry.db import Base, create_engine
 
 config = context.config
@@ -21,6 +21,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=summitry.models.described,
     )
     with context.begin_transaction():
         context.run_migrations()
