@@ -55,15 +55,45 @@ def run_the_meeting(
         assert head.request.post(f"{api}/live/enter").ok
         assert secretariat.request.post(f"{api}/live/participants/{attendee}/admit").ok
         heads[code] = head
+    booth = interpreter_on_the_air(secretariat, server, engagement, new_page)
     assert secretariat.request.post(f"{api}/floor/items/0/open", data={}).ok
     for code in ("CN", "DE"):
         assert heads[code].request.post(f"{api}/floor/requests", data={}).ok
         assert secretariat.request.post(f"{api}/floor/give", data={}).ok
         assert heads[code].request.post(f"{api}/floor/release", data={"cut": False}).ok
     assert secretariat.request.post(f"{api}/floor/items/close").ok
+    assert booth.request.post(f"{api}/interpretation/on-air", data={"on_air": False}).ok
+    booth.close()
     heads.pop("EUCO").close()
     heads.pop("CN").close()
     return engagement, heads["DE"]
+
+
+def interpreter_on_the_air(
+    secretariat: Page, server: LiveServer, engagement: int, new_page: Callable[..., Page]
+) -> Page:
+    """An interpreter of the Chinese booth, admitted and on the air."""
+    api = f"{server.url}/api/v1"
+    person = secretariat.request.post(
+        f"{api}/delegations/EUCO/people", data={"name": "Wang Fang", "office": "Interpreter"}
+    )
+    attendee = secretariat.request.post(
+        f"{api}/engagements/{engagement}/attendees",
+        data={"person_id": person.json()["id"], "role": "interpreter", "booth": "zh"},
+    ).json()["id"]
+    link = secretariat.request.post(
+        f"{api}/engagements/{engagement}/attendees/{attendee}/invitations"
+    ).json()["url"]
+    booth = new_page(900, 700)
+    booth.goto(link)
+    live = f"{api}/engagements/{engagement}/live"
+    assert booth.request.post(f"{live}/enter").ok
+    assert secretariat.request.post(f"{live}/participants/{attendee}/admit").ok
+    on_air = booth.request.post(
+        f"{api}/engagements/{engagement}/interpretation/on-air", data={"on_air": True}
+    )
+    assert on_air.ok, on_air.text()
+    return booth
 
 
 def test_the_secretariat_edits_and_publishes_the_minutes_and_a_delegation_reads_them(
@@ -78,6 +108,7 @@ def test_the_secretariat_edits_and_publishes_the_minutes_and_a_delegation_reads_
     speaking_log = secretariat.get_by_role("region", name="Speaking log", exact=True)
     expect(speaking_log).to_contain_text("H.E. 李强")
     expect(speaking_log).to_contain_text("H.E. Angela Merkel")
+    expect(speaking_log).to_contain_text("Chinese")
     secretariat.get_by_label("Summary of item 1").fill(SUMMARY)
     secretariat.get_by_role("button", name="Save the text").click()
     expect(secretariat.get_by_role("status")).to_have_text("Saved.")

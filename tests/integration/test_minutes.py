@@ -68,6 +68,7 @@ async def _expected(db: AsyncSession, engagement: Engagement) -> dict[str, list[
     stays: list[list[Any]] = []
     turns: list[list[Any]] = []
     decisions: dict[int, list[Any]] = {}
+    booths: list[list[Any]] = []
     item = None
     for envelope in await log.events_after(db, engagement.id):
         body = envelope.event.model_dump()
@@ -83,11 +84,22 @@ async def _expected(db: AsyncSession, engagement: Engagement) -> dict[str, list[
             turns.append([body["attendee_id"], item, envelope.at, None])
         elif kind == "floor_released":
             turns[-1][3] = envelope.at
+        elif kind == "interpreter_live":
+            for turn in booths:
+                if turn[0] == body["booth"] and turn[3] is None:
+                    turn[3] = envelope.at
+            if body["attendee_id"] is not None:
+                booths.append([body["booth"], body["attendee_id"], envelope.at, None])
         elif kind == "procedure_opened":
             decisions[body["procedure_id"]] = [body["document_id"], "pending", envelope.at, None]
         elif kind == "text_adopted":
             decisions[body["procedure_id"]][1:4:2] = ["adopted", envelope.at]
-    return {"stays": stays, "turns": turns, "decisions": list(decisions.values())}
+    return {
+        "stays": stays,
+        "turns": turns,
+        "decisions": list(decisions.values()),
+        "booths": booths,
+    }
 
 
 async def test_the_minutes_match_the_log_keep_the_secretariats_text_and_publish_frozen(
@@ -119,11 +131,19 @@ async def test_the_minutes_match_the_log_keep_the_secretariats_text_and_publish_
     )
     await db.commit()
 
+    interpreter, in_booth, _ = await make_invitee(engagement, Role.INTERPRETER, "EUCO", "zh")
+    assert (await interpreter.post(f"{api}/live/enter")).status_code == 200
+    admitted = await secretariat.post(f"{api}/live/participants/{in_booth.id}/admit")
+    assert admitted.status_code == 200, admitted.text
+    on_air = f"{api}/interpretation/on-air"
+
     assert (await chair.post(f"{api}/floor/items/0/open", json={})).status_code == 200
+    assert (await interpreter.post(on_air, json={"on_air": True})).status_code == 200
     for speaker in (china, germany):
         assert (await speaker.post(f"{api}/floor/requests", json={})).status_code == 200
     assert (await chair.post(f"{api}/floor/give", json={})).status_code == 200
     assert (await china.post(f"{api}/floor/release", json={"cut": False})).status_code == 200
+    assert (await interpreter.post(on_air, json={"on_air": False})).status_code == 200
     assert (await chair.post(f"{api}/floor/give", json={})).status_code == 200
     assert (await chair.post(f"{api}/floor/release", json={"cut": True})).status_code == 200
     assert (await chair.post(f"{api}/floor/items/close")).status_code == 200
@@ -159,6 +179,11 @@ async def test_the_minutes_match_the_log_keep_the_secretariats_text_and_publish_
         for s in record["speeches"]
     ] == [[names[a], item, start, end] for a, item, start, end in expected["turns"]]
     assert len(expected["turns"]) == 2
+    assert [
+        [b["booth"], b["interpreter"], _at(b["started_at"]), _at(b["ended_at"])]
+        for b in record["interpretation"]
+    ] == [[booth, names[a], start, end] for booth, a, start, end in expected["booths"]]
+    assert len(expected["booths"]) == 1
     assert record["speeches"][1]["ended"] == "cut"
     assert [
         [d["document_id"], d["outcome"], _at(d["opened_at"]), _at(d["decided_at"])]
@@ -218,6 +243,7 @@ async def test_the_minutes_match_the_log_keep_the_secretariats_text_and_publish_
     assert page.status_code == 200
     assert "the chair welcomed both leaders" in page.text
     assert "李强" in page.text
+    assert "Into Chinese:" in page.text  # the booth on the air during the first turn
     _refused(await germany.get(f"{api}/minutes/draft"), 403, "only the secretariat")
 
     pdf = await germany.get(f"{api}/minutes/versions/1/pdf")

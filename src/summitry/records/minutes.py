@@ -24,10 +24,12 @@ from summitry.engagements.models import Engagement, Role
 from summitry.engagements.operations import get_engagement
 from summitry.floor.events import ItemClosed, ItemOpened
 from summitry.floor.records import RollCallRecord, Statement, roll_calls, speaking_log
+from summitry.interpretation.events import InterpreterLive
 from summitry.meeting.events import Admitted, Left, LobbyEntered, MeetingEnded, Removed
 
 PRESENCE_KINDS = ("lobby_entered", "admitted", "left", "removed", "meeting_ended")
 AGENDA_KINDS = ("item_opened", "item_closed")
+BOOTH_KINDS = ("interpreter_live", "left", "removed", "meeting_ended")
 DECISION_KINDS = ("procedure_opened", "text_adopted", "procedure_ended")
 
 # Documents are read as the secretariat reads them: every one of the engagement. What of a
@@ -76,6 +78,15 @@ class AgendaLine(BaseModel):
     sittings: list[Sitting]
 
 
+class BoothTurn(BaseModel):
+    """An interpreter on the air in a booth: its channel carried the floor in its language."""
+
+    booth: str
+    interpreter: str
+    started_at: dt.datetime
+    ended_at: dt.datetime | None
+
+
 class Decision(BaseModel):
     """An adoption procedure on a document, and how it ended."""
 
@@ -107,6 +118,7 @@ class Record(BaseModel):
     attendance: list[Stay]
     agenda: list[AgendaLine]
     speeches: list[Statement]
+    interpretation: list[BoothTurn] = []
     roll_calls: list[RollCallRecord]
     decisions: list[Decision]
     adopted: list[AdoptedText]
@@ -128,6 +140,7 @@ async def draw(db: AsyncSession, engagement_id: int) -> Record:
         attendance=await _stays(db, engagement_id, people),
         agenda=await _agenda(db, engagement),
         speeches=await speaking_log(db, engagement_id),
+        interpretation=await _booths(db, engagement_id, people),
         roll_calls=await roll_calls(db, engagement_id),
         decisions=decisions,
         adopted=adopted,
@@ -187,6 +200,36 @@ async def _stays(
                 stay.left_at, stay.how_left = envelope.at, "meeting_ended"
             open_stays.clear()
     return stays
+
+
+async def _booths(
+    db: AsyncSession, engagement_id: int, people: dict[int, AttendeeLine]
+) -> list[BoothTurn]:
+    """Each interpreter's time on the air: to a handover, going off, leaving or the end."""
+    turns: list[BoothTurn] = []
+    live: dict[str, tuple[int, BoothTurn]] = {}
+    for envelope in await log.events_of(db, engagement_id, BOOTH_KINDS):
+        event = envelope.event
+        if isinstance(event, InterpreterLive):
+            ending = [event.booth]
+        elif isinstance(event, Left | Removed):
+            ending = [booth for booth, (who, _) in live.items() if who == event.attendee_id]
+        else:
+            ending = list(live)
+        for booth in ending:
+            if booth in live:
+                live.pop(booth)[1].ended_at = envelope.at
+        if isinstance(event, InterpreterLive) and event.attendee_id is not None:
+            line = people.get(event.attendee_id)
+            turn = BoothTurn(
+                booth=event.booth,
+                interpreter=line.name if line else f"attendee {event.attendee_id}",
+                started_at=envelope.at,
+                ended_at=None,
+            )
+            turns.append(turn)
+            live[event.booth] = (event.attendee_id, turn)
+    return turns
 
 
 async def _agenda(db: AsyncSession, engagement: Engagement) -> list[AgendaLine]:

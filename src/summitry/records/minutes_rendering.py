@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from summitry.documents.rendering import PRINT_CSS, render_pdf
+from summitry.floor.records import Statement
 from summitry.records.minutes_drafting import Minutes
 from summitry.records.minutes_models import MinutesVersion
 from summitry.web.rendering import templates, zone_label
@@ -65,6 +66,19 @@ def paragraphs(text: str) -> list[str]:
     return [" ".join(p.split()) for p in text.split("\n\n") if p.strip()]
 
 
+def channels_during(minutes: Minutes, speech: Statement) -> list[str]:
+    """The booths on the air at some time during the turn: the channels it was heard in."""
+    end = speech.ended_at or dt.datetime.max.replace(tzinfo=dt.UTC)
+    return sorted(
+        {
+            turn.booth
+            for turn in minutes.record.interpretation
+            if turn.started_at < end
+            and (turn.ended_at is None or turn.ended_at > speech.started_at)
+        }
+    )
+
+
 def context(minutes: Minutes, version: MinutesVersion | None) -> dict[str, Any]:
     """What the body of the minutes needs, draft or published."""
     heading = minutes.record.heading
@@ -79,6 +93,7 @@ def context(minutes: Minutes, version: MinutesVersion | None) -> dict[str, Any]:
         "hour": lambda moment: hour(moment, heading.zone),
         "places": PLACES,
         "duration": duration,
+        "channels_during": lambda speech: channels_during(minutes, speech),
         "paragraphs": paragraphs,
         "outcomes": OUTCOMES,
         "procedures": PROCEDURES,
