@@ -9,6 +9,7 @@ import asyncio
 import datetime as dt
 import hashlib
 import json
+import re
 import subprocess
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -294,6 +295,20 @@ async def test_bad_requests_are_refused_in_words_and_change_nothing(
         "the agenda has no item 9",
     )
     _refused(await secretariat.post("/api/v1/engagements/999999/minutes/draft"), 404, "999999")
+
+    # The editing page says what is wrong beside the box, and keeps what was typed.
+    page = await secretariat.get(f"/engagements/{engagement.id}/minutes")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token is not None
+    too_long = "The leaders spoke at length. " * 400
+    refused = await secretariat.post(
+        f"/engagements/{engagement.id}/minutes/edit",
+        data={"csrf_token": token[1], "introduction": "Met.", "summary-1": too_long},
+    )
+    assert refused.status_code == 422
+    assert 'id="summary-1-error"' in refused.text
+    assert "keep it to 10,000 or fewer" in refused.text
+    assert too_long.strip() in refused.text
     _refused(await delegate.get(f"{api}/versions/1"), 404, "no version 1")
 
     draft = await db.scalar(select(MinutesDraft).where(MinutesDraft.engagement_id == engagement.id))

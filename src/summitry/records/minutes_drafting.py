@@ -149,7 +149,7 @@ async def edit(
                 field="summaries",
             )
         written.summaries[number] = _checked(
-            text, "summaries", f"the summary of item {number} ({items[number].title})"
+            text, f"summaries.{number}", f"the summary of item {number} ({items[number].title})"
         )
     draft.written = written.model_dump()
     draft.edited_at, draft.edited_by = utcnow(), who.name

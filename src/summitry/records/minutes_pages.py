@@ -13,6 +13,7 @@ from summitry.deps import Db, PagePrincipal
 from summitry.engagements.operations import get_engagement
 from summitry.errors import SummitryError
 from summitry.records import minutes_drafting as drafting
+from summitry.records.minutes_drafting import Written
 from summitry.records.minutes_rendering import context, title_of
 from summitry.security.principals import Secretary, require_secretariat
 from summitry.web.forms import FormErrors, read_form, text
@@ -42,13 +43,17 @@ async def _editing(
     errors: FormErrors,
     status_code: int = 200,
     notice: str = "",
+    typed: Written | None = None,
 ) -> Response:
+    """The editing view; ``typed``: the text as submitted, shown again where it was refused."""
     require_secretariat(principal)
     engagement = await get_engagement(db, engagement_id)
     versions = await drafting.versions_of(db, principal, engagement_id)
     draft = None
     if await drafting.has_draft(db, engagement_id):
         draft = await drafting.draft_of(db, principal, engagement_id)
+        if typed is not None:
+            draft = draft.model_copy(update={"written": typed})
     return render(
         request,
         "records/minutes_draft.html",
@@ -93,18 +98,13 @@ async def edit(engagement_id: int, request: Request, db: Db, principal: PagePrin
         )
     except SummitryError as err:
         await db.rollback()
-        errors.beside(_field_of(err, summaries), err)
-        return await _editing(request, db, principal, engagement_id, errors, 422)
+        if err.field and err.field.startswith("summaries."):
+            errors.beside(err.field.replace("summaries.", "summary-"), err)
+        else:
+            errors.add(err)
+        typed = Written(introduction=text(form, "introduction"), summaries=summaries)
+        return await _editing(request, db, principal, engagement_id, errors, 422, typed=typed)
     return await _editing(request, db, principal, engagement_id, errors, notice="Saved.")
-
-
-def _field_of(err: SummitryError, summaries: dict[str, str]) -> str:
-    """The field a refusal of the written text belongs beside."""
-    if err.field == "summaries":
-        for number in summaries:
-            if f"item {number} " in err.message or f"item {number}:" in err.message:
-                return f"summary-{number}"
-    return err.field or "introduction"
 
 
 async def _publish(
