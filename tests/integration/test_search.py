@@ -142,3 +142,41 @@ async def test_a_query_in_any_syntax_is_only_words(head: Any, client: httpx.Asyn
         assert page.status_code == 200, typed
     near = await client.get("/api/v1/search", params={"q": '("Plain*'})
     assert [h["title"] for h in near.json()] == ["Readout"]
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+async def test_the_atom_feed_carries_public_readouts_past_their_embargo(
+    head: Any, client: httpx.AsyncClient
+) -> None:
+    from lxml import etree  # type: ignore[import-untyped]
+
+    engagement, chinese = head
+    shown = await published(chinese, engagement, "China's readout", "Both sides spoke.")
+    await published(chinese, engagement, "Restricted one", "x", audience="restricted")
+    until = (utcnow() + dt.timedelta(hours=3)).isoformat()
+    await published(chinese, engagement, "Embargoed one", "x", embargo_until=until)
+
+    response = await client.get("/readouts.atom")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/atom+xml")
+    feed = etree.fromstring(response.content)
+    assert feed.tag == f"{ATOM}feed"
+    assert feed.findtext(f"{ATOM}id") == "http://summitry.test/readouts.atom"
+    assert feed.findtext(f"{ATOM}updated")
+    entries = feed.findall(f"{ATOM}entry")
+    assert [e.findtext(f"{ATOM}title") for e in entries] == ["China's readout"]
+    entry = entries[0]
+    link = f"http://summitry.test/readouts/{shown}"
+    assert entry.findtext(f"{ATOM}id") == link
+    assert entry.find(f"{ATOM}link").get("href") == link
+    assert entry.findtext(f"{ATOM}author/{ATOM}name") == "China"
+    assert entry.findtext(f"{ATOM}published")
+    assert entry.findtext(f"{ATOM}updated")
+
+    china = etree.fromstring((await client.get("/delegations/CN/readouts.atom")).content)
+    assert len(china.findall(f"{ATOM}entry")) == 1
+    germany = etree.fromstring((await client.get("/delegations/de/readouts.atom")).content)
+    assert germany.findall(f"{ATOM}entry") == []
+    assert (await client.get("/delegations/ZZ/readouts.atom")).status_code == 404

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from summitry.delegations.operations import find_delegation
 from summitry.deps import Db, PagePrincipal, RecordId
 from summitry.engagements.operations import get_engagement
 from summitry.errors import InvalidInput, SummitryError
@@ -57,7 +58,12 @@ async def draft_readout(
 
 @router.get("/readouts")
 async def all_published(request: Request, db: Db, principal: PagePrincipal) -> Response:
-    return render(request, "records/readouts_published.html", seen=await published(db, principal))
+    seen = await published(db, principal)
+    names = {}
+    for code in {c for s in seen for c in s.readout.parties}:
+        found = await find_delegation(db, code)
+        names[code] = found.name if found else code
+    return render(request, "records/readouts_published.html", seen=seen, names=names)
 
 
 @router.get("/readouts/{readout_id}")

@@ -71,7 +71,7 @@ async def from_the_record(db: AsyncSession, actor: Actor, engagement_id: int) ->
     ]
     items = [item.title for item in engagement.agenda]
     if items:
-        paragraphs.append(f"They discussed {_listed(items)}.")
+        paragraphs.append(f"On the agenda: {'; '.join(items)}.")
     documents = [
         d.title for d in await documents_of(db, actor, engagement_id) if d.stage in ADOPTED
     ]

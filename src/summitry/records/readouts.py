@@ -83,7 +83,8 @@ async def drafter(db: AsyncSession, principal: Principal | None, engagement_id: 
 
 def check(text: Text, now: dt.datetime) -> Text:
     """The text, trimmed, or what to fix in it."""
-    title, body = text.title.strip(), text.body.strip()
+    # A browser sends a textarea's lines ended by CR LF: paragraphs are kept apart by LF alone.
+    title, body = " ".join(text.title.split()), text.body.replace("\r\n", "\n").strip()
     if not title:
         raise InvalidInput("give the readout a title", field="title")
     if len(title) > TITLE_LIMIT:
