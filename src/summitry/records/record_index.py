@@ -31,6 +31,8 @@ from summitry.records.readout_models import (
 
 ALWAYS = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 DOCUMENT_EVENTS = ("text_adopted", "document_signed")
+MARK_LAG = 5_000
+"""How many events the mark may fall behind the log before a search moves it on."""
 PUBLISHED_STAGES = frozenset({DocumentStage.ADOPTED, DocumentStage.SIGNED})
 INDEXER = Actor("The record's index", True)
 """Reads every document (as the secretariat would) to index those that are public."""
@@ -56,27 +58,33 @@ async def put_readout(db: AsyncSession, readout: Readout, version: ReadoutVersio
 
 
 async def catch_up(db: AsyncSession) -> None:
-    """Index what changed in engagements and documents since the index last looked."""
-    stale = await _stale_engagements(db)
+    """Index what changed in engagements and documents since the index last looked.
+
+    Read first, and write only when there is something to index (or the mark has fallen far
+    behind the log): a search on a busy server, whose log grows with every word on the
+    floor, does not take the write lock each time.
+    """
     mark = await db.get(RecordIndexMark, 1)
     after = mark.last_event_id if mark else 0
     newest = await log.newest_event_id(db)
-    if not stale and newest == after:
+    adopted: set[int] = set()
+    for kind in DOCUMENT_EVENTS:
+        adopted.update(await log.engagements_with(db, kind, after))
+    stale = await _stale_engagements(db)
+    if not stale and not adopted and newest - after < MARK_LAG:
         return
     await db.commit()  # a search reads in a transaction that may not write: begin one that may
     await intend_to_write(db)
     try:
         for engagement in await _stale_engagements(db):
             await _put_engagement(db, engagement)
-        adopted: set[int] = set()
-        for kind in DOCUMENT_EVENTS:
-            adopted.update(await log.engagements_with(db, kind, after))
         for engagement_id in sorted(adopted):
             await _put_documents(db, engagement_id)
-        if mark is None:
+        current = await db.get(RecordIndexMark, 1)
+        if current is None:
             db.add(RecordIndexMark(id=1, last_event_id=newest))
         else:
-            (await db.get(RecordIndexMark, 1) or mark).last_event_id = newest
+            current.last_event_id = max(current.last_event_id, newest)
         await db.commit()
     except IntegrityError:
         await db.rollback()  # another search indexed the same at the same moment
