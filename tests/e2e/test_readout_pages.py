@@ -57,6 +57,12 @@ def test_a_head_of_delegation_publishes_a_readout_under_embargo(
         "The two sides agreed to work for a comprehensive agreement on investment.",
     )
     body.fill(text)
+    china.get_by_label("Embargo until").fill("2020-06-22T12:00")
+    china.get_by_role("button", name="Save the text").click()
+    expect(china.get_by_role("alert")).to_contain_text("The embargo has already passed")
+    expect(china.get_by_label("Title")).to_have_value(  # what was typed is kept
+        "President Xi Jinping speaks with President Charles Michel"
+    )
     embargo = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).replace(second=0, microsecond=0)
     china.get_by_label("Embargo until").fill(embargo.strftime("%Y-%m-%dT%H:%M"))
     china.get_by_role("button", name="Save the text").click()

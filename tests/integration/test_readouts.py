@@ -194,6 +194,7 @@ REFUSALS = [
     ("cn_delegate", "approve", None, 403, "only the head of delegation"),
     ("de_head", "edit", {"title": "Mine now", "body": "x"}, 404, "no readout"),
     ("cn_head", "edit", {"title": "", "body": "x"}, 422, "give the readout a title"),
+    ("cn_head", "edit", {"title": "A\x00", "body": "x"}, 422, "control character"),
 ]
 
 

@@ -8,11 +8,11 @@ CSRF token, answered with a redirect, or with the page again and what to fix.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
 
 from summitry.delegations.operations import find_delegation
 from summitry.deps import Db, PagePrincipal, RecordId
@@ -21,6 +21,7 @@ from summitry.errors import InvalidInput, SummitryError
 from summitry.records import readouts, search
 from summitry.records.readout_models import Audience
 from summitry.records.readout_reading import of_engagement, published, readout_seen
+from summitry.records.readout_schemas import ReadoutEdit
 from summitry.records.readout_template import from_the_record
 from summitry.security.principals import require_engagement_access
 from summitry.web.forms import read_form, text, texts
@@ -132,19 +133,25 @@ async def act_on_readout(
 
 
 def _text_of(entered: dict[str, Any]) -> readouts.Text:
+    """The form's fields read as the API reads its body (printable text, a known audience),
+    the embargo's date and time taken as UTC."""
+    embargo = entered["embargo_until"]
+    if embargo and len(embargo) <= len("2020-01-01T00:00:00"):
+        embargo += "Z"
     try:
-        audience = Audience(entered["audience"] or Audience.PUBLIC)
-    except ValueError as err:
-        raise InvalidInput("choose public or restricted", field="audience") from err
-    embargo = None
-    if entered["embargo_until"]:
-        try:
-            embargo = dt.datetime.fromisoformat(entered["embargo_until"]).replace(tzinfo=dt.UTC)
-        except ValueError as err:
-            raise InvalidInput(
-                "give the embargo as a date and time (UTC)", field="embargo_until"
-            ) from err
-    return readouts.Text(entered["title"], entered["body"], audience, embargo)
+        edit = ReadoutEdit.model_validate(
+            {
+                "title": entered["title"],
+                "body": entered["body"],
+                "audience": entered["audience"] or Audience.PUBLIC,
+                "embargo_until": embargo or None,
+            }
+        )
+    except ValidationError as err:
+        first = err.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else None
+        raise InvalidInput(f"{field}: {first['msg']}", field=field) from err
+    return readouts.Text(edit.title, edit.body, edit.audience, edit.embargo_until)
 
 
 @router.get("/search")

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
+from summitry.delegations.schemas import InputModel
 from summitry.records.readout_models import Audience, ReadoutStage
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ReadoutIn(_In):
+class ReadoutIn(InputModel):
     """A new readout: from the record's template where no title or text is given."""
 
     parties: list[str] = Field(default_factory=list, max_length=40)
@@ -24,7 +21,7 @@ class ReadoutIn(_In):
     embargo_until: AwareDatetime | None = None
 
 
-class ReadoutEdit(_In):
+class ReadoutEdit(InputModel):
     title: str = Field(max_length=300)
     body: str = Field(max_length=20_000)
     audience: Audience = Audience.PUBLIC
