@@ -36,7 +36,7 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.errors import PathError, ValidationError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from summitry.documents import services
+from summitry.documents import csc
 from summitry.documents.authority import SigningCredential
 from summitry.documents.explanation import explain_signature
 from summitry.documents.services import ServiceCredential
@@ -156,7 +156,7 @@ def sign(
 
     try:
         if isinstance(credential, ServiceCredential):
-            out = services.sign_with(credential, lambda at: pdf_signer(at).async_sign_pdf(writer))
+            out = csc.sign_with(credential, lambda at: pdf_signer(at).async_sign_pdf(writer))
         else:
             out = pdf_signer(_local_signer(credential, passphrase)).sign_pdf(writer)
     except OSError as err:  # pyHanko's TimestampRequestError is one

@@ -25,7 +25,7 @@ from summitry.db import intend_to_write
 from summitry.delegations.catalogue import language_name
 from summitry.delegations.models import Delegation
 from summitry.documents import authority as ca
-from summitry.documents import circulars, rendering, seals, services
+from summitry.documents import circulars, rendering, services
 from summitry.documents.actors import Actor, require_secretariat
 from summitry.documents.drafting import version_of
 from summitry.documents.events import CopyPrepared, DocumentSigned
@@ -254,6 +254,10 @@ async def sign(
         )
     authority = await signing_authority(db, authority_name, passphrase)
     credential = await credential_of(db, actor, authority, passphrase)
+    # pyHanko and aiohttp are imported at the first signature, not with the app: they cost
+    # every command and server start most of a second, and most never sign anything.
+    from summitry.documents import seals
+
     # At a signing service, the call is made holding the engagement, as a local signature is:
     # the meeting's other writes wait for the service's answer (TIMEOUT at most).
     pdf = await asyncio.to_thread(
@@ -373,6 +377,8 @@ async def check(
     # Verified with no lock held: 40 signatures take seconds, and on SQLite this request's
     # transaction holds the whole database's write lock.
     await db.commit()
+    from summitry.documents import seals  # at first use, as in ``sign``
+
     found = await asyncio.to_thread(seals.verify, pdf, roots)
     revision = recorded.index(digest)
     return CheckOut(
