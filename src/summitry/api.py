@@ -14,6 +14,7 @@ from summitry.engagements.routes import router as engagements_router
 from summitry.floor.routes import router as floor_router
 from summitry.interpretation.routes import router as interpretation_router
 from summitry.meeting.routes import router as live_router
+from summitry.records.calendar_routes import router as calendar_router
 from summitry.records.minutes_routes import router as minutes_router
 from summitry.records.readout_routes import router as readouts_router
 from summitry.security.routes import router as security_router
@@ -49,6 +50,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 CAPABILITIES: tuple[APIRouter, ...] = (
     security_router,
     delegations_router,
+    calendar_router,  # before the engagements': /engagements/import is no engagement's id
     engagements_router,
     live_router,
     floor_router,

@@ -23,6 +23,7 @@ from summitry import __version__, capabilities, log  # noqa: F401 - every kind o
 from summitry.config import Settings, get_settings
 from summitry.documents.commands import documents_app
 from summitry.errors import SummitryError
+from summitry.records.calendar_commands import import_engagements
 from summitry.settings_file import ConfigurationError
 
 app = typer.Typer(
@@ -32,7 +33,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
-engagements_app = typer.Typer(help="Look at engagements.", no_args_is_help=True)
+engagements_app = typer.Typer(help="Look at engagements; import past ones.", no_args_is_help=True)
 accounts_app = typer.Typer(help="Manage secretariat accounts.", no_args_is_help=True)
 audit_app = typer.Typer(help="Check the record.", no_args_is_help=True)
 janus_app = typer.Typer(help="Run Janus media nodes for several replicas.", no_args_is_help=True)
@@ -42,6 +43,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(engagements_app, name="engagements")
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(documents_app, name="documents")
+engagements_app.command("import")(import_engagements)
 
 console = Console()
 errors = Console(stderr=True)

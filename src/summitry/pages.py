@@ -16,6 +16,7 @@ from summitry.engagements.planning_pages import router as planning_pages
 from summitry.floor.pages import router as floor_pages
 from summitry.interpretation.pages import router as interpretation_pages
 from summitry.meeting.pages import router as meeting_pages
+from summitry.records.archive_pages import router as archive_pages
 from summitry.records.feed_pages import router as feed_pages
 from summitry.records.minutes_pages import router as minutes_pages
 from summitry.records.readout_pages import router as readout_pages
@@ -47,3 +48,4 @@ router.include_router(document_pages)
 router.include_router(minutes_pages)
 router.include_router(readout_pages)
 router.include_router(feed_pages)
+router.include_router(archive_pages)

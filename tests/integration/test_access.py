@@ -104,6 +104,7 @@ class World:
             "procedure_id": self.procedure_id,
             "number": 1,
             "readout_id": 1,  # none is made: what is asked of it is past access a 404
+            "chart": "channels",
         }
 
 
@@ -166,6 +167,19 @@ ROUTES: dict[tuple[str, str], Row] = {
         SECRETARIAT, 201
     ),
     ("DELETE", "/api/v1/invitations/{invitation_id}"): Row(SECRETARIAT, 200),
+    # The calendar: the secretariat imports a ministry's history; each reader counts what
+    # they may see (an invitee: the engagements of their invitations)
+    ("POST", "/api/v1/engagements/import"): Row(
+        SECRETARIAT,
+        200,
+        lambda w: {
+            "format": "csv",
+            "content": "date,counterparts,kind,title\n2019-01-02,FR,ceremony,A",
+        },
+    ),
+    ("GET", "/api/v1/analytics/{chart}"): Row(SIGNED_IN, 200),
+    ("GET", "/api/v1/analytics/{chart}.csv"): Row(SIGNED_IN, 200),
+    ("GET", "/api/v1/analytics/{chart}.json"): Row(SIGNED_IN, 200),
     ("GET", "/api/v1/delegations"): Row(SECRETARIAT, 200),
     ("POST", "/api/v1/delegations"): Row(SECRETARIAT, 201, lambda w: {"code": "FR"}),
     ("GET", "/api/v1/delegations/{code}"): Row(SECRETARIAT, 200),

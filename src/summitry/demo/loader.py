@@ -1,8 +1,8 @@
 """The demo: 34 engagements of online diplomacy in 2020, and a secretariat account to sign in with.
 
-The engagements come from ``engagements-2020.json``, which the package carries. Only facts are
-taken from it (who, when, on which channel, the sources); its notes and outcome sentences stay
-out, because every sentence the product shows is one we wrote.
+The engagements come from ``engagements-2020.json``, which the package carries. Facts are taken
+from it (who, when, on which channel, what was agreed, the sources), with topics read from its
+titles and outcomes (``topics.py``); its notes, the compiler's reasoning, stay out.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from summitry.delegations import catalogue
 from summitry.delegations.models import Delegation, DelegationKind, Person
 from summitry.delegations.operations import check_delegation, ensure_delegation, find_delegation
 from summitry.delegations.schemas import DelegationIn
+from summitry.demo.topics import channel_of, topics_of
 from summitry.engagements.models import (
     Attendee,
     Confidentiality,
@@ -78,7 +79,7 @@ class _Participant(BaseModel):
 
 
 class _Entry(BaseModel):
-    """One engagement as the data file gives it; notes and outcomes are ignored on purpose."""
+    """One engagement as the data file gives it; its notes are ignored on purpose."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
@@ -92,6 +93,7 @@ class _Entry(BaseModel):
     participants: list[_Participant]
     languages: list[str]
     sources: list[str]
+    outcomes: list[str]
 
 
 @dataclass(frozen=True)
@@ -235,6 +237,9 @@ async def _add_engagement(db: AsyncSession, entry: _Entry) -> None:
             languages=languages,
             description="",
             sources=list(entry.sources),
+            channel=channel_of(entry.kind, entry.title),
+            topics=topics_of(entry.title, entry.outcomes),
+            outcomes=list(entry.outcomes),
             delegations=[
                 Participation(delegation=delegations[code], position=i)
                 for i, code in enumerate(order)

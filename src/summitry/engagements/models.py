@@ -21,6 +21,31 @@ class EngagementKind(enum.StrEnum):
     TELEPHONE_CALL = "telephone_call"
     VIDEO_SUMMIT = "video_summit"
     CEREMONY = "ceremony"
+    IN_PERSON_MEETING = "in_person_meeting"
+    """Held face to face, not in Summitry: it enters the calendar by import, never as a
+    meeting, and no planning form offers it."""
+
+
+PLANNED_KINDS = tuple(k for k in EngagementKind if k is not EngagementKind.IN_PERSON_MEETING)
+"""The kinds Summitry holds, offered when planning."""
+
+
+class Channel(enum.StrEnum):
+    """How the parties met: what an analyst of the calendar counts engagements by."""
+
+    VIDEO = "video"
+    TELEPHONE = "telephone"
+    IN_PERSON = "in_person"
+
+
+CHANNEL_OF_KIND: dict[EngagementKind, Channel] = {
+    EngagementKind.VIDEO_MEETING: Channel.VIDEO,
+    EngagementKind.VIDEO_SUMMIT: Channel.VIDEO,
+    EngagementKind.TELEPHONE_CALL: Channel.TELEPHONE,
+    # A ceremony is held in a hall unless the record says it was held online.
+    EngagementKind.CEREMONY: Channel.IN_PERSON,
+    EngagementKind.IN_PERSON_MEETING: Channel.IN_PERSON,
+}
 
 
 class Confidentiality(enum.StrEnum):
@@ -79,6 +104,12 @@ class Engagement(Base):
     """Working languages, as ISO 639 / BCP 47 codes in the order the host lists them."""
     description: Mapped[str] = mapped_column(Text, default="")
     sources: Mapped[list[str]] = mapped_column(JSON, default=list)
+    channel: Mapped[Channel] = mapped_column(_enum(Channel), default=Channel.VIDEO, index=True)
+    """Set from the kind (``CHANNEL_OF_KIND``) unless the record says otherwise."""
+    topics: Mapped[list[str]] = mapped_column(JSON, default=list)
+    """Short tags, lower case ("covid-19", "trade"), for the archive's filter."""
+    outcomes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    """What was agreed or done, a sentence each."""
     precedence_rule: Mapped[str] = mapped_column(String(24), default="manual")
     """How ``Participation.position`` was set: a ``floor.precedence.PrecedenceRule`` value."""
     precedence_language: Mapped[str] = mapped_column(String(16), default="en")

@@ -16,8 +16,10 @@ from summitry import log
 from summitry.delegations import catalogue
 from summitry.delegations.models import Delegation, Person
 from summitry.delegations.operations import ensure_delegation, get_delegation
+from summitry.engagements.calendar import change_record, sentences, tags
 from summitry.engagements.events import PlanningChange, PlanningChanged
 from summitry.engagements.models import (
+    CHANNEL_OF_KIND,
     MEETING_ROLES,
     AgendaItem,
     Attendee,
@@ -160,6 +162,9 @@ async def create_engagement(
     engagement = Engagement(
         slug=slug or await _unique_slug(db, slugify(f"{data.title} {held_on.isoformat()}")),
         kind=data.kind,
+        channel=data.channel or CHANNEL_OF_KIND[data.kind],
+        topics=tags(data.topics),
+        outcomes=sentences(data.outcomes),
         title=data.title.strip(),
         held_on=held_on,
         starts_at=data.starts_at,
@@ -206,6 +211,7 @@ async def update_engagement(
             Participation(delegation=host, position=len(engagement.delegations))
         )
     engagement.host = host
+    change_record(engagement, changes)
     for field in ("title", "kind", "confidentiality", "status", "description"):
         if field in changes:
             value = changes[field]

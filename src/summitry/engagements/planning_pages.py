@@ -24,7 +24,7 @@ from summitry.delegations.operations import (
 )
 from summitry.deps import Db, PagePrincipal
 from summitry.engagements import operations
-from summitry.engagements.models import Confidentiality, Engagement, EngagementKind
+from summitry.engagements.models import PLANNED_KINDS, Confidentiality, Engagement
 from summitry.engagements.pages import engagement_context
 from summitry.engagements.schemas import EngagementIn, EngagementPatch
 from summitry.errors import InvalidInput, SummitryError
@@ -57,7 +57,7 @@ async def _form_page(
         engagement=engagement,
         delegation_rows=rows,
         choices=delegation_choices(await list_delegations(db)),
-        kinds=list(EngagementKind),
+        kinds=list(PLANNED_KINDS),
         levels=list(Confidentiality),
         un_languages=UN_LANGUAGES,
         zones=all_zones(),

@@ -97,6 +97,9 @@ def engagement_out(engagement: Engagement, details: bool) -> EngagementOut:
         else [],
         agenda=[AgendaItemOut.model_validate(i) for i in engagement.agenda] if details else [],
         sources=list(engagement.sources),
+        channel=engagement.channel,
+        topics=list(engagement.topics) if details else [],
+        outcomes=list(engagement.outcomes) if details else [],
     )
 
 
@@ -114,4 +117,5 @@ def engagement_summary(engagement: Engagement) -> EngagementSummary:
         status=engagement.status,
         host_code=engagement.host.code if engagement.host else None,
         delegation_codes=[p.delegation.code for p in engagement.delegations],
+        channel=engagement.channel,
     )

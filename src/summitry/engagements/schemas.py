@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from summitry.db import MAX_ID
 from summitry.delegations.schemas import DelegationOut, InputModel, PersonOut
-from summitry.engagements.models import Confidentiality, EngagementKind, EngagementStatus, Role
+from summitry.engagements.models import (
+    Channel,
+    Confidentiality,
+    EngagementKind,
+    EngagementStatus,
+    Role,
+)
+
+MAX_TOPICS = 12
+MAX_OUTCOMES = 40
+Topic = Annotated[str, Field(min_length=1, max_length=40)]
+Outcome = Annotated[str, Field(min_length=1, max_length=1000)]
 
 """The largest id a record can have (PostgreSQL's ``integer``); larger ones are refused early."""
 
@@ -33,6 +45,9 @@ class EngagementIn(InputModel):
         default_factory=list, max_length=250, description="Codes in order of precedence"
     )
     agenda: list[str] = Field(default_factory=list, max_length=100)
+    channel: Channel | None = Field(default=None, description="Unless given: from the kind")
+    topics: list[Topic] = Field(default_factory=list, max_length=MAX_TOPICS)
+    outcomes: list[Outcome] = Field(default_factory=list, max_length=MAX_OUTCOMES)
 
 
 class EngagementPatch(InputModel):
@@ -48,6 +63,9 @@ class EngagementPatch(InputModel):
     status: EngagementStatus | None = None
     languages: list[str] | None = Field(default=None, max_length=24)
     description: str | None = Field(default=None, max_length=5000)
+    channel: Channel | None = None
+    topics: list[Topic] | None = Field(default=None, max_length=MAX_TOPICS)
+    outcomes: list[Outcome] | None = Field(default=None, max_length=MAX_OUTCOMES)
 
 
 class ParticipationIn(InputModel):
@@ -120,6 +138,9 @@ class EngagementOut(_EngagementHead):
     attendees: list[AttendeeOut]
     agenda: list[AgendaItemOut]
     sources: list[str]
+    channel: Channel
+    topics: list[str]
+    outcomes: list[str]
 
 
 class EngagementSummary(_EngagementHead):
@@ -131,3 +152,4 @@ class EngagementSummary(_EngagementHead):
     status: EngagementStatus
     host_code: str | None
     delegation_codes: list[str]
+    channel: Channel

@@ -26,6 +26,11 @@ def engagement_as_seen(engagement: Engagement, principal: Principal) -> Engageme
     return engagement_out(engagement, may_see_details(principal, engagement))
 
 
+def engagement_ids_visible(principal: Principal) -> list[int] | None:
+    """The engagements an invitee may see (those of their invitations); ``None``: every one."""
+    return [g.engagement_id for g in principal.grants] if isinstance(principal, Invitee) else None
+
+
 async def engagements_visible(
     db: AsyncSession,
     principal: Principal,
@@ -35,5 +40,6 @@ async def engagements_visible(
 ) -> list[Engagement]:
     """The engagements ``principal`` may see (an invitee: those of their invitations),
     soonest first."""
-    among = [g.engagement_id for g in principal.grants] if isinstance(principal, Invitee) else None
-    return await list_engagements(db, among=among, status=status, year=year)
+    return await list_engagements(
+        db, among=engagement_ids_visible(principal), status=status, year=year
+    )

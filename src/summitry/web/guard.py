@@ -17,12 +17,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 MAX_BODY_BYTES = 256 * 1024
 TOO_LARGE = f"send at most {MAX_BODY_BYTES // 1024} KiB"
 MAX_FILE_BYTES = 16 * 1024 * 1024
-"""For a route that takes a file (its path ends in ``/check``: a signed PDF, in base64)."""
+"""For a route that takes a file (its path ends in ``/check``: a signed PDF, in base64; or
+``/import``: a ministry's history of engagements, in CSV or JSON text)."""
 
 
 def body_limit(path: str) -> int:
     """How many bytes a request's body may have."""
-    return MAX_FILE_BYTES if path.endswith("/check") else MAX_BODY_BYTES
+    return MAX_FILE_BYTES if path.endswith(("/check", "/import")) else MAX_BODY_BYTES
 
 
 def too_large(limit: int) -> str:
