@@ -127,7 +127,10 @@ def read_rows(data: bytes, format: Format) -> list[tuple[int, dict[str, Any]]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise InvalidInput(f"the file is not UTF-8 text (byte {err.start})") from None
-    rows = _csv_rows(text) if format == "csv" else _json_rows(text)
+    try:
+        rows = _csv_rows(text) if format == "csv" else _json_rows(text)
+    except csv.Error as err:  # a NUL byte, a field over the module's size limit
+        raise InvalidInput(f"the CSV cannot be read: {err}") from None
     if not rows:
         raise InvalidInput("the file holds no engagement")
     if len(rows) > MAX_ROWS:
