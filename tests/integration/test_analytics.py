@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from summitry.demo.loader import load_demo
-from summitry.engagements.models import Role
+from summitry.engagements.models import Engagement, Role
 from summitry.engagements.operations import get_engagement
 
 DATA = Path(__file__).parents[2] / "src" / "summitry" / "demo" / "engagements-2020.json"
@@ -44,6 +45,19 @@ async def test_the_demo_years_charts_are_the_data_files(
         await _exports_agree(secretariat, chart)
     await _svg(secretariat)
 
+    # A demo loaded before the calendar's fields existed has them filled by the next load.
+    slug = "china-eu-leaders-meeting-2020-09-14"
+    await db.execute(
+        update(Engagement).where(Engagement.slug == slug).values(topics=[], outcomes=[])
+    )
+    await db.commit()
+    await load_demo(db)
+    completed = await db.scalar(select(Engagement).where(Engagement.slug == slug))
+    assert completed is not None
+    await db.refresh(completed)
+    assert completed.topics == ["trade", "investment"]
+    assert completed.outcomes[0].startswith("EU–China Agreement on Geographical Indications")
+
 
 async def _per_month_by_channel(secretariat: httpx.AsyncClient) -> None:
     # Every engagement of 2020 in the file was held at a distance: calls by telephone, the
@@ -69,6 +83,12 @@ async def _china_rhythm_and_network(secretariat: httpx.AsyncClient) -> None:
     # China took part in more engagements than anyone: its rhythm is the one shown first.
     assert rhythm["delegation"] == "CN"
     assert {d["date"]: d["engagements"] for d in rhythm["days"]} == dict(china)
+    calls = sum(1 for e in _dataset() if "CN" in _codes(e) and e["kind"] == "telephone_call")
+    assert rhythm["channels"] == {
+        "video": sum(china.values()) - calls,
+        "telephone": calls,
+        "in_person": 0,
+    }
     assert sum(china.values()) > 12  # the seed's "frequent rhythm": more than one a month
 
     network = (await secretariat.get("/api/v1/analytics/network?year=2020")).json()
@@ -130,7 +150,7 @@ async def _svg(secretariat: httpx.AsyncClient) -> None:
     assert "Video" in svg
     rhythm = (await secretariat.get("/analytics/rhythm.svg?year=2020&width=800")).text
     assert rhythm.startswith('<svg width="800"')
-    assert "engagements in 2020" in rhythm
+    assert "China: 19 engagements in 2020 (13 by video, 6 by telephone)" in rhythm
     network = (await secretariat.get("/analytics/network.svg?year=2020")).text
     assert ">CN<" in network
     assert ">RU<" in network

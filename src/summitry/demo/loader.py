@@ -184,6 +184,7 @@ async def load_demo(db: AsyncSession, password: str | None = None) -> DemoReport
             await db.rollback()
             raise
         added += 1
+    await _complete_record(db, [e for e in entries if e.id in existing])
     return DemoReport(
         engagements_added=added,
         engagements_kept=len(entries) - added,
@@ -191,6 +192,20 @@ async def load_demo(db: AsyncSession, password: str | None = None) -> DemoReport
         people=int(await db.scalar(select(func.count(Person.id))) or 0),
         account_created=account_created,
     )
+
+
+async def _complete_record(db: AsyncSession, entries: list[_Entry]) -> None:
+    """The calendar's fields of engagements loaded before they existed (migration 0016 gave
+    them a channel from their kind, and no topics or outcomes)."""
+    by_slug = {e.id: e for e in entries}
+    kept = await db.scalars(select(Engagement).where(Engagement.slug.in_(list(by_slug))))
+    # (PostgreSQL's json type has no equality: the bare ones are told apart here.)
+    for engagement in [e for e in kept if not e.topics and not e.outcomes]:
+        entry = by_slug[engagement.slug]
+        engagement.channel = channel_of(entry.kind, entry.title)
+        engagement.topics = topics_of(entry.title, entry.outcomes)
+        engagement.outcomes = list(entry.outcomes)
+    await db.commit()
 
 
 async def _ensure_account(db: AsyncSession, password: str) -> bool:

@@ -103,11 +103,14 @@ def regions(s: Scope) -> dict[str, Any]:
 
 def rhythm(s: Scope) -> dict[str, Any]:
     """Each day of the year the delegation whose rhythm is drawn took part in an engagement."""
-    days = Counter(r.held_on for r in s.rows if s.rhythm_of in r.codes)
+    taking_part = [r for r in s.rows if s.rhythm_of in r.codes]
+    days = Counter(r.held_on for r in taking_part)
+    channels = Counter(r.channel for r in taking_part)
     return {
         "year": s.year,
         "delegation": s.rhythm_of,
         "name": s.names.get(s.rhythm_of or "", s.rhythm_of),
+        "channels": {c.value: channels[c] for c in Channel},
         "days": [{"date": d.isoformat(), "engagements": n} for d, n in sorted(days.items())],
     }
 

@@ -22,7 +22,14 @@ TITLES = {
 
 def _title(chart: Chart, data: dict[str, Any]) -> str:
     if chart == "rhythm":
-        return f"{data['name'] or 'No delegation'}: engagements in {data['year']}"
+        total = sum(data["channels"].values())
+        how = ", ".join(
+            f"{n} {'in person' if c == 'in_person' else 'by ' + c}"
+            for c, n in data["channels"].items()
+            if n
+        )
+        said = f"{total} engagement{'' if total == 1 else 's'} in {data['year']}"
+        return f"{data['name'] or 'No delegation'}: {said}" + (f" ({how})" if how else "")
     return f"{TITLES[chart]}, {data['year']}"
 
 
@@ -55,8 +62,11 @@ def _network(data: dict[str, Any]) -> dict[str, Any]:
                 "type": "graph",
                 "layout": "circular",
                 "circular": {"rotateLabel": True},
-                "top": 56,
-                "bottom": 24,
+                # Room for the rotated labels all round the circle.
+                "top": 64,
+                "bottom": 40,
+                "left": 48,
+                "right": 48,
                 "label": {"show": True, "position": "right", **FONT, "fontSize": 11},
                 "data": [
                     {

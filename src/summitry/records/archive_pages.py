@@ -23,7 +23,7 @@ from summitry.web.rendering import render
 
 router = APIRouter()
 PAGE_SIZE = 50
-HEIGHTS = {"channels": 380, "rhythm": 230, "network": 460, "regions": 460}
+HEIGHTS = {"channels": 380, "rhythm": 190, "network": 460, "regions": 460}
 """Each chart's height in pixels, as static/analytics.css gives it on the page."""
 Text = Annotated[str, Query(max_length=200)]
 
