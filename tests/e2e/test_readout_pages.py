@@ -92,6 +92,8 @@ def test_a_head_of_delegation_publishes_a_readout_under_embargo(
     europe = new_page(1280, 900)
     europe.goto(links["EUCO"][1])
     europe.goto(f"{plain_server.url}/engagements/{engagement}/readouts")
+    expect(europe.get_by_text("No readout is open to you yet.")).to_be_visible()  # China's waits
+    screenshot(europe, "54-engagement-readouts")
     europe.get_by_role("button", name="Draft from the record").click()
     europe.get_by_label("Text of the readout").fill(
         "President Michel raised the reciprocity of market access and climate ambition."
@@ -113,7 +115,6 @@ def test_a_head_of_delegation_publishes_a_readout_under_embargo(
     public.get_by_role("link", name="European Council: readout").click()
     expect(public.get_by_text("Published by European Council")).to_be_visible()
     expect(public.get_by_role("textbox")).to_have_count(0)  # the working text is not theirs
-    screenshot(public, "54-readout-public")
     feed = public.request.get(f"{plain_server.url}/readouts.atom")
     assert "European Council: readout" in feed.text()
     assert "President Xi Jinping" not in feed.text()
