@@ -57,6 +57,10 @@ async def test_the_demo_years_charts_are_the_data_files(
     await db.refresh(completed)
     assert completed.topics == ["trade", "investment"]
     assert completed.outcomes[0].startswith("EU–China Agreement on Geographical Indications")
+    # The engagement's page gives them, its topics leading to the archive.
+    page = (await secretariat.get(f"/engagements/{completed.id}")).text
+    assert "EU–China Agreement on Geographical Indications signed" in page
+    assert 'href="/archive?topic=trade"' in page
 
 
 async def _per_month_by_channel(secretariat: httpx.AsyncClient) -> None:
