@@ -51,6 +51,8 @@ START, STOP = "\ue000", "\ue001"
 """Marks around a found word (private-use characters no text holds), made HTML after the
 text around them has been escaped."""
 _fts = table("record_text_fts", column("rowid"))
+HitRows = Select[str, int, int, str, str, float]
+"""Kind, id, engagement, title, snippet, rank: a hit's row, from either database."""
 _FTS: ColumnElement[Any] = literal_column("record_text_fts")
 
 
@@ -97,7 +99,7 @@ async def find(
     ]
 
 
-def _postgresql(words: list[str]) -> Select[Any]:
+def _postgresql(words: list[str]) -> HitRows:
     query = func.websearch_to_tsquery("simple", " ".join(words))
     document = func.to_tsvector("simple", RecordText.title + " " + RecordText.body)
     snippet = func.ts_headline(
@@ -108,34 +110,29 @@ def _postgresql(words: list[str]) -> Select[Any]:
         type_=String,
     )
     rank = func.ts_rank(document, query, type_=Float)
-    return (
-        select(
-            RecordText.kind,
-            RecordText.ref_id,
-            RecordText.engagement_id,
-            RecordText.title,
-            snippet,
-            rank,
-        )
-        .where(document.op("@@")(query))
-        .order_by(rank.desc(), RecordText.id.desc())
+    found = _hits(snippet, rank).where(document.op("@@")(query))
+    return found.order_by(rank.desc(), RecordText.id.desc())
+
+
+def _hits(snippet: ColumnElement[str], rank: ColumnElement[float]) -> HitRows:
+    """What a hit is made of, whichever database finds it (the higher the rank, the better)."""
+    return select(
+        RecordText.kind,
+        RecordText.ref_id,
+        RecordText.engagement_id,
+        RecordText.title,
+        snippet,
+        rank,
     )
 
 
-def _sqlite(words: list[str]) -> Select[Any]:
+def _sqlite(words: list[str]) -> HitRows:
     # Each word quoted: FTS5 then reads it as a word, whatever it is (AND, NEAR, ...).
     match = " ".join(f'"{w}"' for w in words)
     snippet = func.snippet(_FTS, -1, START, STOP, "…", 24, type_=String)
     rank = func.bm25(_FTS, 4.0, 1.0, type_=Float)
     return (
-        select(
-            RecordText.kind,
-            RecordText.ref_id,
-            RecordText.engagement_id,
-            RecordText.title,
-            snippet,
-            -rank,
-        )
+        _hits(snippet, -rank)
         .join(_fts, _fts.c.rowid == RecordText.id)
         .where(_FTS.op("MATCH")(match))
         .order_by(rank, RecordText.id.desc())
