@@ -113,7 +113,7 @@ def test_the_secretariat_edits_and_publishes_the_minutes_and_a_delegation_reads_
     secretariat.get_by_role("button", name="Save the text").click()
     expect(secretariat.get_by_role("status")).to_have_text("Saved.")
     expect(secretariat.get_by_label("Summary of item 1")).to_have_value(SUMMARY)
-    screenshot(secretariat, "60-minutes-editing")
+    screenshot(secretariat, "95-minutes-editing")
 
     secretariat.get_by_role("button", name="Publish").click()
     secretariat.get_by_role("dialog").get_by_role("button", name="Publish").click()
@@ -122,7 +122,7 @@ def test_the_secretariat_edits_and_publishes_the_minutes_and_a_delegation_reads_
         "Minutes of the EU–China leaders' meeting by video conference"
     )
     expect(secretariat.get_by_text(SUMMARY)).to_be_visible()
-    screenshot(secretariat, "61-minutes-published")
+    screenshot(secretariat, "96-minutes-published")
 
     pdf = secretariat.request.get(
         f"{plain_server.url}/api/v1/engagements/{engagement}/minutes/versions/1/pdf"
@@ -130,7 +130,7 @@ def test_the_secretariat_edits_and_publishes_the_minutes_and_a_delegation_reads_
     assert pdf.ok
     assert pdf.body().startswith(b"%PDF-")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    prefix = SCREENSHOTS / "62-minutes-pdf"
+    prefix = SCREENSHOTS / "97-minutes-pdf"
     subprocess.run(
         ["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", "-singlefile", "-", str(prefix)],
         input=pdf.body(),
@@ -145,4 +145,4 @@ def test_the_secretariat_edits_and_publishes_the_minutes_and_a_delegation_reads_
         "H.E. 李强"
     )
     expect(germany.get_by_role("button", name="Publish")).to_have_count(0)
-    screenshot(germany, "63-minutes-read-on-a-phone")
+    screenshot(germany, "98-minutes-read-on-a-phone")

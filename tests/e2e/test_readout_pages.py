@@ -67,7 +67,7 @@ def test_a_head_of_delegation_publishes_a_readout_under_embargo(
     china.get_by_label("Embargo until").fill(embargo.strftime("%Y-%m-%dT%H:%M"))
     china.get_by_role("button", name="Save the text").click()
     expect(china.get_by_text("approval awaited")).to_be_visible()
-    screenshot(china, "50-readout-draft")
+    screenshot(china, "90-readout-draft")
 
     china.get_by_role("button", name="Approve for China").click()
     expect(china.get_by_text("approved", exact=True)).to_be_visible()
@@ -77,7 +77,7 @@ def test_a_head_of_delegation_publishes_a_readout_under_embargo(
         china.get_by_role("heading", level=2, name="President Xi Jinping speaks")
     ).to_be_visible()
     expect(china.locator(".readout-text p")).to_have_count(3)
-    screenshot(china, "51-readout-under-embargo")
+    screenshot(china, "91-readout-under-embargo")
     readout = china.url.rsplit("/", 1)[1]
 
     # Nobody else sees it before its time: not the public, not the secretariat.
@@ -93,7 +93,7 @@ def test_a_head_of_delegation_publishes_a_readout_under_embargo(
     europe.goto(links["EUCO"][1])
     europe.goto(f"{plain_server.url}/engagements/{engagement}/readouts")
     expect(europe.get_by_text("No readout is open to you yet.")).to_be_visible()  # China's waits
-    screenshot(europe, "54-engagement-readouts")
+    screenshot(europe, "94-engagement-readouts")
     europe.get_by_role("button", name="Draft from the record").click()
     europe.get_by_label("Text of the readout").fill(
         "President Michel raised the reciprocity of market access and climate ambition."
@@ -107,11 +107,11 @@ def test_a_head_of_delegation_publishes_a_readout_under_embargo(
     hit = public.get_by_role("listitem").filter(has_text="European Council")
     expect(hit.locator("mark").first).to_have_text("reciprocity")
     expect(public.get_by_text("President Xi Jinping speaks")).to_have_count(0)
-    screenshot(public, "52-search-hit")
+    screenshot(public, "92-search-hit")
     public.goto(f"{plain_server.url}/readouts")
     expect(public.get_by_role("link", name="European Council: readout")).to_be_visible()
     expect(public.get_by_text("European Council · ")).to_be_visible()
-    screenshot(public, "53-readouts-published")
+    screenshot(public, "93-readouts-published")
     public.get_by_role("link", name="European Council: readout").click()
     expect(public.get_by_text("Published by European Council")).to_be_visible()
     expect(public.get_by_role("textbox")).to_have_count(0)  # the working text is not theirs
