@@ -23,6 +23,7 @@ from summitry.engagements.models import (
 from summitry.engagements.presentation import meeting_staff, members, seat_times
 from summitry.interpretation.booths import booths_of
 from summitry.notices.operations import notices_for
+from summitry.records.minutes_drafting import versions_of as minutes_versions
 from summitry.security.models import Invitation
 from summitry.security.operations import list_invitations
 from summitry.security.principals import (
@@ -162,10 +163,15 @@ async def engagement_page(
     invitations: list[Invitation] = []
     if isinstance(who, Secretary):
         invitations = await list_invitations(db, engagement_id)
+    # A reader is led to the minutes once some are published; the secretariat, to draft them.
+    minutes = may_see_details(who, engagement) and bool(
+        await minutes_versions(db, who, engagement_id)
+    )
     return render(
         request,
         "engagements/detail.html",
         **engagement_context(engagement, who),
+        minutes_published=minutes,
         invitations=invitations,
         issued=None,
         issued_all=None,

@@ -109,6 +109,8 @@ async def resolve(db: AsyncSession, session: dict[str, object]) -> Principal | N
         for _, invitation_id, attendee_id, revoked_at, expires_at in rows
         if invitation_id is not None and revoked_at is None and now < expires_at
     ]
+    # In the order the links were opened (the query's rows come in no promised order).
+    usable.sort(key=lambda found: wanted.index(found[0]))
     named = await invited(db, [attendee_id for _, attendee_id in usable])
     grants = tuple(
         Grant(
