@@ -217,8 +217,7 @@ async def test_each_refusal_says_what_to_do_and_changes_nothing(
     refused(
         await euco.post(sign, json={"pin": "000000"}),
         422,
-        f"{LABEL} refused the PIN: The PIN is invalid; sign again with "
-        "the right PIN",
+        f"{LABEL} refused the PIN: The PIN is invalid; sign again with the right PIN",
     )
     await nothing_signed()
     csc.failing = True
