@@ -36,6 +36,7 @@ LAYERS: list[set[str]] = [
     {
         "db",
         "leases",
+        "ticking",
         "sqlite_driver",
         "errors",
         "config",

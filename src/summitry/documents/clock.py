@@ -7,8 +7,6 @@ closes at once what fell due while none ran, as of the deadline itself.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
 import logging
 
@@ -24,6 +22,7 @@ from summitry.documents.models import (
     ProcedureKind,
     ProcedureStatus,
 )
+from summitry.ticking import Ticking
 
 logger = logging.getLogger(__name__)
 
@@ -76,36 +75,17 @@ async def _close(sessionmaker: async_sessionmaker[AsyncSession], procedure_id: i
         return 1
 
 
-class ProcedureClock:
-    """Closes due procedures every ``TICK_SECONDS`` while it runs."""
+class ProcedureClock(Ticking):
+    """Closes due procedures every ``TICK_SECONDS`` while it runs: a database away for a while
+    delays a deadline's close, which the next tick makes as of the deadline all the same."""
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        super().__init__(
+            "procedure clock", self._close_due, TICK_SECONDS, timeout=30, at_start=True
+        )
         self.sessionmaker = sessionmaker
-        self._task: asyncio.Task[None] | None = None
 
-    async def start(self) -> None:
-        await self._tick()
-        self._task = asyncio.create_task(self._run(), name="procedure clock")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(TICK_SECONDS)
-            await self._tick()
-
-    async def _tick(self) -> None:
-        # Nothing may end the loop: a database away for a while delays a deadline's close,
-        # which the next tick makes as of the deadline all the same.
-        try:
-            closed = await asyncio.wait_for(close_due(self.sessionmaker), timeout=30)
-        except Exception:  # nothing may end the loop
-            logger.warning("could not close due procedures; trying again", exc_info=True)
-        else:
-            if closed:
-                logger.info("closed %d procedure(s) at their deadline", closed)
+    async def _close_due(self) -> None:
+        closed = await close_due(self.sessionmaker)
+        if closed:
+            logger.info("closed %d procedure(s) at their deadline", closed)

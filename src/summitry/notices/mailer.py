@@ -9,8 +9,6 @@ no longer in the engagement in the notice's role is not written to.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
 import logging
 from dataclasses import dataclass
@@ -26,6 +24,7 @@ from summitry.db import intend_to_write, utcnow
 from summitry.delegations.models import Delegation, Person, display_name
 from summitry.engagements.models import Attendee
 from summitry.notices.models import Notice, NoticeMail
+from summitry.ticking import Ticking
 
 logger = logging.getLogger(__name__)
 
@@ -174,28 +173,13 @@ def _failed(mail: NoticeMail, why: str, *, permanent: bool) -> None:
     logger.warning("could not send notice e-mail %s (%s); trying again in %ds", mail.id, why, wait)
 
 
-class Mailer:
+class Mailer(Ticking):
     """Sends due notice e-mails every ``TICK_SECONDS`` while it runs."""
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], server: MailServer) -> None:
+        super().__init__("mailer", self._send_due, TICK_SECONDS, timeout=120)
         self.sessionmaker = sessionmaker
         self.server = server
-        self._task: asyncio.Task[None] | None = None
 
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="mailer")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await asyncio.wait_for(send_due(self.sessionmaker, self.server, None), 120)
-            except Exception:  # nothing may end the loop: the next tick tries again
-                logger.warning("could not send notice e-mails; trying again", exc_info=True)
-            await asyncio.sleep(TICK_SECONDS)
+    async def _send_due(self) -> None:
+        await send_due(self.sessionmaker, self.server, None)
