@@ -17,6 +17,7 @@ from summitry.meeting.routes import router as live_router
 from summitry.records.calendar_routes import router as calendar_router
 from summitry.records.minutes_routes import router as minutes_router
 from summitry.records.readout_routes import router as readouts_router
+from summitry.records.recording_routes import router as recording_router
 from summitry.security.routes import router as security_router
 from summitry.telephony.routes import router as telephony_router
 
@@ -60,6 +61,7 @@ CAPABILITIES: tuple[APIRouter, ...] = (
     signing_routes.authority_router,
     minutes_router,
     readouts_router,  # with the record's search
+    recording_router,
 )
 
 

@@ -43,6 +43,7 @@ from summitry.meeting.media_events import MediaEvents
 from summitry.notices.mailer import Mailer, MailServer
 from summitry.pages import ASSETS
 from summitry.pages import router as pages_router
+from summitry.records.recorder import Recorder
 from summitry.runtime import Runtime
 from summitry.telephony.operations import withdraw_pins
 from summitry.telephony.register import withdraw_calls
@@ -134,6 +135,8 @@ def create_app(
                 await lease.end()
             if runtime.channels is not None:
                 await runtime.channels.stop()
+            if runtime.recorder is not None:
+                await runtime.recorder.stop()
             if supervisor is not None:
                 await supervisor.stop()
             if relay is not None:
@@ -239,6 +242,11 @@ def start_media(settings: Settings, runtime: Runtime) -> MediaSupervisor:
     runtime.channels = ChannelRouter(
         LanguageChannels(nodes), runtime.sessions, runtime.hub, media.ice_servers, leading=False
     )
+    runtime.recorder = Recorder(
+        nodes, settings.recordings, runtime.sessions, runtime.hub, leading=False
+    )
+    # Channels made anew (after Janus came back) are recorded anew.
+    runtime.channels.made.append(runtime.recorder.catch_up)
     return supervisor
 
 
@@ -278,17 +286,17 @@ def media_nodes(settings: Settings) -> MediaNodes:
 
 def media_lease(runtime: Runtime, supervisor: MediaSupervisor, alone: bool) -> Lease:
     """Every replica talks to Janus; one at a time looks into its rooms for strangers, moves
-    engagements off a lost node and keeps the language channels."""
-    channels = runtime.channels
+    engagements off a lost node and keeps the language channels and the recordings."""
+    followers = [f for f in (runtime.channels, runtime.recorder) if f is not None]
 
     async def start() -> None:
         await supervisor.lead()
-        if channels is not None:
-            await channels.lead()
+        for follower in followers:
+            await follower.lead()
 
     async def stop() -> None:
-        if channels is not None:
-            await channels.follow()
+        for follower in followers:
+            await follower.follow()
         await supervisor.follow()
 
     return Lease(runtime.sessions, "media watch", start, stop, alone=alone)

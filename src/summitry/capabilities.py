@@ -13,7 +13,7 @@ from summitry.interpretation import events as interpretation_events
 from summitry.interpretation import state as interpretation_state
 from summitry.meeting import events as meeting_events
 from summitry.meeting import state as meeting_state
-from summitry.records import minutes_events
+from summitry.records import minutes_events, recording_events, recording_state
 
 __all__ = [
     "documents_events",
@@ -25,4 +25,6 @@ __all__ = [
     "meeting_events",
     "meeting_state",
     "minutes_events",
+    "recording_events",
+    "recording_state",
 ]

@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=lambda: Path.cwd() / "var")
     """Where the embedded SQLite database and the generated development secret live."""
 
+    recordings_dir: Path | None = None
+    """Where Janus writes the meetings' recordings and Summitry converts them; ``None``:
+    ``data_dir/recordings``. Janus must be able to write there (it is on the same machine)."""
+
     database_url: str = ""
     """SQLAlchemy URL; empty means SQLite in ``data_dir``. PostgreSQL: ``postgresql+asyncpg://...``."""
 
@@ -320,6 +324,11 @@ class Settings(BaseSettings):
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'summitry.db'}"
+
+    @property
+    def recordings(self) -> Path:
+        """The folder of the meetings' recordings, absolute (Janus is told it)."""
+        return (self.recordings_dir or self.data_dir / "recordings").resolve()
 
     @property
     def effective_base_url(self) -> str:

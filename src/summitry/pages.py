@@ -20,6 +20,7 @@ from summitry.records.archive_pages import router as archive_pages
 from summitry.records.feed_pages import router as feed_pages
 from summitry.records.minutes_pages import router as minutes_pages
 from summitry.records.readout_pages import router as readout_pages
+from summitry.records.recording_pages import router as recording_pages
 from summitry.security.pages import router as security_pages
 from summitry.web.rendering import add_templates, templates
 
@@ -47,5 +48,6 @@ router.include_router(interpretation_pages)
 router.include_router(document_pages)
 router.include_router(minutes_pages)
 router.include_router(readout_pages)
+router.include_router(recording_pages)
 router.include_router(feed_pages)
 router.include_router(archive_pages)

@@ -25,12 +25,14 @@ if TYPE_CHECKING:  # the types of parts built only where they are configured
     from summitry.floor.clock import FloorClock
     from summitry.interpretation.routing import ChannelRouter
     from summitry.media.supervisor import MediaSupervisor
+    from summitry.records.recorder import Recorder
     from summitry.telephony.gateway import TelephoneGateway
 
 
 @dataclass
 class Runtime:
-    """Settings, database, hub, and whichever of media, channels, clock and telephone run."""
+    """Settings, database, hub, and whichever of media, channels, recorder, clock and telephone
+    run."""
 
     settings: Settings
     hub: LiveHub
@@ -40,6 +42,7 @@ class Runtime:
     """The media server's origin, allowed in the pages' Content-Security-Policy."""
     media_supervisor: MediaSupervisor | None = None
     channels: ChannelRouter | None = None
+    recorder: Recorder | None = None
     floor_clock: FloorClock | None = None
     telephony: TelephoneGateway | None = None
 

@@ -1,6 +1,6 @@
 """The snapshot of a meeting, typed: the JSON of ``MeetingState.as_json()``, composed of the
-meeting's own part and the parts the floor and interpretation register (hence here, with the
-composition, above every capability it names).
+meeting's own part and the parts the floor, interpretation and the recording register (hence
+here, with the composition, above every capability it names).
 
 It is what ``GET /api/v1/engagements/{id}/live`` and the WebSocket's ``hello`` send, and what
 the page's fold (``meeting/static/state.js``) starts from; ``tests/contract/`` checks that the
@@ -16,6 +16,7 @@ from summitry.floor.snapshot import FloorSnapshot, Instant, SnapshotPart
 from summitry.interpretation.snapshot import AttendeeKey, InterpretationSnapshot
 from summitry.meeting.events import Channel
 from summitry.meeting.state import Alarm, MeetingState, ParticipantState, Presence
+from summitry.records.recording_state import RecordingState
 
 
 class ParticipantSnapshot(SnapshotPart):
@@ -37,6 +38,14 @@ class AlarmSnapshot(SnapshotPart):
     display: str
 
 
+class RecordingSnapshot(SnapshotPart):
+    """The secretariat's choice to record or not; ``on`` null: none made (recorded unless the
+    engagement is confidential)."""
+
+    on: bool | None
+    by: str | None
+
+
 class MeetingSnapshot(SnapshotPart):
     """The whole state of a meeting after event ``seq``."""
 
@@ -47,6 +56,7 @@ class MeetingSnapshot(SnapshotPart):
     participants: dict[AttendeeKey, ParticipantSnapshot]
     floor: FloorSnapshot
     interpretation: InterpretationSnapshot
+    recording: RecordingSnapshot
     alarms: list[AlarmSnapshot]
 
     def to_state(self) -> MeetingState:
@@ -68,6 +78,7 @@ class MeetingSnapshot(SnapshotPart):
             parts={
                 "floor": self.floor.to_state(),
                 "interpretation": self.interpretation.to_state(),
+                "recording": RecordingState(self.recording.on, self.recording.by),
             },
             alarms=[Alarm(a.kind, a.at, a.room, a.participant_id, a.display) for a in self.alarms],
         )

@@ -74,6 +74,7 @@ from summitry.meeting.events import (
 )
 from summitry.meeting.state import fold
 from summitry.records.minutes_events import MinutesPublished
+from summitry.records.recording_events import RecordingStarted, RecordingStopped
 
 FIXTURES = Path(__file__).parent / "fixtures"
 START = dt.datetime(2020, 9, 14, 14, 0, tzinfo=dt.UTC)
@@ -247,6 +248,7 @@ INTERPRETATION: list[Event] = [
     InterpreterLive(booth="fr", attendee_id=FR_1),
     RelayTaken(attendee_id=FR_1, booth="en"),
     SlowDownAsked(booth="fr", attendee_id=FR_1),
+    RecordingStopped(by=CHAIR),
     FloorLevelSet(percent=30, by=CHAIR),
     InterpreterLive(booth="en", attendee_id=EN_2, handover_from=EN_1),
     InterpreterLive(booth="fr", attendee_id=None),
@@ -260,6 +262,7 @@ INTERPRETATION_LATER: list[Event] = [
     Removed(attendee_id=EN_2, by=CHAIR),
     FloorLanguageDeclared(attendee_id=DE, language="en"),
     SlowDownAsked(booth="en", attendee_id=EN_1),
+    RecordingStarted(by=CHAIR),
     FloorLevelSet(percent=45, by=CHAIR),
     InterpreterLive(booth="en", attendee_id=EN_1, handover_from=EN_2),
 ]

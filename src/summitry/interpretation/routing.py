@@ -9,9 +9,6 @@ Janus comes back after a crash. It reads the log; it never writes it.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -20,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from summitry.engagements.attendance import in_role
 from summitry.engagements.models import Engagement, EngagementStatus, Role
 from summitry.engagements.operations import get_engagement
-from summitry.errors import SummitryError
 from summitry.interpretation.booths import booths_of, floor_language, floor_level
 from summitry.interpretation.channel_records import (
     channel_for,
@@ -31,9 +27,8 @@ from summitry.interpretation.channel_records import (
     renewed_elsewhere,
 )
 from summitry.interpretation.state import interpretation_of
-from summitry.log.events import EventEnvelope
+from summitry.log.following import LogFollower
 from summitry.log.hub import LiveHub
-from summitry.log.listening import Subscription
 from summitry.media.channels import AUDIOBRIDGE, ChannelSpec, LanguageChannels, listening_pin
 from summitry.media.models import MediaRoom
 from summitry.media.nodes import MediaNode
@@ -43,8 +38,6 @@ from summitry.meeting import operations as live
 from summitry.meeting.grants import grant_of, grants_in
 from summitry.meeting.media_port import IceServer, ice_label
 from summitry.meeting.state import MeetingState
-
-logger = logging.getLogger(__name__)
 
 FOLLOWED = frozenset(
     {
@@ -75,8 +68,11 @@ class ChannelAccess:
     """Where the page may relay its media; TURN credentials are this person's own."""
 
 
-class ChannelRouter:
+class ChannelRouter(LogFollower):
     """Keeps every engagement's language channels on Janus as its log says they should be."""
+
+    followed = FOLLOWED
+    what = "channels"
 
     def __init__(
         self,
@@ -87,89 +83,34 @@ class ChannelRouter:
         *,
         leading: bool = True,
     ) -> None:
+        super().__init__(sessionmaker, hub, leading=leading)
         self.channels = channels
-        self.hub = hub
         self.ice_servers = ice_servers
         """The meeting media's STUN and TURN servers for a person (``MeetingMedia``'s)."""
-        self.sessionmaker = sessionmaker
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._due: set[int] = set()
-        self._tasks: dict[int, asyncio.Task[None]] = {}
         self._opened: dict[int, list[ChannelSpec]] = {}
         """The channels of each engagement as last made in Janus."""
         self._closed: set[int] = set()
         """Engagements whose channels were closed for good (the meeting ended)."""
-        self._subscription: Subscription | None = None
+        self.made: list[Callable[[int], None]] = []
+        """Told an engagement's id when its channels were made anew in Janus (the recorder)."""
         channels.nodes.extensions.append(self)  # revoked, closed and watched with the rooms
-        if leading:
-            self._subscription = hub.listen(self._heard)
 
-    @property
-    def leading(self) -> bool:
-        """Whether this replica keeps the channels in Janus (one at a time: the media lease)."""
-        return self._subscription is not None
+    async def engagements_to_resume(self, db: AsyncSession) -> list[int]:
+        """Every meeting's channels are made afresh here, as the log and the database say
+        (listeners rejoin with the PINs they have)."""
+        return list(await live_engagements_with_channels(db))
 
-    async def lead(self) -> None:
-        """Keep every meeting's channels in Janus from now on: made afresh here, as the log and
-        the database say (listeners rejoin with the PINs they have)."""
-        if self._subscription is None:
-            self._subscription = self.hub.listen(self._heard)
-            async with self.sessionmaker() as db:
-                for engagement_id in await live_engagements_with_channels(db):
-                    self.catch_up(engagement_id)
+    async def let_go(self) -> None:
+        """Answer for access from the database alone."""
+        self._opened.clear()
+        await self.channels.forget()
 
-    async def follow(self) -> None:
-        """Leave the channels to the replica that leads now; answer for access from the
-        database alone."""
-        subscription, self._subscription = self._subscription, None
-        if subscription is not None:
-            subscription.close()
-            await self._cancel()
-            self._opened.clear()
-            await self.channels.forget()
-
-    def _lock(self, engagement_id: int) -> asyncio.Lock:
-        return self._locks.setdefault(engagement_id, asyncio.Lock())
-
-    def _heard(self, engagement_id: int, envelope: EventEnvelope | None) -> None:
-        if envelope is None or envelope.event.kind in FOLLOWED:
-            self.catch_up(engagement_id)
-
-    def catch_up(self, engagement_id: int) -> None:
-        """Bring Janus in line with the log soon (once, however often this is called)."""
-        self._due.add(engagement_id)
-        if engagement_id not in self._tasks:
-            task = asyncio.create_task(self._catch_up(engagement_id), name="channel router")
-            self._tasks[engagement_id] = task
-
-    async def _catch_up(self, engagement_id: int) -> None:
-        try:
-            while engagement_id in self._due:
-                self._due.discard(engagement_id)
-                try:
-                    async with self.sessionmaker() as db:
-                        await self.open(db, engagement_id)
-                except SummitryError as err:
-                    logger.warning("channels of engagement %s: %s", engagement_id, err)
-                except Exception:  # one meeting's failure must not stop the others'
-                    logger.exception("channels of engagement %s failed", engagement_id)
-        finally:
-            self._tasks.pop(engagement_id, None)
-
-    async def stop(self) -> None:
-        if self._subscription is not None:
-            self._subscription.close()
-        await self._cancel()
-
-    async def _cancel(self) -> None:
-        for task in list(self._tasks.values()):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    async def settle(self, db: AsyncSession, engagement_id: int) -> None:
+        await self.open(db, engagement_id)
 
     async def open(self, db: AsyncSession, engagement_id: int) -> list[ChannelSpec]:
         """Make the engagement's channels on Janus if needed and feed them the floor."""
-        async with self._lock(engagement_id):
+        async with self.lock(engagement_id):
             specs = await self._open(db, engagement_id)
             self._opened[engagement_id] = specs
             return specs
@@ -179,8 +120,10 @@ class ChannelRouter:
         if planned is None:
             return []
         engagement, state, room, node, specs = planned
-        for spec in specs:
-            await self.channels.ensure(spec)
+        made = [await self.channels.ensure(spec) for spec in specs]
+        if any(made):
+            for told in self.made:
+                told(engagement_id)
         publishers = await node.rooms.publishers(room.janus_room_id, room.secret)
         speaking = floor_language(engagement, state)
         level = floor_level(engagement, state)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from summitry.errors import MediaUnavailable
-from summitry.media.janus import JSON
+from summitry.media.janus import JSON, JanusError, JanusUnavailable
 from summitry.media.plugin import OPUS_PT, PluginAdapter
 
 PLUGIN = "janus.plugin.streaming"
 
 # Streaming error codes (Janus 1.1.2), as observed.
+INVALID_REQUEST = 452  # also "Recording ... already started for this stream"
 NO_SUCH_MOUNTPOINT = 455
 MOUNTPOINT_EXISTS = 456
 _GONE = frozenset({NO_SUCH_MOUNTPOINT})
@@ -42,6 +43,29 @@ class Streaming(PluginAdapter):
         """Close the mountpoint; False if it was gone already."""
         body = {"request": "destroy", "id": mountpoint, "secret": secret}
         return await self._request(body, _GONE) is not None
+
+    async def record(self, mountpoint: int, secret: str, base: str | None) -> bool:
+        """Record what the mountpoint receives into ``base`` + ``.mjr``, or stop (``None``);
+        False if the mountpoint is gone. Asked again while it records, it records on."""
+        media: JSON = {"mid": "a"} if base is None else {"mid": "a", "filename": base}
+        body: JSON = {
+            "request": "recording",
+            "action": "stop" if base is None else "start",
+            "id": mountpoint,
+            "secret": secret,
+            "media": [media],
+        }
+        try:
+            await self.handle.request(body)
+        except JanusError as err:
+            if err.code == NO_SUCH_MOUNTPOINT:
+                return False
+            if err.code == INVALID_REQUEST:  # recording already (or, to stop, not recording)
+                return True
+            raise MediaUnavailable(f"the media server refused to record: {err.reason}") from err
+        except JanusUnavailable as err:
+            raise MediaUnavailable(f"the media server does not answer: {err}") from err
+        return True
 
     async def set_pin(self, mountpoint: int, secret: str, pin: str) -> None:
         """Change the PIN new viewers must give (those watching stay)."""

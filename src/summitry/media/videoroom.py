@@ -101,6 +101,8 @@ class VideoRoom(RoomPlugin):
             "audio_active_packets": 50,
             "audio_level_average": 25,
             "notify_joining": True,
+            # Only Summitry (with the room's secret) starts or stops recording, not a publisher.
+            "lock_record": True,
         }
         return await self._create_room(room, settings, ROOM_EXISTS if exist_ok else None)
 
@@ -108,6 +110,18 @@ class VideoRoom(RoomPlugin):
         """Close the room and put everyone out; a room already gone is fine."""
         body = {"request": "destroy", "room": room_id, "secret": secret, "permanent": False}
         await self._request(body, frozenset({NO_SUCH_ROOM}))
+
+    async def record(self, room_id: int, secret: str, folder: str | None) -> bool:
+        """Record every publisher's streams into ``folder`` (one file per stream, named by
+        Janus with the feed's number and the time it began), or stop (``None``); False if the
+        room is gone."""
+        if folder is not None:
+            edit = {"request": "edit", "room": room_id, "secret": secret, "new_rec_dir": folder}
+            if await self._request(edit, frozenset({NO_SUCH_ROOM})) is None:
+                return False
+        body = {"request": "enable_recording", "room": room_id, "secret": secret}
+        body["record"] = folder is not None
+        return await self._request(body, frozenset({NO_SUCH_ROOM})) is not None
 
     async def allowed(
         self, room_id: int, secret: str, tokens: Sequence[str], action: AllowedAction

@@ -11,6 +11,7 @@ export class MeetingState {
     );
     this.floor = new FloorState(snapshot.floor);
     this.interpretation = new InterpretationState(snapshot.interpretation);
+    this.recording = { on: snapshot.recording?.on ?? null, by: snapshot.recording?.by ?? null };
     this.alarms = (snapshot.alarms ?? []).map((a) => ({ ...a }));
   }
 
@@ -35,6 +36,7 @@ export class MeetingState {
       participants: Object.fromEntries([...this.participants].map(([id, p]) => [String(id), { ...p }])),
       floor: this.floor.asJson(),
       interpretation: this.interpretation.asJson(),
+      recording: { ...this.recording },
       alarms: this.alarms.map((a) => ({ ...a })),
     };
   }
@@ -64,6 +66,9 @@ export class MeetingState {
         break;
       case "microphone_set": this.person(e.attendee_id).muted = e.muted; break;
       case "camera_set": this.person(e.attendee_id).camera = e.on; break;
+      // Recorded when not confidential until the secretariat decides (records/recording_state.py).
+      case "recording_started": this.recording = { on: true, by: e.by }; break;
+      case "recording_stopped": this.recording = { on: false, by: e.by }; break;
       case "unexpected_participant":
         this.alarms.push({
           kind: e.kind, at: envelope.at, room: e.room, participant_id: e.participant_id, display: e.display,

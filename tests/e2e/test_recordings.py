@@ -1,0 +1,177 @@
+"""Recordings through a real Summitry and its own Janus: tones in, standard files out.
+
+A speaker at the floor sends one tone, the French and German interpreters theirs. Janus is
+killed mid-meeting; after it comes back, the speaker sends another tone. The files Summitry
+gives back are decoded here: each part holds the tones sent while it was recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+import pytest
+
+from summitry.media.janus import JanusClient, connect
+from tests.e2e.conftest import LiveServer
+from tests.support.channels import BoothMicrophone, band_dbfs
+from tests.support.interpreted import Meeting, signed_in
+from tests.support.peers import SAMPLE_RATE, Publisher
+
+pytestmark = pytest.mark.e2e
+
+BEFORE = 440.0  # the speaker, before Janus is killed
+AFTER = 660.0  # the speaker, after it came back
+FRENCH = 1000.0
+GERMAN = 2250.0
+SPEAKING = 3.0  # seconds of each part
+
+
+def decoded(data: bytes, folder: Path, name: str) -> np.ndarray:
+    """The file's sound as mono samples at 48 kHz, from -1 to 1."""
+    path = folder / name
+    path.write_bytes(data)
+    resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+    chunks = []
+    with av.open(str(path)) as container:
+        for frame in container.decode(audio=0):
+            for out in resampler.resample(frame):
+                chunks.append(out.to_ndarray().reshape(-1))
+    return np.concatenate(chunks) if chunks else np.zeros(0)
+
+
+async def speak(meeting: Meeting, janus: JanusClient, tone: float) -> list[Any]:
+    """The speaker publishes ``tone`` with the microphone open; both interpreters, on the air,
+    speak into their booths (unmuted, as the console joins when on the air)."""
+    media = await meeting.get("speaker", "live/media")
+    speaker = Publisher(janus, media["room_id"], token=media["token"], sender_id=1, frequency=tone)
+    await speaker.join(media["feed_id"])
+    await speaker.publish()
+    assert (await meeting.send("speaker", "POST", "live/published")).status_code == 200
+    peers: list[Any] = [speaker]
+    for key, interpreting in (("b1", FRENCH), ("c", GERMAN)):
+        booth = (await meeting.get(key, "interpretation/access"))["booth"]
+        microphone = BoothMicrophone(janus, interpreting)
+        await microphone.join(booth["room_id"], booth["token"], booth["participant_id"], muted=False)
+        peers.append(microphone)
+    return peers
+
+
+async def test_the_floor_and_each_channel_are_recorded_and_a_janus_crash_keeps_the_part_before(
+    media_server: LiveServer, tmp_path: Path
+) -> None:
+    secretariat = await signed_in(media_server)
+    meeting = Meeting(media_server, secretariat)
+    await meeting.plan()
+    peers: list[Any] = []
+    janus: JanusClient | None = None
+    try:
+        # Not confidential: recorded from the start, and every participant's state says so.
+        state = (await meeting.get("france", "live"))["state"]
+        assert state["recording"] == {"on": None, "by": None}
+        opened = await meeting.send("speaker", "POST", "live/microphone", {"muted": False})
+        assert opened.status_code == 200, opened.text
+        for key in ("b1", "c"):
+            live = await meeting.send(key, "POST", "interpretation/on-air", {"on_air": True})
+            assert live.status_code == 200, live.text
+
+        server_url = (await meeting.get("speaker", "live/media"))["server_url"]
+        janus = await connect(server_url)
+        peers = await speak(meeting, janus, BEFORE)
+        await asyncio.sleep(SPEAKING)
+
+        epoch = state["media_epoch"]
+        media_server.kill_janus()
+        for peer in peers:
+            await peer.close()
+        await janus.close()
+        janus = None
+        deadline = time.monotonic() + 40
+        while (await meeting.get("france", "live"))["state"]["media_epoch"] == epoch:
+            assert time.monotonic() < deadline, "Janus did not come back"
+            await asyncio.sleep(0.3)
+        janus = await connect(server_url)
+        peers = await speak(meeting, janus, AFTER)
+        await asyncio.sleep(SPEAKING)
+
+        stopped = await meeting.send("secretariat", "PUT", "recording", {"on": False})
+        assert stopped.status_code == 200, stopped.text
+        assert stopped.json()["events"][0]["event"]["kind"] == "recording_stopped"
+        again = await meeting.send("secretariat", "PUT", "recording", {"on": False})
+        assert again.json()["events"] == []  # said once
+        refused = await meeting.send("france", "PUT", "recording", {"on": True})
+        assert refused.status_code == 403, refused.text
+        await asyncio.sleep(0.5)
+
+        # An interpreter is not given the recordings; a delegation is.
+        assert (await meeting.send("c", "GET", "recordings")).status_code == 403
+        listed = await meeting.send("france", "GET", "recordings")
+        assert listed.status_code == 200, listed.text
+        tracks = listed.json()
+        parts: dict[str, list[dict[str, Any]]] = {}
+        for found in tracks:
+            parts.setdefault(found["label"], []).append(found)
+        floor = "Floor: United Kingdom, Speaker GB (microphone)"
+        camera = "Floor: United Kingdom, Speaker GB (camera)"
+        assert {floor, camera, "French channel", "German channel"} <= set(parts), sorted(parts)
+        for label in (floor, "French channel", "German channel"):
+            assert [p["part"] for p in parts[label]] == [1, 2], (label, parts[label])
+
+        async def heard(found: dict[str, Any]) -> np.ndarray:
+            reply = await meeting.people["france"].client.get(found["url"])
+            assert reply.status_code == 200, found
+            assert reply.headers["content-type"] == "audio/ogg"
+            samples = decoded(reply.content, tmp_path, found["name"])
+            assert len(samples) / SAMPLE_RATE > 1.5, (found, len(samples) / SAMPLE_RATE)
+            return samples
+
+        levels = {}
+        for label, tones in (
+            (floor, (BEFORE, AFTER)),
+            ("French channel", (FRENCH, BEFORE, AFTER, GERMAN)),
+            ("German channel", (GERMAN, BEFORE, AFTER, FRENCH)),
+        ):
+            for found in parts[label]:
+                samples = await heard(found)
+                levels[label, found["part"]] = {t: band_dbfs(samples, t) for t in tones}
+        print("recorded levels (dBFS):", levels)
+        # The part before the crash holds the first tone alone, the part after the second.
+        assert levels[floor, 1][BEFORE] > -20
+        assert levels[floor, 1][AFTER] < -50
+        assert levels[floor, 2][AFTER] > -20
+        assert levels[floor, 2][BEFORE] < -50
+        # Each channel: its interpreter loud, the floor of that part underneath, no other booth.
+        for label, own, other in (
+            ("French channel", FRENCH, GERMAN),
+            ("German channel", GERMAN, FRENCH),
+        ):
+            for part, speaking, silent in ((1, BEFORE, AFTER), (2, AFTER, BEFORE)):
+                heard_levels = levels[label, part]
+                assert heard_levels[own] > -20, (label, part, heard_levels)
+                assert 8 < heard_levels[own] - heard_levels[speaking] < 22, (label, part)
+                assert heard_levels[silent] < heard_levels[speaking] - 30, (label, part)
+                assert heard_levels[other] < heard_levels[own] - 40, (label, part)
+        video = parts[camera][0]
+        film = await meeting.people["france"].client.get(video["url"])
+        assert film.headers["content-type"] == "video/webm"
+        (tmp_path / "camera.webm").write_bytes(film.content)
+        with av.open(str(tmp_path / "camera.webm")) as container:
+            frames = sum(1 for _ in container.decode(video=0))
+        assert frames > 10, frames
+
+        # Nothing but a listed file is served.
+        sneaky = await meeting.people["france"].client.get(
+            f"/engagements/{meeting.id}/recordings/..%2F..%2Fsummitry.db"
+        )
+        assert sneaky.status_code == 404
+    finally:
+        for peer in reversed(peers):
+            await peer.close()
+        if janus is not None:
+            await janus.close()
+        await meeting.close()
+        await secretariat.aclose()
