@@ -1,8 +1,9 @@
 """Recordings through a real Summitry and its own Janus: tones in, standard files out.
 
 A speaker at the floor sends one tone, the French and German interpreters theirs. Janus is
-killed mid-meeting; after it comes back, the speaker sends another tone. The files Summitry
-gives back are decoded here: each part holds the tones sent while it was recorded.
+killed mid-meeting; after it comes back, the speaker sends another tone; then Summitry is
+killed and started again. The files Summitry gives back are decoded here: each part holds the
+tones sent while it was recorded, and nothing before a crash is lost.
 """
 
 from __future__ import annotations
@@ -56,7 +57,9 @@ async def speak(meeting: Meeting, janus: JanusClient, tone: float) -> list[Any]:
     for key, interpreting in (("b1", FRENCH), ("c", GERMAN)):
         booth = (await meeting.get(key, "interpretation/access"))["booth"]
         microphone = BoothMicrophone(janus, interpreting)
-        await microphone.join(booth["room_id"], booth["token"], booth["participant_id"], muted=False)
+        await microphone.join(
+            booth["room_id"], booth["token"], booth["participant_id"], muted=False
+        )
         peers.append(microphone)
     return peers
 
@@ -98,6 +101,21 @@ async def test_the_floor_and_each_channel_are_recorded_and_a_janus_crash_keeps_t
         peers = await speak(meeting, janus, AFTER)
         await asyncio.sleep(SPEAKING)
 
+        # Summitry crashes and comes back; Janus, and the floor's recording, go on. The new
+        # server makes the channels afresh (a new part); the interpreters' consoles rejoin.
+        await asyncio.to_thread(media_server.kill_and_restart)
+        for key, interpreting in (("b1", FRENCH), ("c", GERMAN)):
+            deadline = time.monotonic() + 20
+            while not (booth := (await meeting.get(key, "interpretation/access"))["booth"]):
+                assert time.monotonic() < deadline, "the booth was not made again"
+                await asyncio.sleep(0.3)
+            microphone = BoothMicrophone(janus, interpreting)
+            await microphone.join(
+                booth["room_id"], booth["token"], booth["participant_id"], muted=False
+            )
+            peers.append(microphone)
+        await asyncio.sleep(SPEAKING)
+
         stopped = await meeting.send("secretariat", "PUT", "recording", {"on": False})
         assert stopped.status_code == 200, stopped.text
         assert stopped.json()["events"][0]["event"]["kind"] == "recording_stopped"
@@ -118,8 +136,11 @@ async def test_the_floor_and_each_channel_are_recorded_and_a_janus_crash_keeps_t
         floor = "Floor: United Kingdom, Speaker GB (microphone)"
         camera = "Floor: United Kingdom, Speaker GB (camera)"
         assert {floor, camera, "French channel", "German channel"} <= set(parts), sorted(parts)
-        for label in (floor, "French channel", "German channel"):
-            assert [p["part"] for p in parts[label]] == [1, 2], (label, parts[label])
+        # The floor's file went on through Summitry's crash; the channels began a third part.
+        assert [p["part"] for p in parts[floor]] == [1, 2], parts[floor]
+        assert parts[floor][1]["seconds"] > 2 * SPEAKING - 1, parts[floor]
+        for label in ("French channel", "German channel"):
+            assert [p["part"] for p in parts[label]] == [1, 2, 3], (label, parts[label])
 
         async def heard(found: dict[str, Any]) -> np.ndarray:
             reply = await meeting.people["france"].client.get(found["url"])
@@ -149,7 +170,11 @@ async def test_the_floor_and_each_channel_are_recorded_and_a_janus_crash_keeps_t
             ("French channel", FRENCH, GERMAN),
             ("German channel", GERMAN, FRENCH),
         ):
-            for part, speaking, silent in ((1, BEFORE, AFTER), (2, AFTER, BEFORE)):
+            for part, speaking, silent in (
+                (1, BEFORE, AFTER),
+                (2, AFTER, BEFORE),
+                (3, AFTER, BEFORE),
+            ):
                 heard_levels = levels[label, part]
                 assert heard_levels[own] > -20, (label, part, heard_levels)
                 assert 8 < heard_levels[own] - heard_levels[speaking] < 22, (label, part)
