@@ -9,16 +9,20 @@ tones sent while it was recorded, and nothing before a crash is lost.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import av
 import numpy as np
 import pytest
+from playwright.sync_api import Page, expect
 
 from summitry.media.janus import JanusClient, connect
-from tests.e2e.conftest import LiveServer
+from tests.e2e.conftest import LiveServer, screenshot
+from tests.e2e.test_meeting import meet
 from tests.support.channels import BoothMicrophone, band_dbfs
 from tests.support.interpreted import Meeting, signed_in
 from tests.support.peers import SAMPLE_RATE, Publisher
@@ -200,3 +204,44 @@ async def test_the_floor_and_each_channel_are_recorded_and_a_janus_crash_keeps_t
             await janus.close()
         await meeting.close()
         await secretariat.aclose()
+
+
+def test_a_confidential_meeting_is_recorded_only_when_the_secretariat_says_so_and_all_see_it(
+    media_server: LiveServer, new_page: Callable[..., Page]
+) -> None:
+    host, guest, _host_id, _guest_id = meet(media_server, new_page)
+    engagement = guest.evaluate("Number(document.getElementById('meeting').dataset.engagement)")
+    recordings = f"{media_server.url}/api/v1/engagements/{engagement}/recordings"
+    mark = guest.locator('[data-mark="recording"]')
+    expect(mark).to_have_text("Not recorded")
+    # The meeting has run with sound and pictures: nothing of it was recorded.
+    assert guest.request.get(recordings).json() == []
+    assert guest.locator("[data-recorder]").count() == 0
+
+    host.get_by_role("button", name="Record", exact=True).click()
+    expect(mark).to_have_text("Recorded", timeout=3000)
+    guest.get_by_role("button", name=re.compile("^People")).click()
+    expect(guest.locator("#present-list [data-recorder]")).to_contain_text("Recorder")
+    screenshot(guest, "64-meeting-recorded")
+    guest.get_by_role("button", name="Microphone").click()  # she speaks (the fake beep)
+    guest.wait_for_timeout(3000)
+    host.get_by_role("button", name="Stop recording").click()
+    expect(mark).to_have_text("Not recorded", timeout=3000)
+    expect(guest.locator("#present-list [data-recorder]")).to_have_count(0)
+
+    guest.goto(f"{media_server.url}/engagements/{engagement}/recordings")
+    expect(guest.get_by_role("heading", name="This meeting is not being recorded")).to_be_visible()
+    expect(guest.get_by_text("Turned off by")).to_be_visible()
+    files = guest.locator("table.recordings tbody tr")
+    expect(files.first).to_be_visible()
+    labels = files.locator("th").all_inner_texts()
+    assert "Floor: Germany, H.E. Dr Angela Merkel (microphone)" in labels, labels
+    assert "Floor: Germany, H.E. Dr Angela Merkel (camera)" in labels, labels
+    # Each file plays in place: the browser reads its length from the file itself.
+    player = guest.get_by_label("Floor: Germany, H.E. Dr Angela Merkel (camera), part 1")
+    expect(player).to_have_js_property("readyState", 4, timeout=10000)
+    assert player.evaluate("(v) => v.duration") > 2
+    assert guest.get_by_role("button", name="Record the meeting").count() == 0  # not hers
+    screenshot(guest, "65-recordings")
+    host.goto(f"{media_server.url}/engagements/{engagement}/recordings")
+    expect(host.get_by_role("button", name="Record the meeting")).to_be_visible()

@@ -56,6 +56,7 @@ CHAIR = "chair"  # the chair, or the secretariat for the chair
 INTERPRETER = "interpreter"  # an interpreter in a booth: nobody in these fixtures has one
 PARTY = "party"  # a party's delegation: its chair, head of delegation or delegates
 AUTHORISED = "authorised"  # who votes and signs for a party: its head of delegation, its chair
+DELEGATIONS = "delegations"  # the secretariat, and the chair, heads and delegates (recordings)
 
 PAST_ACCESS = None
 """``ok`` of a row whose answer depends on the meeting (an item open, someone speaking):
@@ -319,6 +320,12 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("GET", MINUTES + "/versions"): Row(FOLLOWER, 200),
     ("GET", MINUTES + "/versions/{number}"): Row(FOLLOWER, 404),
     ("GET", MINUTES + "/versions/{number}/pdf"): Row(FOLLOWER, 404),
+    # Recordings: the secretariat switches; the delegations (not the press, the interpreters,
+    # observers or technicians) hear them.
+    ("PUT", "/api/v1/engagements/{engagement_id}/recording"): Row(
+        SECRETARIAT, 200, lambda w: {"on": False}
+    ),
+    ("GET", "/api/v1/engagements/{engagement_id}/recordings"): Row(DELEGATIONS, 200),
 }
 WEBSOCKETS = {LIVE + "/ws": FOLLOWER}
 
@@ -501,6 +508,8 @@ def expected_status(row: Row, caller: Caller) -> int | None:
     if row.access == PARTY and following and caller.role in PARTY_ROLES:
         return row.ok
     if row.access == AUTHORISED and caller.role in (Role.CHAIR, Role.HEAD_OF_DELEGATION):
+        return row.ok
+    if row.access == DELEGATIONS and following and caller.role in PARTY_ROLES:
         return row.ok
     return 403
 

@@ -494,7 +494,27 @@ async def test_forty_delegations_acting_at_once_are_all_heard_and_the_log_stays_
             each("PUT", f"{meeting.api}/interpretation/channel", {"channel": None}),
         )
         _record_one_event_each(meeting, done, "channel_chosen")
+
+        # The secretariat's recording switch, forty times at once, on and off by turns: each
+        # event appended is a change (never the same twice in a row), the state the last one's.
+        switched = await phase(
+            "turn the recording on and off",
+            [
+                Call(0, meeting.secretariat, "PUT", f"{meeting.api}/recording", {"on": i % 2 == 0})
+                for i in range(len(meeting.delegates))
+            ],
+        )
+        turns = sorted(
+            (e["seq"], e["event"]["kind"])
+            for o in switched.outcomes
+            if o.response is not None
+            for e in meeting.record(o.response)
+        )
+        kinds = [kind for _, kind in turns]
+        assert kinds, "forty requests and no change"
+        assert all(a != b for a, b in itertools.pairwise(kinds)), kinds
         final = await snapshot(meeting)
+        assert final["state"]["recording"]["on"] is (kinds[-1] == "recording_started")
         assert final["state"]["interpretation"]["channels"] == {}
 
         total = sum(len(p.outcomes) for p in phases)

@@ -34,5 +34,8 @@ async def listener_of(db: AsyncSession, principal: Principal | None, engagement_
     (not the press, nor the interpreters, whose words are in them)."""
     actor = await actor_of(db, principal, engagement_id)
     if not actor.is_secretariat and actor.role not in DELEGATION_ROLES:
-        raise Forbidden("the recordings are for the secretariat and the delegations")
+        raise Forbidden(
+            "only the secretariat and the delegations (chair, heads, delegates) may hear "
+            "the recordings"
+        )
     return actor

@@ -121,7 +121,13 @@ async def tracks(folder: Path) -> list[Track]:
                     path,
                 )
             )
-    return sorted(made, key=lambda t: (t.source != "floor", t.source, t.label, t.part))
+    return sorted(made, key=_order)
+
+
+def _order(track: Track) -> tuple[bool, str, str, str, int]:
+    """The floor first, each speaker's microphone then camera; then the channels."""
+    whose = track.label.rpartition(" (")[0] or track.label
+    return (track.source != "floor", track.source, whose, track.media, track.part)
 
 
 async def track(folder: Path, name: str) -> Track:

@@ -6,6 +6,7 @@ import { MediaSession } from "/static/meeting/media.js";
 import { BoothMicrophone, ChannelListener, shockLimiter } from "/static/meeting/channels.js";
 import { request as call, showDeviceError } from "/static/meeting/page.js";
 import { refused as complain } from "/static/meeting/notice.js";
+import { initRecording } from "/static/meeting/recording.js";
 
 // How long an access's TURN credentials are taken to be fresh (they are valid for ten
 // minutes by default, SUMMITRY_TURN_CREDENTIAL_MINUTES; no shorter than one).
@@ -82,6 +83,10 @@ function hear(stream, bus, key) {
 
 // The live feed, and where I am in the meeting. The console has no "meeting ended" stage of
 // its own: the refused socket tells the interpreter.
+// The booth is told, as every page is, whether the meeting is recorded (it has no switch).
+const renderRecording = initRecording({
+  page, call, engagementId, byDefault: document.getElementById("console").dataset.recordedByDefault === "true",
+});
 const presence = new Presence({
   page,
   engagementId,
@@ -93,6 +98,7 @@ const presence = new Presence({
     denied: ["Your access has ended", "Your invitation is no longer valid."],
   },
   hooks: {
+    update: () => renderRecording(),
     admitted: () => { openAudio(); ensureMedia(); renderDesk(); },
     teardown,
   },

@@ -6,10 +6,11 @@
 import { announce, notify, refused } from "./notice.js";
 import { confirmAction } from "/static/confirm.js";
 import { renderTelephone } from "./telephone.js";
+import { isRecorded, recorderRow } from "./recording.js";
 
 const languageNames = new Intl.DisplayNames(["en"], { type: "language" });
 
-export function initLists({ page, call, engagementId, isSecretariat }) {
+export function initLists({ page, call, engagementId, isSecretariat, recordedByDefault }) {
   let seenWaiting = null; // the lobby at the previous drawing; null before the first
   let shownWaiting = []; // whom the lobby shows: "Admit everyone" lets in these, nobody unseen
 
@@ -116,13 +117,15 @@ export function initLists({ page, call, engagementId, isSecretariat }) {
       lockButton.textContent = page.state.locked ? "Unlock the room" : "Lock the room";
       lockButton.setAttribute("aria-pressed", String(page.state.locked));
     }
+    const recording = isRecorded(page, recordedByDefault);
     const signature = JSON.stringify([
-      present.map((p) => p.attendee_id), waiting.map((p) => p.attendee_id), page.roster.size,
+      present.map((p) => p.attendee_id), waiting.map((p) => p.attendee_id), page.roster.size, recording,
     ]);
     if (signature === page.listed) return;
     page.listed = signature;
     counts(present, waiting);
-    document.getElementById("present-list").replaceChildren(...present.map((p) => personRow(p, presentActions(p))));
+    const rows = present.map((p) => personRow(p, presentActions(p)));
+    document.getElementById("present-list").replaceChildren(...rows, ...(recording ? [recorderRow()] : []));
     if (!isSecretariat) return;
     arrivals(waiting);
     const lobby = document.getElementById("lobby-list");

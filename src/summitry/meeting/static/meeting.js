@@ -10,12 +10,14 @@ import { initLists, renderAlarms } from "./lobby.js";
 import { initShortcuts } from "./shortcuts.js";
 import { renderStage } from "./stage.js";
 import { initText } from "./text.js";
+import { initRecording } from "./recording.js";
 import { confirmAction } from "/static/confirm.js";
 
 const root = document.getElementById("meeting");
 const engagementId = Number(root.dataset.engagement);
 const isSecretariat = root.dataset.secretariat === "true";
 const presides = root.dataset.presides === "true";
+const recordedByDefault = root.dataset.recordedByDefault === "true";
 const api = `/api/v1/engagements/${engagementId}/live`;
 
 const page = {
@@ -110,7 +112,10 @@ const presence = new Presence({
   },
   hooks: {
     hello: (detail) => clock({ detail }),
-    update: () => { document.querySelector('[data-mark="lock"]').hidden = !page.state.locked; },
+    update: () => {
+      document.querySelector('[data-mark="lock"]').hidden = !page.state.locked;
+      renderRecording();
+    },
     lobby: () => {
       // Meet the media server while waiting, so that admission goes straight to the room.
       if (!page.link && root.dataset.mediaUrl) page.link = connectJanus(root.dataset.mediaUrl);
@@ -186,7 +191,8 @@ const renderChannels = initChannels({ page, call, engagementId, presides });
 
 const bar = initBar({ page, call, floorApi: (path, body, method = "POST") =>
   call(`/api/v1/engagements/${engagementId}/floor${path}`, body, method) });
-const renderLists = initLists({ page, call, engagementId, isSecretariat });
+const renderLists = initLists({ page, call, engagementId, isSecretariat, recordedByDefault });
+const renderRecording = initRecording({ page, call, engagementId, byDefault: recordedByDefault });
 initShortcuts({ openPanel: bar.openPanel, inRoom: () => page.state?.presenceOf(page.me) === "admitted" });
 
 // Who muted me: the fold keeps the microphone's state, the event says by whom.
