@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import re
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from summitry.errors import MediaUnavailable, NotFound
 SPEAKERS = "speakers.json"
 """Beside the files: whose feed number is whose, as the recorder saw them."""
 CONVERTER = "janus-pp-rec"
+AGAIN_AFTER = 60.0
+"""Seconds before a file still being recorded is converted again."""
 CONVERTED = "files"
 """The subfolder of the standard files."""
 
@@ -140,8 +143,12 @@ async def track(folder: Path, name: str) -> Track:
 
 async def _converted(folder: Path, raw: _Raw) -> Path | None:
     out = folder / CONVERTED / f"{raw.mjr.stem}.{'opus' if raw.media == 'audio' else 'webm'}"
-    if out.exists() and out.stat().st_mtime >= raw.mjr.stat().st_mtime:
-        return out
+    if out.exists():
+        made = out.stat().st_mtime
+        # A file Janus is still writing is converted again at most once a minute: a summit's
+        # forty speakers would otherwise be converted again at every look at the page.
+        if made >= raw.mjr.stat().st_mtime or time.time() - made < AGAIN_AFTER:
+            return out
     if shutil.which(CONVERTER) is None:
         raise MediaUnavailable(
             f"{CONVERTER} is not installed here (Debian package janus-tools): "
