@@ -72,16 +72,33 @@ def test_analytics_show_2020_at_first_sight(
     screenshot(page, "58-analytics-india-2020")
 
     # The same charts drawn by the server, as a report takes them: shown here side by side.
+    exports = page.locator("#chart-network ~ .exports")
+    expect(exports.get_by_role("link", name="PNG")).to_have_attribute(
+        "href", "/analytics/network.png?year=2020&delegation=IN"
+    )
     svg = page.request.get(f"{demo_server.url}/analytics/network.svg?year=2020")
     assert svg.headers["content-type"] == "image/svg+xml"
     assert ">CN</text>" in svg.text()
+    _show_for_a_report(page, "svg", natural_width=900)
+    screenshot(page, "59-analytics-svg-for-a-report")
+
+    # As PNG, for a report that takes no SVG: twice as many pixels, shown at the SVG's size.
+    png = page.request.get(f"{demo_server.url}/analytics/network.png?year=2020")
+    assert png.headers["content-type"] == "image/png"
+    _show_for_a_report(page, "png", natural_width=1800)
+    screenshot(page, "59b-analytics-png-for-a-report")
+
+
+def _show_for_a_report(page: Page, form: str, natural_width: int) -> None:
+    """Puts every chart of 2020 as the server draws it in ``form`` in the page, 900 wide."""
     page.locator("main").evaluate(
-        """(main, charts) => { main.innerHTML = '<h1>Charts for a report</h1>' + charts.map(
-             c => `<img src="/analytics/${c}.svg?year=2020" alt="${c}" width="900">`).join('') }""",
-        list(CHARTS),
+        """(main, [form, charts]) => {
+             main.innerHTML = `<h1>Charts for a report, as ${form.toUpperCase()}</h1>` + charts.map(
+               c => `<img src="/analytics/${c}.${form}?year=2020" alt="${c}" width="900">`
+             ).join('') }""",
+        [form, list(CHARTS)],
     )
     for chart in CHARTS:
         expect(page.get_by_role("img", name=chart)).to_have_js_property("complete", True)
         width = page.get_by_role("img", name=chart).evaluate("img => img.naturalWidth")
-        assert width == 900, chart
-    screenshot(page, "59-analytics-svg-for-a-report")
+        assert width == natural_width, chart

@@ -1,5 +1,5 @@
 """Analytics of the demo's 2020 calendar: each chart's data equals what the data file says,
-its exports agree, and the server draws it as SVG."""
+its exports agree, and the server draws it as SVG and as PNG."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ import csv
 import io
 import itertools
 import json
+import struct
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import httpx
+from PIL import Image
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,6 +46,7 @@ async def test_the_demo_years_charts_are_the_data_files(
     for chart in ("channels", "network", "regions", "rhythm"):
         await _exports_agree(secretariat, chart)
     await _svg(secretariat)
+    await _png(secretariat)
 
     # A demo loaded before the calendar's fields existed has them filled by the next load.
     slug = "china-eu-leaders-meeting-2020-09-14"
@@ -162,6 +165,47 @@ async def _svg(secretariat: httpx.AsyncClient) -> None:
     assert refused.status_code == 422
 
 
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+PAGE_HEIGHTS = {"channels": 380, "rhythm": 190, "network": 460, "regions": 460}
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    """The width and height a PNG's header (its IHDR chunk, always the first) gives."""
+    assert png[:8] == PNG_SIGNATURE, png[:16]
+    _, kind, width, height = struct.unpack(">I4sII", png[8:24])
+    assert kind == b"IHDR"
+    return width, height
+
+
+async def _png(secretariat: httpx.AsyncClient) -> None:
+    for chart, tall in PAGE_HEIGHTS.items():
+        response = await secretariat.get(f"/analytics/{chart}.png?year=2020")
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"] == "image/png"
+        # Twice the SVG's size (900 wide, as tall as the page draws it), for print.
+        assert _png_size(response.content) == (1800, 2 * tall), chart
+        image = Image.open(io.BytesIO(response.content)).convert("RGBA")
+        # On opaque white, not transparent: it must show in a dark document too.
+        assert image.getchannel("A").getextrema() == (255, 255), chart
+        assert image.getpixel((image.width - 1, 0)) == (255, 255, 255, 255), chart
+        colours = image.getcolors(maxcolors=image.width * image.height) or []
+        white = {c: n for n, c in colours}.get((255, 255, 255, 255), 0)
+        assert len(colours) > 100, (chart, len(colours))  # bars, lines and smoothed text
+        assert white < 0.9 * image.width * image.height, chart
+        # The title, top left where nothing else is drawn, is there in ink: text is drawn.
+        title = image.crop((0, 0, 400, 90)).convert("L").histogram()
+        assert sum(title[:100]) > 500, (chart, sum(title[:100]))
+
+    sized = await secretariat.get("/analytics/rhythm.png?year=2020&width=800&height=300")
+    assert _png_size(sized.content) == (1600, 600)
+    refused = await secretariat.get("/analytics/bars.png")
+    assert refused.status_code == 422
+    assert "Chart: Input should be &#39;channels&#39;, &#39;network&#39;" in refused.text
+    too_narrow = await secretariat.get("/analytics/network.png?width=20")
+    assert too_narrow.status_code == 422
+    assert "Width: Input should be greater than or equal to 200" in too_narrow.text
+
+
 async def test_an_invitee_counts_only_what_they_may_see(
     db: AsyncSession, make_engagement: Any, make_invitee: Any
 ) -> None:
@@ -176,3 +220,13 @@ async def test_an_invitee_counts_only_what_they_may_see(
     assert mine.title.replace("'", "&#39;") in page.text
     assert other.title.replace("'", "&#39;") not in page.text
     await invited.aclose()
+
+
+async def test_a_chart_for_a_report_is_drawn_only_for_the_signed_in(
+    client: httpx.AsyncClient,
+) -> None:
+    for form in ("svg", "png"):
+        response = await client.get(f"/analytics/network.{form}?year=2020")
+        assert response.status_code == 401, (form, response.status_code)
+        assert response.headers["content-type"].startswith("text/html")
+        assert "Sign in" in response.text

@@ -1,4 +1,5 @@
-"""Each chart's ECharts option, made here once for the page and for the SVG a report takes."""
+"""Each chart's ECharts option, made here once for the page and for the SVG or PNG a report
+takes."""
 
 from __future__ import annotations
 

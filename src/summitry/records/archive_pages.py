@@ -1,14 +1,15 @@
 """The archive of every engagement, and the analytics drawn from it (in the page, and as SVG
-for reports)."""
+or PNG for reports)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from summitry.deps import Db, PagePrincipal
@@ -16,7 +17,7 @@ from summitry.engagements.calendar import CalendarFilter, CalendarPage, calendar
 from summitry.engagements.models import Channel, EngagementKind
 from summitry.records.analytics import CHARTS, DATA, Chart, scope
 from summitry.records.analytics_charts import CHANNEL_NAMES, option
-from summitry.records.svg import render_svg
+from summitry.records.svg import render_png, render_svg
 from summitry.security.principals import require_signed_in
 from summitry.security.visibility import engagement_ids_visible, may_see_details
 from summitry.web.rendering import render
@@ -130,8 +131,16 @@ async def analytics(
     )
 
 
-@router.get("/analytics/{chart}.svg")
-async def chart_svg(
+@dataclass(frozen=True)
+class ForReport:
+    """A chart as a report takes it: still (not animated), and the size to draw it."""
+
+    option: dict[str, Any]
+    width: int
+    height: int
+
+
+async def _for_report(
     chart: Chart,
     db: Db,
     principal: PagePrincipal,
@@ -139,11 +148,25 @@ async def chart_svg(
     delegation: Annotated[str | None, Query(max_length=12)] = None,
     width: Annotated[int, Query(ge=200, le=4000)] = 900,
     height: Annotated[int | None, Query(ge=150, le=3000)] = None,
-) -> Response:
-    """The chart drawn on the server as SVG, for a report (by default as tall as the page
-    draws it)."""
+) -> ForReport:
+    """The chart with what the principal may see (by default as tall as the page draws it)."""
     among = engagement_ids_visible(require_signed_in(principal))
     data = DATA[chart](await scope(db, among, year, delegation))
-    tall = height or HEIGHTS[chart]
-    svg = await render_svg(option(chart, data, animation=False), width, tall)
+    return ForReport(option(chart, data, animation=False), width, height or HEIGHTS[chart])
+
+
+Drawn = Annotated[ForReport, Depends(_for_report)]
+
+
+@router.get("/analytics/{chart}.svg")
+async def chart_svg(drawn: Drawn) -> Response:
+    """The chart drawn on the server as SVG, for a report."""
+    svg = await render_svg(drawn.option, drawn.width, drawn.height)
     return Response(svg, media_type="image/svg+xml")
+
+
+@router.get("/analytics/{chart}.png")
+async def chart_png(drawn: Drawn) -> Response:
+    """The same chart as PNG, for a report that takes no SVG: twice the size asked, on white."""
+    png = await render_png(drawn.option, drawn.width, drawn.height)
+    return Response(png, media_type="image/png")
