@@ -220,6 +220,9 @@ def test_a_confidential_meeting_is_recorded_only_when_the_secretariat_says_so_an
 
     host.get_by_role("button", name="Record", exact=True).click()
     expect(mark).to_have_text("Recorded", timeout=3000)
+    switch = host.get_by_role("button", name="Stop recording")
+    switch.scroll_into_view_if_needed()
+    screenshot(host, "66-meeting-recording-switch")
     guest.get_by_role("button", name=re.compile("^People")).click()
     expect(guest.locator("#present-list [data-recorder]")).to_contain_text("Recorder")
     screenshot(guest, "64-meeting-recorded")
