@@ -22,6 +22,10 @@ class RecordingIn(BaseModel):
 
 
 class TrackOut(BaseModel):
+    """A recorded file as ``recordings.Track`` has it (its path on disk aside), and its address."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     name: str
     source: str
     """``floor``, or the language channel's code."""
@@ -31,7 +35,7 @@ class TrackOut(BaseModel):
     began: dt.datetime
     seconds: float
     size: int
-    url: str
+    url: str = ""
 
 
 @router.put("/recording")
@@ -50,16 +54,11 @@ async def recorded(
     await listener_of(db, principal, engagement_id)
     folder = recordings.meeting_folder(runtime_of(request).settings.recordings, engagement_id)
     return [
-        TrackOut(
-            name=t.name,
-            source=t.source,
-            label=t.label,
-            media=t.media,
-            part=t.part,
-            began=t.began,
-            seconds=round(t.seconds, 2),
-            size=t.size,
-            url=f"/engagements/{engagement_id}/recordings/{t.name}",
+        TrackOut.model_validate(t).model_copy(
+            update={
+                "seconds": round(t.seconds, 2),
+                "url": f"/engagements/{engagement_id}/recordings/{t.name}",
+            }
         )
         for t in await recordings.tracks(folder)
     ]
